@@ -1,0 +1,65 @@
+#include "util/hash.h"
+
+#include <openssl/evp.h>
+
+#include <stdexcept>
+
+namespace dhg {
+namespace {
+std::string ToHex(const unsigned char* data, unsigned size) {
+  static const char kDigits[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(size * 2);
+  for (unsigned i = 0; i < size; ++i) {
+    out.push_back(kDigits[data[i] >> 4]);
+    out.push_back(kDigits[data[i] & 15]);
+  }
+  return out;
+}
+
+std::string Digest(const EVP_MD* md, std::string_view a, std::string_view b) {
+  unsigned char out[EVP_MAX_MD_SIZE];
+  unsigned size = 0;
+  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+  EVP_DigestInit_ex(ctx, md, nullptr);
+  EVP_DigestUpdate(ctx, a.data(), a.size());
+  EVP_DigestUpdate(ctx, b.data(), b.size());
+  EVP_DigestFinal_ex(ctx, out, &size);
+  EVP_MD_CTX_free(ctx);
+  return ToHex(out, size);
+}
+}  // namespace
+
+Sha256::Sha256() : ctx_(EVP_MD_CTX_new()) {
+  if (!ctx_ || !EVP_DigestInit_ex(static_cast<EVP_MD_CTX*>(ctx_), EVP_sha256(), nullptr))
+    throw std::runtime_error("cannot initialise SHA-256");
+}
+
+Sha256::~Sha256() { EVP_MD_CTX_free(static_cast<EVP_MD_CTX*>(ctx_)); }
+
+void Sha256::Update(std::string_view data) {
+  EVP_DigestUpdate(static_cast<EVP_MD_CTX*>(ctx_), data.data(), data.size());
+}
+
+void Sha256::Field(std::string_view data) {
+  Update(std::to_string(data.size()));
+  Update(":");
+  Update(data);
+}
+
+std::string Sha256::Hex() {
+  unsigned char out[EVP_MAX_MD_SIZE];
+  unsigned size = 0;
+  EVP_DigestFinal_ex(static_cast<EVP_MD_CTX*>(ctx_), out, &size);
+  return ToHex(out, size);
+}
+
+std::string Sha256Hex(std::string_view data) { return Digest(EVP_sha256(), data, {}); }
+
+std::string GitBlobId(std::string_view content) {
+  std::string header = "blob " + std::to_string(content.size());
+  header.push_back('\0');
+  return Digest(EVP_sha1(), header, content);
+}
+
+}  // namespace dhg

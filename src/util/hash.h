@@ -1,0 +1,29 @@
+// Content hashes used for keys: SHA-256 for our own keys, and git's blob id
+// (SHA-1 of "blob <size>\0" + content) so that a file's hash equals the id git
+// already stores in its index and trees.
+#pragma once
+#include <string>
+#include <string_view>
+
+namespace dhg {
+
+// Incremental SHA-256; Hex() finishes it.
+class Sha256 {
+ public:
+  Sha256();
+  ~Sha256();
+  Sha256(const Sha256&) = delete;
+  Sha256& operator=(const Sha256&) = delete;
+  void Update(std::string_view data);
+  // Adds a length-prefixed field, so that ("ab","c") and ("a","bc") differ.
+  void Field(std::string_view data);
+  std::string Hex();
+
+ private:
+  void* ctx_;
+};
+
+std::string Sha256Hex(std::string_view data);
+std::string GitBlobId(std::string_view content);
+
+}  // namespace dhg
