@@ -1,1 +1,313 @@
-// placeholder
+#include "src/ninja/ninja_ir.h"
+
+#include <array>
+#include <cstdio>
+#include <stdexcept>
+
+namespace dhg::ninja {
+namespace {
+
+// The offending text for an error message: C-escaped so that newlines and
+// NULs are visible, and cut short so a huge value does not flood the terminal.
+std::string Quoted(std::string_view text) {
+  constexpr size_t kMaxShown = 120;
+  bool cut = text.size() > kMaxShown;
+  if (cut) {
+    size_t end = kMaxShown;
+    while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
+    text = text.substr(0, end);
+  }
+  std::string quoted = "\"";
+  for (char c : text) {
+    switch (c) {
+      case '\n': quoted += "\\n"; break;
+      case '\r': quoted += "\\r"; break;
+      case '\t': quoted += "\\t"; break;
+      case '"': quoted += "\\\""; break;
+      case '\\': quoted += "\\\\"; break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F) {
+          char hex[8];
+          std::snprintf(hex, sizeof hex, "\\x%02x", static_cast<unsigned char>(c));
+          quoted += hex;
+        } else {
+          quoted += c;
+        }
+    }
+  }
+  quoted += cut ? "\"..." : "\"";
+  return quoted;
+}
+
+// Throws e.g. `cannot write build.ninja: input path "a|b" of build "x" contains '|' ...`.
+[[noreturn]] void Fail(std::string_view what, std::string_view text, std::string_view reason,
+                       std::string_view where = "") {
+  throw std::invalid_argument("cannot write build.ninja: " + std::string(what) + " " +
+                              Quoted(text) + std::string(where) + " " + std::string(reason));
+}
+
+bool IsIdentifierChar(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+         c == '-' || c == '.';
+}
+
+bool IsIdentifier(std::string_view name) {
+  if (name.empty()) return false;
+  for (char c : name)
+    if (!IsIdentifierChar(c)) return false;
+  return true;
+}
+
+void RequireIdentifier(std::string_view what, std::string_view name) {
+  if (!IsIdentifier(name)) Fail(what, name, "is not a ninja identifier ([A-Za-z0-9_.-]+)");
+}
+
+void RequireWritable(std::string_view what, std::string_view text, bool is_path,
+                     std::string_view where = "") {
+  std::string reason = Unwritable(text, is_path);
+  if (!reason.empty()) Fail(what, text, reason, where);
+}
+
+// Rule values are ninja text, written as given; but a `$` that starts no valid
+// escape is a ninja parse error, so check them as ninja's lexer would.
+void RequireNinjaText(std::string_view what, std::string_view text, std::string_view where) {
+  RequireWritable(what, text, /*is_path=*/false, where);
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] != '$') continue;
+    char next = i + 1 < text.size() ? text[i + 1] : '\0';
+    if (next == '$' || next == ' ' || next == ':') {
+      ++i;
+    } else if (next == '{') {
+      size_t close = text.find('}', i + 2);
+      if (close == std::string_view::npos || !IsIdentifier(text.substr(i + 2, close - i - 2)))
+        Fail(what, text, "has a bad ${...} variable reference", where);
+      i = close;
+    } else if (IsIdentifierChar(next) && next != '.') {
+      ++i;  // `$name` ends at the first non-name character; nothing to check.
+    } else {
+      Fail(what, text, "has a `$` that is neither an escape nor a variable (write `$$`)", where);
+    }
+  }
+}
+
+bool IsShellSafe(char c) {
+  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
+  switch (c) {
+    case '_': case '@': case '%': case '+': case '=': case ':':
+    case ',': case '.': case '/': case '-':
+      return true;
+    default:
+      return false;
+  }
+}
+
+// Words that sh (and bash, should /bin/sh be bash) treats specially as the
+// first word of a command.
+bool IsShellReservedWord(std::string_view word) {
+  static constexpr std::array<std::string_view, 17> kReserved = {
+      "case", "coproc", "do",   "done",  "elif",  "else", "esac",     "fi",    "for",
+      "function", "if", "in", "select", "then", "time", "until", "while"};
+  for (std::string_view reserved : kReserved)
+    if (word == reserved) return true;
+  return false;
+}
+
+std::string QuoteAlways(std::string_view word) {
+  std::string quoted = "'";
+  for (char c : word) {
+    if (c == '\'')
+      quoted += "'\\''";
+    else
+      quoted += c;
+  }
+  quoted += '\'';
+  return quoted;
+}
+
+class Writer {
+ public:
+  std::string Run(const File& file) {
+    for (const std::string& comment : file.comments) {
+      RequireWritable("comment", comment, /*is_path=*/false);
+      std::string_view text = comment;
+      while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
+      out_ += text.empty() ? "#\n" : "# " + std::string(text) + "\n";
+    }
+    if (!file.variables.empty()) {
+      StartBlock();
+      for (const auto& [name, value] : file.variables) {
+        RequireIdentifier("top-level variable name", name);
+        if (IsKeyword(name)) Fail("top-level variable name", name, "is a ninja keyword");
+        Binding("", name, EscapeChecked(value, " of variable '" + name + "'"));
+      }
+    }
+    for (const Pool& pool : file.pools) WritePool(pool);
+    for (const Rule& rule : file.rules) WriteRule(rule);
+    for (const Build& build : file.builds) WriteBuild(build);
+    if (!file.defaults.empty()) {
+      StartBlock();
+      out_ += "default";
+      AppendPaths("default path", file.defaults);
+      out_ += '\n';
+    }
+    return std::move(out_);
+  }
+
+ private:
+  static bool IsKeyword(std::string_view name) {
+    return name == "build" || name == "rule" || name == "pool" || name == "default" ||
+           name == "include" || name == "subninja";
+  }
+
+  void StartBlock() {
+    if (!out_.empty()) out_ += '\n';
+  }
+
+  // `value` is already ninja text.
+  void Binding(std::string_view indent, std::string_view name, std::string_view value) {
+    out_ += indent;
+    out_ += name;
+    out_ += value.empty() ? " =" : " = ";
+    out_ += value;
+    out_ += '\n';
+  }
+
+  static std::string EscapeChecked(std::string_view value, std::string_view where) {
+    RequireWritable("value", value, /*is_path=*/false, where);
+    return EscapeValue(value);
+  }
+
+  void AppendPaths(std::string_view what, const std::vector<std::string>& paths,
+                   std::string_view where = "") {
+    for (const std::string& path : paths) {
+      RequireWritable(what, path, /*is_path=*/true, where);
+      out_ += ' ';
+      out_ += EscapePath(path);
+    }
+  }
+
+  void WritePool(const Pool& pool) {
+    RequireIdentifier("pool name", pool.name);
+    if (pool.depth < 0) Fail("pool", pool.name, "has a negative depth");
+    StartBlock();
+    out_ += "pool " + pool.name + "\n";
+    Binding("  ", "depth", std::to_string(pool.depth));
+  }
+
+  void WriteRule(const Rule& rule) {
+    RequireIdentifier("rule name", rule.name);
+    if (rule.command.empty()) Fail("rule", rule.name, "has no command");
+    if (!rule.pool.empty()) RequireIdentifier("pool of rule '" + rule.name + "'", rule.pool);
+    StartBlock();
+    out_ += "rule " + rule.name + "\n";
+    const std::pair<const char*, const std::string*> fields[] = {
+        {"command", &rule.command}, {"description", &rule.description}, {"depfile", &rule.depfile},
+        {"deps", &rule.deps},       {"pool", &rule.pool},
+    };
+    for (const auto& [name, value] : fields) {
+      if (value->empty()) continue;
+      RequireNinjaText(name, *value, " of rule '" + rule.name + "'");
+      Binding("  ", name, *value);
+    }
+    if (rule.generator) Binding("  ", "generator", "1");
+    if (rule.restat) Binding("  ", "restat", "1");
+  }
+
+  void WriteBuild(const Build& build) {
+    if (build.outputs.empty()) Fail("build edge of rule", build.rule, "has no outputs");
+    const std::string& first_output = build.outputs.front();
+    std::string where = " of build " + Quoted(first_output);
+    if (!IsIdentifier(build.rule)) Fail("rule", build.rule, "is not a ninja identifier", where);
+    if (!build.pool.empty() && !IsIdentifier(build.pool))
+      Fail("pool", build.pool, "is not a ninja identifier", where);
+    StartBlock();
+    out_ += "build";
+    AppendPaths("output path", build.outputs);
+    if (!build.implicit_outputs.empty()) {
+      out_ += " |";
+      AppendPaths("implicit output path", build.implicit_outputs, where);
+    }
+    out_ += ": " + build.rule;
+    AppendPaths("input path", build.inputs, where);
+    if (!build.implicit_inputs.empty()) {
+      out_ += " |";
+      AppendPaths("implicit input path", build.implicit_inputs, where);
+    }
+    if (!build.order_only_inputs.empty()) {
+      out_ += " ||";
+      AppendPaths("order-only input path", build.order_only_inputs, where);
+    }
+    out_ += '\n';
+    for (const auto& [name, value] : build.variables) {
+      if (!IsIdentifier(name)) Fail("variable name", name, "is not a ninja identifier", where);
+      Binding("  ", name, EscapeChecked(value, " of variable '" + name + "'" + where));
+    }
+    if (!build.pool.empty()) Binding("  ", "pool", build.pool);
+  }
+
+  std::string out_;
+};
+
+}  // namespace
+
+std::string Unwritable(std::string_view text, bool is_path) {
+  if (text.find('\n') != std::string_view::npos) return "contains a newline";
+  if (text.find('\0') != std::string_view::npos) return "contains a NUL byte";
+  if (text.find('\r') != std::string_view::npos) return "contains a carriage return";
+  if (is_path) {
+    if (text.empty()) return "is an empty path";
+    if (text.find('|') != std::string_view::npos)
+      return "contains '|', which ninja cannot escape in a path";
+  }
+  return "";
+}
+
+std::string EscapePath(std::string_view path) {
+  RequireWritable("path", path, /*is_path=*/true);
+  std::string escaped;
+  escaped.reserve(path.size());
+  for (char c : path) {
+    if (c == '$' || c == ' ' || c == ':') escaped += '$';
+    escaped += c;
+  }
+  return escaped;
+}
+
+std::string EscapeValue(std::string_view value) {
+  RequireWritable("value", value, /*is_path=*/false);
+  std::string escaped;
+  escaped.reserve(value.size());
+  if (!value.empty() && value.front() == ' ') escaped += '$';
+  for (char c : value) {
+    if (c == '$') escaped += '$';
+    escaped += c;
+  }
+  return escaped;
+}
+
+std::string ShellQuote(std::string_view word) {
+  if (word.find('\0') != std::string_view::npos)
+    Fail("shell word", word, "contains a NUL byte, which no program argument can hold");
+  if (word.empty()) return "''";
+  for (char c : word)
+    if (!IsShellSafe(c)) return QuoteAlways(word);
+  return std::string(word);
+}
+
+std::string CommandLine(const std::vector<std::string>& argv) {
+  std::string line;
+  for (size_t i = 0; i < argv.size(); ++i) {
+    if (i > 0) line += ' ';
+    std::string word = ShellQuote(argv[i]);
+    bool needs_quotes_as_command = word == argv[i] && (argv[i].find('=') != std::string::npos ||
+                                                       IsShellReservedWord(argv[i]));
+    line += i == 0 && needs_quotes_as_command ? QuoteAlways(argv[i]) : word;
+  }
+  return line;
+}
+
+std::string Write(const File& file) {
+  return Writer().Run(file);
+}
+
+}  // namespace dhg::ninja

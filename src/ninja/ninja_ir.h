@@ -1,6 +1,7 @@
 // An in-memory build.ninja (pools, rules, build edges, defaults) and its
-// writer. Knows ninja syntax and nothing of docker. Output is deterministic:
-// the writer emits items in the order given, so callers add them sorted.
+// writer. Knows ninja syntax (ninja 1.11.1) and nothing of docker. Output is
+// deterministic: the writer emits items in the order given, so callers add
+// them sorted.
 #pragma once
 #include <string>
 #include <string_view>
@@ -9,18 +10,23 @@
 
 namespace dhg::ninja {
 
+// Names (of variables, rules, pools) must be ninja identifiers:
+// [A-Za-z0-9_.-]+. Top-level variables also cannot be named like a ninja
+// keyword (build, rule, pool, default, include, subninja).
 using Bindings = std::vector<std::pair<std::string, std::string>>;
 
 struct Pool {
   std::string name;
-  int depth = 1;
+  int depth = 1;  // 0 means unlimited to ninja; negative is rejected
 };
 
 // Values in a Rule are written as-is: they are ninja text (they may refer to
-// $in, $out or edge variables). Use EscapeValue for literal text.
+// $in, $out or edge variables). Use EscapeValue for literal text. The writer
+// still rejects newlines, NUL, carriage returns and `$` not followed by a valid
+// escape or variable name (a dangling `$` would break the file).
 struct Rule {
   std::string name;
-  std::string command;
+  std::string command;  // required
   std::string description;
   std::string pool;
   std::string depfile;
@@ -32,18 +38,18 @@ struct Rule {
 // Paths in a Build are plain paths (not yet escaped); variable values are
 // literal text (the writer escapes them).
 struct Build {
-  std::vector<std::string> outputs;
+  std::vector<std::string> outputs;  // at least one
   std::vector<std::string> implicit_outputs;
-  std::string rule;
+  std::string rule;  // a declared rule, or "phony"
   std::vector<std::string> inputs;
   std::vector<std::string> implicit_inputs;
   std::vector<std::string> order_only_inputs;
   Bindings variables;
-  std::string pool;
+  std::string pool;  // "" for the rule's pool
 };
 
 struct File {
-  std::vector<std::string> comments;  // written as `# ...` lines at the top
+  std::vector<std::string> comments;  // `# ...` lines at the top; trailing spaces dropped
   Bindings variables;                 // top-level, literal text
   std::vector<Pool> pools;
   std::vector<Rule> rules;
@@ -51,26 +57,38 @@ struct File {
   std::vector<std::string> defaults;  // plain paths
 };
 
-// Why `text` cannot be written into build.ninja (a newline, NUL or, for
-// paths, '|'), or "" when it can.
+// Why `text` cannot be written into build.ninja, or "" when it can. Nothing
+// can carry a newline, NUL or carriage return (ninja 1.11 reports a lexing
+// error for a lone '\r'); paths also cannot contain '|' (ninja has no escape
+// for it) or be empty (an empty path would silently vanish from a list).
 std::string Unwritable(std::string_view text, bool is_path);
 
-// `$` -> `$$`, and for paths also ` ` -> `$ ` and `:` -> `$:`. The text must
-// be writable (see Unwritable); the functions throw std::invalid_argument otherwise.
+// `$` -> `$$`, and for paths also ` ` -> `$ ` and `:` -> `$:`. For values, a
+// leading space becomes `$ ` too: ninja strips leading spaces of a value.
+// The text must be writable (see Unwritable); the functions throw
+// std::invalid_argument otherwise.
 std::string EscapePath(std::string_view path);
 std::string EscapeValue(std::string_view value);
 
 // POSIX shell single-quoting: the result is one shell word that stands for
-// exactly `word`. Words made only of safe characters are left bare.
+// exactly `word`. Words made only of [A-Za-z0-9_@%+=:,./-] are left bare; the
+// empty word is ''. Throws std::invalid_argument for a NUL byte, which no
+// argv string can hold.
 std::string ShellQuote(std::string_view word);
 
 // Shell-quotes every word and joins them with spaces: the result, placed in a
 // Build variable (which the writer escapes) and expanded in a rule's command,
-// reaches the program as that argv, byte for byte.
+// reaches the program as that argv, byte for byte. The first word is also
+// quoted when the shell would otherwise take it for an assignment (`A=b`) or a
+// reserved word (`if`, `time` ...).
 std::string CommandLine(const std::vector<std::string>& argv);
 
-// Serialises the file. Throws std::invalid_argument naming the offending text
-// if a path or value cannot be written.
+// Serialises the file: comments, top-level variables, then each pool, rule
+// and build, then one `default` line; blocks are separated by one blank line
+// and bindings indented by two spaces. No line ends in a space unless a
+// literal value does (ninja keeps trailing spaces of values). Throws
+// std::invalid_argument naming the offending text (C-escaped, in quotes) if a
+// path, value or name cannot be written, or a required field is missing.
 std::string Write(const File& file);
 
 }  // namespace dhg::ninja

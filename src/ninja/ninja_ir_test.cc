@@ -1,1 +1,466 @@
-// placeholder
+#include "src/ninja/ninja_ir.h"
+
+#include <doctest/doctest.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace dhg::ninja {
+namespace {
+
+using namespace std::string_literals;
+
+// The message of the std::invalid_argument that `action` throws, or "" (and a
+// failed check) when it throws none.
+template <typename Action>
+std::string InvalidArgumentMessage(Action action) {
+  try {
+    action();
+  } catch (const std::invalid_argument& error) {
+    return error.what();
+  }
+  FAIL_CHECK("expected std::invalid_argument");
+  return "";
+}
+
+bool Contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
+std::string LongHostileString() {
+  std::string text;
+  for (int i = 0; i < 4096; ++i) text += "a $:'`\\;";  // 32 KiB
+  return text;
+}
+
+// nullopt where the function must throw std::invalid_argument.
+struct HostileCase {
+  const char* name;
+  std::string text;
+  bool writable_as_path;
+  bool writable_as_value;
+  std::optional<std::string> escaped_path;
+  std::optional<std::string> escaped_value;
+  std::optional<std::string> shell_quoted;
+};
+
+std::vector<HostileCase> HostileCases() {
+  std::string long_text = LongHostileString();
+  std::string long_path, long_value, long_quoted;
+  for (int i = 0; i < 4096; ++i) {
+    long_path += "a$ $$$:'`\\;";
+    long_value += "a $$:'`\\;";
+    long_quoted += "a $:'\\''`\\;";
+  }
+  long_quoted = "'" + long_quoted + "'";
+  return {
+      {"safe characters", "Az09_@%+=:,./-", true, true, "Az09_@%+=$:,./-", "Az09_@%+=:,./-",
+       "Az09_@%+=:,./-"},
+      {"space", "a b", true, true, "a$ b", "a b", "'a b'"},
+      {"leading and trailing spaces", "  a ", true, true, "$ $ a$ ", "$  a ", "'  a '"},
+      {"dollar", "a$b", true, true, "a$$b", "a$$b", "'a$b'"},
+      {"colon", "a:b", true, true, "a$:b", "a:b", "a:b"},
+      {"single quotes", "it's 'x'", true, true, "it's$ 'x'", "it's 'x'", "'it'\\''s '\\''x'\\'''"},
+      {"lone single quote", "'", true, true, "'", "'", "''\\'''"},
+      {"double quotes", "say \"hi\"", true, true, "say$ \"hi\"", "say \"hi\"", "'say \"hi\"'"},
+      {"backticks", "`touch pwned`", true, true, "`touch$ pwned`", "`touch pwned`",
+       "'`touch pwned`'"},
+      {"command substitution", "$(touch pwned)", true, true, "$$(touch$ pwned)",
+       "$$(touch pwned)", "'$(touch pwned)'"},
+      {"braced variable", "${HOME}", true, true, "$${HOME}", "$${HOME}", "'${HOME}'"},
+      {"plain variable", "$HOME", true, true, "$$HOME", "$$HOME", "'$HOME'"},
+      {"semicolon", "; touch pwned", true, true, ";$ touch$ pwned", "; touch pwned",
+       "'; touch pwned'"},
+      {"and-and", "&& touch pwned", true, true, "&&$ touch$ pwned", "&& touch pwned",
+       "'&& touch pwned'"},
+      {"glob star", "*", true, true, "*", "*", "'*'"},
+      {"tilde", "~", true, true, "~", "~", "'~'"},
+      {"hash", "#x", true, true, "#x", "#x", "'#x'"},
+      {"backslash", "a\\b\\", true, true, "a\\b\\", "a\\b\\", "'a\\b\\'"},
+      {"tab", "a\tb", true, true, "a\tb", "a\tb", "'a\tb'"},
+      {"pipe", "a|b", false, true, std::nullopt, "a|b", "'a|b'"},
+      {"double pipe", "||", false, true, std::nullopt, "||", "'||'"},
+      {"non-ASCII UTF-8", "na\xc3\xafve-\xe6\x97\xa5\xe6\x9c\xac", true, true,
+       "na\xc3\xafve-\xe6\x97\xa5\xe6\x9c\xac", "na\xc3\xafve-\xe6\x97\xa5\xe6\x9c\xac",
+       "'na\xc3\xafve-\xe6\x97\xa5\xe6\x9c\xac'"},
+      {"empty", "", false, true, std::nullopt, "", "''"},
+      {"newline", "a\nb", false, false, std::nullopt, std::nullopt, "'a\nb'"},
+      {"carriage return", "a\rb", false, false, std::nullopt, std::nullopt, "'a\rb'"},
+      {"NUL", "a\0b"s, false, false, std::nullopt, std::nullopt, std::nullopt},
+      {"very long", long_text, true, true, long_path, long_value, long_quoted},
+  };
+}
+
+template <typename Escape>
+void CheckEscape(Escape escape, const std::string& text, const std::optional<std::string>& expected) {
+  if (expected) {
+    CHECK(escape(text) == *expected);
+  } else {
+    CHECK_THROWS_AS(escape(text), std::invalid_argument);
+  }
+}
+
+TEST_CASE("escaping of hostile strings") {
+  for (const HostileCase& hostile : HostileCases()) {
+    CAPTURE(hostile.name);
+    CHECK(Unwritable(hostile.text, /*is_path=*/true).empty() == hostile.writable_as_path);
+    CHECK(Unwritable(hostile.text, /*is_path=*/false).empty() == hostile.writable_as_value);
+    CheckEscape(EscapePath, hostile.text, hostile.escaped_path);
+    CheckEscape(EscapeValue, hostile.text, hostile.escaped_value);
+    CheckEscape(ShellQuote, hostile.text, hostile.shell_quoted);
+  }
+}
+
+TEST_CASE("Unwritable explains why") {
+  CHECK(Unwritable("a\nb", false) == "contains a newline");
+  CHECK(Unwritable("a\0b"s, true) == "contains a NUL byte");
+  CHECK(Unwritable("a\rb", false) == "contains a carriage return");
+  CHECK(Unwritable("a|b", true) == "contains '|', which ninja cannot escape in a path");
+  CHECK(Unwritable("", true) == "is an empty path");
+}
+
+TEST_CASE("CommandLine quotes each word, and a first word the shell would misread") {
+  CHECK(CommandLine({}) == "");
+  CHECK(CommandLine({"/usr/bin/printf", "%s\\0", "a b", "", "x"}) ==
+        "/usr/bin/printf '%s\\0' 'a b' '' x");
+  CHECK(CommandLine({"A=b", "A=b"}) == "'A=b' A=b");
+  CHECK(CommandLine({"if", "if"}) == "'if' if");
+  CHECK(CommandLine({"time", "ls"}) == "'time' ls");
+  CHECK_THROWS_AS(CommandLine({"a\0b"s}), std::invalid_argument);
+}
+
+TEST_CASE("Write: empty file") {
+  CHECK(Write(File{}) == "");
+}
+
+TEST_CASE("Write: comments, variables, pools, rules, builds, defaults") {
+  File file;
+  file.comments = {"Generated by datahub-gen.  ", "", "Do not edit."};
+  file.variables = {{"builddir", ".datahub"}, {"greeting", " hello $USER"}, {"empty", ""}};
+  file.pools = {{"docker_build", 2}, {"unlimited", 0}};
+  Rule full;
+  full.name = "full";
+  full.command = "step --in $in --out $out $args";
+  full.description = "FULL $out";
+  full.pool = "docker_build";
+  full.depfile = "$out.d";
+  full.deps = "gcc";
+  full.generator = true;
+  full.restat = true;
+  Rule bare;
+  bare.name = "bare";
+  bare.command = "touch $out";
+  file.rules = {full, bare};
+  Build everything;
+  everything.outputs = {"out/a b", "out/c:d"};
+  everything.implicit_outputs = {"out/side$effect"};
+  everything.rule = "full";
+  everything.inputs = {"in1", "in 2"};
+  everything.implicit_inputs = {"dep"};
+  everything.order_only_inputs = {"order", "only"};
+  everything.variables = {{"args", "--cost $5"}, {"note", ""}};
+  everything.pool = "console";
+  Build minimal;
+  minimal.outputs = {"stamp"};
+  minimal.rule = "bare";
+  Build alias;
+  alias.outputs = {"all"};
+  alias.rule = "phony";
+  alias.inputs = {"out/a b", "stamp"};
+  file.builds = {everything, minimal, alias};
+  file.defaults = {"all", "other target"};
+
+  CHECK(Write(file) ==
+        "# Generated by datahub-gen.\n"
+        "#\n"
+        "# Do not edit.\n"
+        "\n"
+        "builddir = .datahub\n"
+        "greeting = $ hello $$USER\n"
+        "empty =\n"
+        "\n"
+        "pool docker_build\n"
+        "  depth = 2\n"
+        "\n"
+        "pool unlimited\n"
+        "  depth = 0\n"
+        "\n"
+        "rule full\n"
+        "  command = step --in $in --out $out $args\n"
+        "  description = FULL $out\n"
+        "  depfile = $out.d\n"
+        "  deps = gcc\n"
+        "  pool = docker_build\n"
+        "  generator = 1\n"
+        "  restat = 1\n"
+        "\n"
+        "rule bare\n"
+        "  command = touch $out\n"
+        "\n"
+        "build out/a$ b out/c$:d | out/side$$effect: full in1 in$ 2 | dep || order only\n"
+        "  args = --cost $$5\n"
+        "  note =\n"
+        "  pool = console\n"
+        "\n"
+        "build stamp: bare\n"
+        "\n"
+        "build all: phony out/a$ b stamp\n"
+        "\n"
+        "default all other$ target\n");
+}
+
+TEST_CASE("Write: flags that are false are not written") {
+  File file;
+  Rule rule;
+  rule.name = "r";
+  rule.command = "c";
+  rule.generator = false;
+  rule.restat = false;
+  file.rules = {rule};
+  std::string text = Write(file);
+  CHECK(text == "rule r\n  command = c\n");
+  CHECK_FALSE(Contains(text, "restat"));
+  CHECK_FALSE(Contains(text, "generator"));
+}
+
+TEST_CASE("Write: only implicit or only order-only dependencies") {
+  File file;
+  Build implicit_only;
+  implicit_only.outputs = {"a"};
+  implicit_only.rule = "phony";
+  implicit_only.implicit_inputs = {"b"};
+  Build order_only;
+  order_only.outputs = {"c"};
+  order_only.implicit_outputs = {"c.log"};
+  order_only.rule = "phony";
+  order_only.order_only_inputs = {"d"};
+  file.builds = {implicit_only, order_only};
+  CHECK(Write(file) ==
+        "build a: phony | b\n"
+        "\n"
+        "build c | c.log: phony || d\n");
+}
+
+Rule MakeRule(std::string name, std::string command) {
+  Rule rule;
+  rule.name = std::move(name);
+  rule.command = std::move(command);
+  return rule;
+}
+
+Build PhonyBuild(std::vector<std::string> outputs) {
+  Build build;
+  build.outputs = std::move(outputs);
+  build.rule = "phony";
+  return build;
+}
+
+TEST_CASE("Write: rejects unwritable paths, naming them") {
+  for (const std::string& bad : {"a|b"s, "a\nb"s, ""s}) {
+    CAPTURE(bad);
+    std::string shown = bad == "a\nb" ? "\"a\\nb\"" : "\"" + bad + "\"";
+    File output_file;
+    output_file.builds = {PhonyBuild({"ok", bad})};
+    CHECK(Contains(InvalidArgumentMessage([&] { Write(output_file); }), "output path " + shown));
+
+    File input_file;
+    Build with_input = PhonyBuild({"ok"});
+    with_input.implicit_inputs = {bad};
+    input_file.builds = {with_input};
+    std::string message = InvalidArgumentMessage([&] { Write(input_file); });
+    CHECK(Contains(message, "implicit input path " + shown));
+    CHECK(Contains(message, "of build \"ok\""));
+
+    File default_file;
+    default_file.defaults = {bad};
+    CHECK(Contains(InvalidArgumentMessage([&] { Write(default_file); }), "default path " + shown));
+  }
+}
+
+TEST_CASE("Write: rejects values with a newline or NUL, naming them") {
+  for (const std::string& bad : {"one\ntwo"s, "one\0two"s}) {
+    CAPTURE(bad);
+    std::string shown = bad[3] == '\n' ? "\"one\\ntwo\"" : "\"one\\x00two\"";
+    File build_variable;
+    Build build = PhonyBuild({"out"});
+    build.variables = {{"cmd", bad}};
+    build_variable.builds = {build};
+    std::string message = InvalidArgumentMessage([&] { Write(build_variable); });
+    CHECK(Contains(message, shown));
+    CHECK(Contains(message, "variable 'cmd'"));
+
+    File top_variable;
+    top_variable.variables = {{"v", bad}};
+    CHECK(Contains(InvalidArgumentMessage([&] { Write(top_variable); }), shown));
+
+    File rule_value;
+    Rule rule;
+    rule.name = "r";
+    rule.command = "true";
+    rule.description = bad;
+    rule_value.rules = {rule};
+    CHECK(Contains(InvalidArgumentMessage([&] { Write(rule_value); }), shown));
+
+    File comment;
+    comment.comments = {bad};
+    CHECK(Contains(InvalidArgumentMessage([&] { Write(comment); }), shown));
+  }
+}
+
+TEST_CASE("Write: rejects a huge unwritable value, showing only its start") {
+  File file;
+  file.variables = {{"v", std::string(100000, 'x') + "\n"}};
+  std::string message = InvalidArgumentMessage([&] { Write(file); });
+  CHECK(Contains(message, "\"" + std::string(120, 'x') + "\"..."));
+  CHECK(message.size() < 400);
+}
+
+TEST_CASE("Write: rejects bad names, missing fields and broken ninja text") {
+  File bad_rule_name;
+  bad_rule_name.rules = {MakeRule("my rule", "true")};
+  CHECK(Contains(InvalidArgumentMessage([&] { Write(bad_rule_name); }), "rule name \"my rule\""));
+
+  File no_command;
+  no_command.rules = {MakeRule("r", "")};
+  CHECK(Contains(InvalidArgumentMessage([&] { Write(no_command); }), "has no command"));
+
+  for (const std::string& command : {"echo $"s, "echo $!"s, "echo ${a b}"s, "echo ${x"s, "$.x"s}) {
+    CAPTURE(command);
+    File broken;
+    broken.rules = {MakeRule("r", command)};
+    CHECK_THROWS_AS(Write(broken), std::invalid_argument);
+  }
+  File valid_text;
+  valid_text.rules = {MakeRule("r", "a$$b$ c$:d ${x.y} $in_x")};
+  CHECK(Write(valid_text) == "rule r\n  command = a$$b$ c$:d ${x.y} $in_x\n");
+
+  File keyword_variable;
+  keyword_variable.variables = {{"pool", "x"}};
+  CHECK(Contains(InvalidArgumentMessage([&] { Write(keyword_variable); }), "keyword"));
+
+  File bad_variable_name;
+  Build build = PhonyBuild({"out"});
+  build.variables = {{"a+b", "x"}};
+  bad_variable_name.builds = {build};
+  CHECK_THROWS_AS(Write(bad_variable_name), std::invalid_argument);
+
+  File no_outputs;
+  no_outputs.builds = {PhonyBuild({})};
+  CHECK(Contains(InvalidArgumentMessage([&] { Write(no_outputs); }), "has no outputs"));
+
+  File negative_depth;
+  negative_depth.pools = {{"p", -1}};
+  CHECK(Contains(InvalidArgumentMessage([&] { Write(negative_depth); }), "negative depth"));
+}
+
+// A scratch directory under the system temp dir, removed at scope exit.
+class TempDir {
+ public:
+  TempDir() {
+    std::string pattern = (std::filesystem::temp_directory_path() / "dhg-ninja-test-XXXXXX").string();
+    REQUIRE(mkdtemp(pattern.data()) != nullptr);
+    path_ = pattern;
+  }
+  ~TempDir() {
+    std::error_code ignored;
+    std::filesystem::remove_all(path_, ignored);
+  }
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+std::string ReadAll(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream content;
+  content << in.rdbuf();
+  return content.str();
+}
+
+// Runs /usr/bin/ninja in `dir` with extra arguments (shell-safe); returns its
+// exit status, and its output through `log`.
+int RunNinja(const std::filesystem::path& dir, const std::string& arguments, std::string* log) {
+  std::filesystem::path log_path = dir / "ninja.log";
+  std::string command = "cd " + ShellQuote(dir.string()) + " && /usr/bin/ninja " + arguments +
+                        " > ninja.log 2>&1";
+  int status = std::system(command.c_str());
+  *log = ReadAll(log_path);
+  return status;
+}
+
+TEST_CASE("round trip through the real ninja: every writable hostile string reaches argv intact") {
+  REQUIRE_MESSAGE(access("/usr/bin/ninja", X_OK) == 0, "/usr/bin/ninja is required");
+  REQUIRE(access("/usr/bin/printf", X_OK) == 0);
+
+  std::vector<std::string> originals;
+  for (const HostileCase& hostile : HostileCases())
+    if (hostile.writable_as_value) originals.push_back(hostile.text);
+  originals.push_back("`touch pwned2`");
+  originals.push_back("$(touch pwned3)");
+  originals.push_back("' ; touch pwned4 ; '");
+  originals.push_back("\" ; touch pwned5 ; \"");
+  originals.push_back("-n");
+  REQUIRE(originals.size() > 20);
+
+  std::vector<std::string> argv = {"/usr/bin/printf", "%s\\0"};
+  argv.insert(argv.end(), originals.begin(), originals.end());
+
+  const std::string output = "o u$t:put.bin";
+  File file;
+  file.comments = {"round-trip test"};
+  file.rules = {MakeRule("print", "$cmd > $out")};
+  Build print;
+  print.outputs = {output};
+  print.rule = "print";
+  print.variables = {{"cmd", CommandLine(argv)}};
+  // Ninja strips leading spaces of a value; EscapeValue must keep them.
+  file.rules.push_back(MakeRule("print_spaced", "/usr/bin/printf %s '$spaced$empty' > $out"));
+  Build spaced;
+  spaced.outputs = {"spaced.txt"};
+  spaced.rule = "print_spaced";
+  spaced.variables = {{"spaced", "  lead and trail  "}, {"empty", ""}};
+  file.builds = {print, spaced};
+  file.defaults = {output, "spaced.txt"};
+
+  TempDir dir;
+  {
+    std::ofstream manifest(dir.path() / "build.ninja", std::ios::binary);
+    manifest << Write(file);
+  }
+  std::string log;
+  REQUIRE_MESSAGE(RunNinja(dir.path(), "", &log) == 0, log);
+
+  std::string printed = ReadAll(dir.path() / output);
+  std::vector<std::string> received;
+  size_t start = 0;
+  for (size_t nul; (nul = printed.find('\0', start)) != std::string::npos; start = nul + 1)
+    received.push_back(printed.substr(start, nul - start));
+  CHECK(start == printed.size());
+  REQUIRE(received.size() == originals.size());
+  for (size_t i = 0; i < originals.size(); ++i) {
+    CAPTURE(i);
+    CHECK(received[i] == originals[i]);
+  }
+
+  CHECK(ReadAll(dir.path() / "spaced.txt") == "  lead and trail  ");
+
+  for (const char* pwned : {"pwned", "pwned2", "pwned3", "pwned4", "pwned5"}) {
+    CAPTURE(pwned);
+    CHECK_FALSE(std::filesystem::exists(dir.path() / pwned));
+  }
+
+  // The output path, escaped in build.ninja, names the same file ninja built.
+  REQUIRE(RunNinja(dir.path(), "-n", &log) == 0);
+  CHECK(Contains(log, "no work to do"));
+}
+
+}  // namespace
+}  // namespace dhg::ninja

@@ -85,3 +85,41 @@ bool FileExists(const std::string& path) {
 }
 
 }  // namespace dhg
+
+#include <climits>
+
+#include "util/strings.h"
+
+namespace dhg {
+
+std::string AbsolutePath(const std::string& path) {
+  std::string joined = path;
+  if (path.empty() || path[0] != '/') {
+    char buffer[PATH_MAX];
+    if (!getcwd(buffer, sizeof buffer)) throw std::runtime_error(std::string("getcwd: ") + std::strerror(errno));
+    joined = std::string(buffer) + "/" + path;
+  }
+  std::vector<std::string> kept;
+  for (const std::string& segment : Split(joined, '/')) {
+    if (segment.empty() || segment == ".") continue;
+    if (segment == "..") {
+      if (!kept.empty()) kept.pop_back();
+      continue;
+    }
+    kept.push_back(segment);
+  }
+  return "/" + Join(kept, "/");
+}
+
+std::string RelativePath(const std::string& from_dir, const std::string& to) {
+  std::vector<std::string> from_parts, to_parts;
+  for (const std::string& s : Split(from_dir, '/')) if (!s.empty()) from_parts.push_back(s);
+  for (const std::string& s : Split(to, '/')) if (!s.empty()) to_parts.push_back(s);
+  size_t common = 0;
+  while (common < from_parts.size() && common < to_parts.size() && from_parts[common] == to_parts[common]) ++common;
+  std::vector<std::string> parts(from_parts.size() - common, "..");
+  parts.insert(parts.end(), to_parts.begin() + static_cast<long>(common), to_parts.end());
+  return parts.empty() ? "." : Join(parts, "/");
+}
+
+}  // namespace dhg

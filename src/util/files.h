@@ -17,3 +17,12 @@ void MakeDirs(const std::string& path);
 bool FileExists(const std::string& path);
 
 }  // namespace dhg
+
+namespace dhg {
+// The absolute, normalised form of `path` (relative to the current directory);
+// no symlinks are resolved and the path need not exist.
+std::string AbsolutePath(const std::string& path);
+// `to` relative to the directory `from_dir` (both absolute and normalised),
+// e.g. ("/a/b", "/a/c/d") -> "../c/d"; "." when they are equal.
+std::string RelativePath(const std::string& from_dir, const std::string& to);
+}  // namespace dhg

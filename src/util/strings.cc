@@ -1,1 +1,130 @@
-// placeholder
+#include "util/strings.h"
+
+#include <algorithm>
+
+namespace dhg {
+
+std::vector<std::string> Split(std::string_view text, char sep) {
+  std::vector<std::string> parts;
+  size_t start = 0;
+  while (true) {
+    size_t pos = text.find(sep, start);
+    parts.emplace_back(text.substr(start, pos - start));
+    if (pos == std::string_view::npos) break;
+    start = pos + 1;
+  }
+  return parts;
+}
+
+std::string Join(const std::vector<std::string>& parts, std::string_view sep) {
+  std::string out;
+  for (size_t i = 0; i < parts.size(); ++i) {
+    if (i) out += sep;
+    out += parts[i];
+  }
+  return out;
+}
+
+bool StartsWith(std::string_view text, std::string_view prefix) {
+  return text.substr(0, prefix.size()) == prefix;
+}
+
+bool EndsWith(std::string_view text, std::string_view suffix) {
+  return text.size() >= suffix.size() && text.substr(text.size() - suffix.size()) == suffix;
+}
+
+size_t EditDistance(std::string_view a, std::string_view b) {
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t diagonal = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      size_t above = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
+}
+
+std::string ClosestMatch(std::string_view word, const std::vector<std::string>& candidates) {
+  std::string best;
+  size_t best_distance = std::max<size_t>(1, word.size() / 3) + 1;
+  for (const std::string& candidate : candidates) {
+    size_t distance = EditDistance(word, candidate);
+    if (distance < best_distance) {
+      best_distance = distance;
+      best = candidate;
+    }
+  }
+  return best;
+}
+
+bool SplitShellWords(std::string_view command, std::vector<std::string>* words, std::string* error) {
+  words->clear();
+  std::string word;
+  bool in_word = false;
+  size_t i = 0;
+  while (i < command.size()) {
+    char c = command[i];
+    if (c == ' ' || c == '\t' || c == '\n') {
+      if (in_word) words->push_back(std::move(word));
+      word.clear();
+      in_word = false;
+      ++i;
+    } else if (c == '\'') {
+      size_t end = command.find('\'', i + 1);
+      if (end == std::string_view::npos) {
+        *error = "unterminated single quote";
+        return false;
+      }
+      word.append(command.substr(i + 1, end - i - 1));
+      in_word = true;
+      i = end + 1;
+    } else if (c == '"') {
+      ++i;
+      bool closed = false;
+      while (i < command.size()) {
+        char d = command[i];
+        if (d == '"') {
+          closed = true;
+          ++i;
+          break;
+        }
+        // Inside double quotes a backslash escapes only these characters.
+        if (d == '\\' && i + 1 < command.size() &&
+            std::string_view("\"\\$`\n").find(command[i + 1]) != std::string_view::npos) {
+          if (command[i + 1] != '\n') word.push_back(command[i + 1]);
+          i += 2;
+          continue;
+        }
+        word.push_back(d);
+        ++i;
+      }
+      if (!closed) {
+        *error = "unterminated double quote";
+        return false;
+      }
+      in_word = true;
+    } else if (c == '\\') {
+      if (i + 1 >= command.size()) {
+        *error = "trailing backslash";
+        return false;
+      }
+      if (command[i + 1] != '\n') {
+        word.push_back(command[i + 1]);
+        in_word = true;
+      }
+      i += 2;
+    } else {
+      word.push_back(c);
+      in_word = true;
+      ++i;
+    }
+  }
+  if (in_word) words->push_back(std::move(word));
+  return true;
+}
+
+}  // namespace dhg
