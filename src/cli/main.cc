@@ -1,1 +1,33 @@
-int main() { return 0; }
+// Entry point: `datahub-gen [OPTIONS]` generates build.ninja; `datahub-gen
+// step KIND ...` runs one edge of it.
+#include <cstring>
+#include <exception>
+#include <iostream>
+
+#include "cli/generate.h"
+#include "cli/options.h"
+#include "cli/step_command.h"
+#include "util/exit_codes.h"
+
+int main(int argc, char** argv) {
+  try {
+    if (argc > 1 && std::strcmp(argv[1], "step") == 0) return dhg::cli::RunStepCommand(argc - 2, argv + 2);
+    dhg::cli::GenerateOptions options;
+    std::string message;
+    switch (dhg::cli::ParseGenerateOptions(argc, argv, &options, &message)) {
+      case dhg::cli::ParseOutcome::kHelp:
+      case dhg::cli::ParseOutcome::kVersion:
+        std::cout << message;
+        return dhg::kExitOk;
+      case dhg::cli::ParseOutcome::kUsageError:
+        std::cerr << "datahub-gen: " << message << "\n";
+        return dhg::kExitUsage;
+      case dhg::cli::ParseOutcome::kRun:
+        break;
+    }
+    return dhg::cli::RunGenerate(options);
+  } catch (const std::exception& e) {
+    std::cerr << "datahub-gen: internal error: " << e.what() << "\n";
+    return dhg::kExitInternal;
+  }
+}

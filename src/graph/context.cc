@@ -1,1 +1,146 @@
-// placeholder
+#include "graph/context.h"
+
+#include "util/hash.h"
+#include "util/strings.h"
+
+namespace dhg::graph {
+namespace {
+
+// Matches one character class `[...]` at the start of `pattern` against `c`;
+// sets *length to the class's length. Returns false for a malformed class.
+bool MatchClass(std::string_view pattern, char c, size_t* length, bool* matched) {
+  size_t i = 1;
+  bool negate = i < pattern.size() && (pattern[i] == '^' || pattern[i] == '!');
+  if (negate) ++i;
+  bool found = false;
+  bool first = true;
+  while (i < pattern.size() && (first || pattern[i] != ']')) {
+    first = false;
+    char low = pattern[i];
+    if (low == '\\' && i + 1 < pattern.size()) low = pattern[++i];
+    char high = low;
+    if (i + 2 < pattern.size() && pattern[i + 1] == '-' && pattern[i + 2] != ']') {
+      high = pattern[i + 2];
+      if (high == '\\' && i + 3 < pattern.size()) high = pattern[++i + 2];
+      i += 2;
+    }
+    if (c >= low && c <= high) found = true;
+    ++i;
+  }
+  if (i >= pattern.size()) return false;
+  *length = i + 1;
+  *matched = found != negate;
+  return true;
+}
+
+// Docker's .dockerignore glob: `*` and `?` stop at '/', `**` crosses it.
+bool GlobMatch(std::string_view pattern, std::string_view path) {
+  while (!pattern.empty()) {
+    char p = pattern[0];
+    if (p == '*' && pattern.size() > 1 && pattern[1] == '*') {
+      std::string_view rest = pattern.substr(2);
+      if (!rest.empty() && rest[0] == '/' && GlobMatch(rest.substr(1), path)) return true;
+      for (size_t i = 0; i <= path.size(); ++i) {
+        if (GlobMatch(rest, path.substr(i))) return true;
+      }
+      return false;
+    }
+    if (p == '*') {
+      for (size_t i = 0; i <= path.size(); ++i) {
+        if (GlobMatch(pattern.substr(1), path.substr(i))) return true;
+        if (i < path.size() && path[i] == '/') break;
+      }
+      return false;
+    }
+    if (path.empty()) return false;
+    if (p == '?') {
+      if (path[0] == '/') return false;
+      pattern.remove_prefix(1);
+    } else if (p == '[') {
+      size_t length = 0;
+      bool matched = false;
+      if (!MatchClass(pattern, path[0], &length, &matched)) return false;
+      if (!matched || path[0] == '/') return false;
+      pattern.remove_prefix(length);
+    } else {
+      if (p == '\\' && pattern.size() > 1) {
+        pattern.remove_prefix(1);
+        p = pattern[0];
+      }
+      if (p != path[0]) return false;
+      pattern.remove_prefix(1);
+    }
+    path.remove_prefix(1);
+  }
+  return path.empty();
+}
+
+// filepath.Clean as docker applies it to patterns: no leading "/" or "./",
+// no trailing "/", no empty or "." segments.
+std::string CleanPattern(std::string_view pattern) {
+  std::vector<std::string> kept;
+  for (const std::string& segment : Split(pattern, '/')) {
+    if (segment.empty() || segment == ".") continue;
+    if (segment == ".." && !kept.empty()) {
+      kept.pop_back();
+      continue;
+    }
+    kept.push_back(segment);
+  }
+  return Join(kept, "/");
+}
+
+}  // namespace
+
+std::vector<std::string> ParseDockerignore(const std::string& text) {
+  std::vector<std::string> patterns;
+  for (std::string line : Split(text, '\n')) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    size_t start = line.find_first_not_of(" \t");
+    size_t end = line.find_last_not_of(" \t");
+    if (start == std::string::npos || line[start] == '#') continue;
+    line = line.substr(start, end - start + 1);
+    bool exception = line[0] == '!';
+    std::string cleaned = CleanPattern(exception ? std::string_view(line).substr(1) : std::string_view(line));
+    if (cleaned.empty()) continue;
+    patterns.push_back(exception ? "!" + cleaned : cleaned);
+  }
+  return patterns;
+}
+
+bool DockerIgnored(const std::vector<std::string>& patterns, const std::string& path) {
+  bool ignored = false;
+  for (const std::string& pattern : patterns) {
+    bool exception = pattern[0] == '!';
+    std::string_view glob = exception ? std::string_view(pattern).substr(1) : std::string_view(pattern);
+    // A pattern that matches a parent directory matches everything below it.
+    bool matched = GlobMatch(glob, path);
+    for (size_t slash = path.find('/'); !matched && slash != std::string::npos; slash = path.find('/', slash + 1)) {
+      matched = GlobMatch(glob, std::string_view(path).substr(0, slash));
+    }
+    if (matched) ignored = !exception;
+  }
+  return ignored;
+}
+
+BuildContext ScanContext(git::TreeView& tree, const std::string& dir) {
+  BuildContext context;
+  context.dir = dir;
+  std::vector<std::string> patterns;
+  if (std::optional<std::string> ignore = tree.Read(dir + "/.dockerignore")) patterns = ParseDockerignore(*ignore);
+  Sha256 hash;
+  hash.Field("datahub-gen context v1");
+  for (git::FileEntry& entry : tree.List(dir)) {
+    std::string relative = entry.path.substr(dir.size() + 1);
+    bool always_kept = relative == "Dockerfile" || relative == ".dockerignore";
+    if (!always_kept && (StartsWith(relative, "test/") || DockerIgnored(patterns, relative))) continue;
+    hash.Field(relative);
+    hash.Field(std::to_string(entry.mode));
+    hash.Field(entry.blob_id);
+    context.files.push_back(std::move(entry));
+  }
+  context.hash = hash.Hex();
+  return context;
+}
+
+}  // namespace dhg::graph

@@ -1,1 +1,431 @@
-// placeholder
+#include "graph/graph.h"
+
+#include <algorithm>
+#include <functional>
+#include <set>
+
+#include "util/strings.h"
+
+namespace dhg::graph {
+namespace {
+
+using spec::Diagnostics;
+using spec::Location;
+
+bool IsLowerAlnum(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
+bool IsAlnum(char c) { return IsLowerAlnum(c) || (c >= 'A' && c <= 'Z'); }
+
+// Image keys and plan names become folder names, ninja paths and target
+// names: keep them to characters that need no escaping anywhere.
+bool IsSafeName(const std::string& name, bool allow_upper) {
+  if (name.empty() || name.size() > 128 || !(allow_upper ? IsAlnum(name[0]) : IsLowerAlnum(name[0]))) return false;
+  for (char c : name) {
+    bool ok = (allow_upper ? IsAlnum(c) : IsLowerAlnum(c)) || c == '-' || c == '_' || c == '.';
+    if (!ok) return false;
+  }
+  return name.find("..") == std::string::npos;
+}
+
+bool IsBuildArgName(const std::string& name) {
+  if (name.empty() || !(std::isalpha(static_cast<unsigned char>(name[0])) || name[0] == '_')) return false;
+  return std::all_of(name.begin(), name.end(),
+                     [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; });
+}
+
+// Text that reaches build.ninja must not hold a newline or NUL; ninja has no
+// way to write them.
+std::string UnsafeTextReason(const std::string& text) {
+  if (text.find('\n') != std::string::npos || text.find('\r') != std::string::npos)
+    return "contains a line break, which cannot be written into build.ninja";
+  if (text.find('\0') != std::string::npos) return "contains a NUL byte";
+  return "";
+}
+
+std::string Quoted(const std::string& text) { return "'" + text + "'"; }
+
+class Resolver {
+ public:
+  Resolver(const spec::Spec& spec, git::TreeView& tree, const Options& options, Diagnostics& diagnostics)
+      : spec_(spec), tree_(tree), options_(options), diagnostics_(diagnostics) {
+    for (const spec::Image& image : spec.images) images_[image.key] = &image;
+    for (const spec::Plan& plan : spec.plans) plan_names_.push_back(plan.name);
+    for (const auto& [name, command] : spec.manifests) manifest_names_.push_back(name);
+  }
+
+  void Resolve(Graph& graph) {
+    CheckPlans();
+    CheckFolders();
+    std::vector<const spec::Image*> order = TopologicalOrder();
+    for (const spec::Plan& plan : spec_.plans) {
+      if (!options_.plans.empty() &&
+          std::find(options_.plans.begin(), options_.plans.end(), plan.name) == options_.plans.end())
+        continue;
+      std::map<std::string, std::string> variables = VariablesOf(plan);
+      for (const spec::Image* image : order) AddNode(graph, *image, plan, variables);
+    }
+  }
+
+ private:
+  void CheckPlans() {
+    std::set<std::string> known(plan_names_.begin(), plan_names_.end());
+    for (const spec::Plan& plan : spec_.plans) {
+      if (!IsSafeName(plan.name, true))
+        diagnostics_.Error(plan.where, "plan name " + Quoted(plan.name) +
+                                           " may use only letters, digits, '-', '_' and '.'");
+    }
+    for (const std::string& wanted : options_.plans) {
+      if (!known.count(wanted)) {
+        std::string message = "--plan " + Quoted(wanted) + " is not a plan of this spec";
+        std::string suggestion = ClosestMatch(wanted, plan_names_);
+        if (!suggestion.empty()) message += " (did you mean " + Quoted(suggestion) + "?)";
+        diagnostics_.Error({spec_.path, 0, 0}, message);
+      }
+    }
+    for (const spec::Image& image : spec_.images) {
+      for (const spec::Text& skipped : image.skip_plans) {
+        if (!known.count(skipped.value)) UnknownName(skipped, "plan", plan_names_, "skip_plans of image " + Quoted(image.key));
+      }
+      for (const auto& [plan, where] : image.plan_args_where) {
+        if (!known.count(plan)) UnknownName({plan, where}, "plan", plan_names_, "dbuild_env of image " + Quoted(image.key));
+      }
+      for (const spec::Text& manifest : image.manifests) {
+        if (!spec_.manifests.count(manifest.value))
+          UnknownName(manifest, "manifest command", manifest_names_, "image " + Quoted(image.key));
+      }
+    }
+    if (spec_.root) {
+      auto it = images_.find(spec_.root->value);
+      if (it == images_.end()) {
+        UnknownName(*spec_.root, "image", ImageKeys(), "root");
+      } else if (it->second->depend_on) {
+        diagnostics_.Error(it->second->depend_on->where,
+                           "image " + Quoted(it->first) + " is the root, so it cannot depend on another image");
+      }
+    }
+  }
+
+  void UnknownName(const spec::Text& name, const std::string& kind, const std::vector<std::string>& known,
+                   const std::string& context) {
+    std::string message = context + " names unknown " + kind + " " + Quoted(name.value);
+    std::string suggestion = ClosestMatch(name.value, known);
+    if (!suggestion.empty()) message += " (did you mean " + Quoted(suggestion) + "?)";
+    diagnostics_.Error(name.where, message);
+  }
+
+  std::vector<std::string> ImageKeys() const {
+    std::vector<std::string> keys;
+    for (const spec::Image& image : spec_.images) keys.push_back(image.key);
+    return keys;
+  }
+
+  std::string ImageDir(const std::string& key) const {
+    return options_.images_dir.empty() ? key : options_.images_dir + "/" + key;
+  }
+
+  void CheckFolders() {
+    for (const spec::Image& image : spec_.images) {
+      if (!IsSafeName(image.key, false) || image.key == "tests_common") {
+        diagnostics_.Error(image.where, "image key " + Quoted(image.key) +
+                                            " must be a folder name of lowercase letters, digits, '-', '_' and '.'" +
+                                            (image.key == "tests_common" ? " other than 'tests_common'" : ""));
+        continue;
+      }
+      std::string dir = ImageDir(image.key);
+      if (!tree_.IsDir(dir)) {
+        diagnostics_.Error(image.where, "image " + Quoted(image.key) + " has no folder " + dir + "/");
+      } else if (!tree_.Read(dir + "/Dockerfile")) {
+        diagnostics_.Error(image.where, "image " + Quoted(image.key) + " has no " + dir + "/Dockerfile");
+      }
+    }
+    std::string prefix = options_.images_dir.empty() ? "" : options_.images_dir + "/";
+    for (const std::string& dir : tree_.ListDirs(options_.images_dir)) {
+      if (!StartsWith(dir, prefix) || dir.size() == prefix.size()) continue;
+      std::string name = dir.substr(prefix.size());
+      if (name.find('/') != std::string::npos || name == "tests_common" || images_.count(name)) continue;
+      if (tree_.Read(dir + "/Dockerfile")) {
+        std::string message = "folder " + dir + "/ has a Dockerfile but no key under 'images:' in " + spec_.path;
+        std::string suggestion = ClosestMatch(name, ImageKeys());
+        if (!suggestion.empty()) message += " (is the key " + Quoted(suggestion) + " misspelt?)";
+        diagnostics_.Error({dir + "/Dockerfile", 1, 1}, message);
+      }
+    }
+  }
+
+  // Images with parents first; reports unknown parents and cycles.
+  std::vector<const spec::Image*> TopologicalOrder() {
+    std::vector<const spec::Image*> order;
+    std::map<std::string, int> state;  // 1 = visiting, 2 = done
+    std::vector<std::string> stack;
+    std::function<bool(const spec::Image&)> visit = [&](const spec::Image& image) -> bool {
+      int& s = state[image.key];
+      if (s == 2) return true;
+      if (s == 1) {
+        auto start = std::find(stack.begin(), stack.end(), image.key);
+        std::vector<std::string> cycle(start, stack.end());
+        cycle.push_back(image.key);
+        diagnostics_.Error(image.where, "dependency cycle: " + Join(cycle, " -> "));
+        return false;
+      }
+      s = 1;
+      stack.push_back(image.key);
+      bool ok = true;
+      if (image.depend_on) {
+        auto parent = images_.find(image.depend_on->value);
+        if (parent == images_.end()) {
+          UnknownName(*image.depend_on, "image", ImageKeys(), "image " + Quoted(image.key) + " depends on");
+          ok = false;
+        } else {
+          ok = visit(*parent->second);
+        }
+      }
+      stack.pop_back();
+      state[image.key] = 2;
+      if (ok) order.push_back(&image);
+      else broken_.insert(image.key);
+      return ok;
+    };
+    for (const spec::Image& image : spec_.images) visit(image);
+    return order;
+  }
+
+  std::map<std::string, std::string> VariablesOf(const spec::Plan& plan) {
+    std::map<std::string, std::string> variables;
+    for (const auto& [name, text] : spec_.variables) variables[name] = text.value;
+    for (const auto& [name, text] : plan.variables) variables[name] = text.value;
+    for (const auto& [name, value] : options_.defines) variables[name] = value;
+    return variables;
+  }
+
+  // Expands variables in a value; reports undefined ones once per location.
+  std::string Expand(const spec::Text& text, const std::map<std::string, std::string>& variables,
+                     const std::string& what) {
+    std::vector<std::string> undefined;
+    std::string value = ExpandVariables(text.value, variables, &undefined);
+    for (const std::string& name : undefined) {
+      std::string key = FormatLocation(text.where) + name;
+      if (!reported_.insert(key).second) continue;
+      std::vector<std::string> known;
+      for (const auto& [known_name, ignored] : variables) known.push_back(known_name);
+      std::string message = what + " uses undefined variable ${" + name + "}";
+      std::string suggestion = ClosestMatch(name, known);
+      if (!suggestion.empty()) message += " (did you mean ${" + suggestion + "}?)";
+      else message += " (define it under 'variables:' or with -D " + name + "=VALUE)";
+      diagnostics_.Error(text.where, message);
+    }
+    return value;
+  }
+
+  void ErrorOnce(const Location& where, const std::string& message) {
+    if (reported_.insert(FormatLocation(where) + message).second) diagnostics_.Error(where, message);
+  }
+
+  void AddNode(Graph& graph, const spec::Image& image, const spec::Plan& plan,
+               const std::map<std::string, std::string>& variables) {
+    if (broken_.count(image.key)) return;
+    for (const spec::Text& skipped : image.skip_plans) {
+      if (skipped.value == plan.name) return;
+    }
+    auto node = std::make_unique<Node>();
+    node->image = image.key;
+    node->plan = plan.name;
+    node->image_spec = &image;
+    node->plan_spec = &plan;
+    node->dir = ImageDir(image.key);
+    if (image.depend_on) {
+      node->parent = graph.Find(image.depend_on->value, plan.name);
+      if (!node->parent) {
+        ErrorOnce(image.depend_on->where, "image " + Quoted(image.key) + " is built in plan " + Quoted(plan.name) +
+                                              " but its parent " + Quoted(image.depend_on->value) + " skips that plan");
+        return;
+      }
+    }
+    std::string what = "image_name of " + Quoted(image.key);
+    node->repository = RewriteRepository(Expand(image.image_name, variables, what), options_.registry);
+    if (std::string why = InvalidRepositoryReason(node->repository); !why.empty())
+      ErrorOnce(image.image_name.where, what + ": " + Quoted(node->repository) + " is not a valid repository name: " + why);
+
+    node->tag_prefix = Expand(plan.tag_prefix, variables, "tag_prefix of plan " + Quoted(plan.name));
+    node->stable_postfix = plan.stable_postfix.value;
+    if (!node->tag_prefix.empty()) {
+      if (std::string why = InvalidTagReason(node->tag_prefix + "-0000000"); !why.empty())
+        ErrorOnce(plan.tag_prefix.where, "tag prefix " + Quoted(node->tag_prefix) + " cannot start a tag: " + why);
+    }
+    if (std::string why = InvalidTagReason(node->tag_prefix + node->stable_postfix); !why.empty())
+      ErrorOnce(plan.stable_postfix.where, "stable tag " + Quoted(node->tag_prefix + node->stable_postfix) +
+                                               " is not a valid tag: " + why);
+
+    spec::TextMap args = image.build_args;
+    if (auto it = image.plan_args.find(plan.name); it != image.plan_args.end()) {
+      for (const auto& [name, text] : it->second) args[name] = text;
+    }
+    for (const auto& [name, text] : args) {
+      if (!IsBuildArgName(name)) {
+        ErrorOnce(text.where, "build arg name " + Quoted(name) + " is not a valid ARG name");
+        continue;
+      }
+      if (node->parent && (name == "BASE_IMAGE" || name == "BASE_TAG")) {
+        ErrorOnce(text.where, "build arg " + name + " of " + Quoted(image.key) +
+                                  " is set by datahub-gen from its parent " + Quoted(node->parent->image));
+        continue;
+      }
+      std::string value = Expand(text, variables, "build arg " + name + " of " + Quoted(image.key));
+      if (std::string why = UnsafeTextReason(value); !why.empty()) {
+        ErrorOnce(text.where, "build arg " + name + " of " + Quoted(image.key) + " " + why);
+        continue;
+      }
+      node->build_args.emplace_back(name, value);
+    }
+
+    if (spec_.epoch) node->epoch = "global=" + spec_.epoch->value + "\n";
+    if (image.epoch) node->epoch += "image=" + image.epoch->value + "\n";
+
+    for (const spec::Text& name : image.manifests) {
+      auto it = spec_.manifests.find(name.value);
+      if (it == spec_.manifests.end()) continue;
+      const spec::ManifestCommand& command = it->second;
+      if (std::string why = UnsafeTextReason(command.command.value); !why.empty()) {
+        ErrorOnce(command.command.where, "manifest command " + Quoted(command.name) + " " + why);
+        continue;
+      }
+      if (std::string why = UnsafeTextReason(command.description.value); !why.empty()) {
+        ErrorOnce(command.description.where, "description of manifest command " + Quoted(command.name) + " " + why);
+        continue;
+      }
+      std::vector<std::string> words;
+      std::string error;
+      if (!SplitShellWords(command.command.value, &words, &error) || words.empty()) {
+        ErrorOnce(command.command.where, "manifest command " + Quoted(command.name) + " cannot be split into words: " +
+                                             (error.empty() ? "it is empty" : error));
+        continue;
+      }
+      node->manifests.push_back(&command);
+    }
+    Node& added = graph.Add(std::move(node));
+    if (added.parent) added.parent->children.push_back(&added);
+  }
+
+  const spec::Spec& spec_;
+  git::TreeView& tree_;
+  const Options& options_;
+  Diagnostics& diagnostics_;
+  std::map<std::string, const spec::Image*> images_;
+  std::vector<std::string> plan_names_;
+  std::vector<std::string> manifest_names_;
+  std::set<std::string> broken_;    // images with an unknown parent or in a cycle
+  std::set<std::string> reported_;  // errors already reported in another plan
+};
+
+bool IsHostComponent(const std::string& component) {
+  return component.find('.') != std::string::npos || component.find(':') != std::string::npos ||
+         component == "localhost";
+}
+
+}  // namespace
+
+Node* Graph::Find(const std::string& image, const std::string& plan) const {
+  for (const auto& node : nodes_) {
+    if (node->image == image && node->plan == plan) return node.get();
+  }
+  return nullptr;
+}
+
+Node& Graph::Add(std::unique_ptr<Node> node) {
+  nodes_.push_back(std::move(node));
+  return *nodes_.back();
+}
+
+std::unique_ptr<Graph> BuildGraph(spec::Spec spec, git::TreeView& tree, const Options& options,
+                                  spec::Diagnostics& diagnostics) {
+  auto graph = std::make_unique<Graph>(std::move(spec));
+  Resolver(graph->Spec(), tree, options, diagnostics).Resolve(*graph);
+  return graph;
+}
+
+std::string ExpandVariables(const std::string& text, const std::map<std::string, std::string>& variables,
+                            std::vector<std::string>* undefined) {
+  std::string out;
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text.compare(i, 3, "$${") == 0) {
+      out += "${";
+      i += 2;
+      continue;
+    }
+    if (text.compare(i, 2, "${") == 0) {
+      size_t end = text.find('}', i + 2);
+      if (end != std::string::npos) {
+        std::string name = text.substr(i + 2, end - i - 2);
+        auto it = variables.find(name);
+        if (it != variables.end()) {
+          out += it->second;
+        } else {
+          undefined->push_back(name);
+        }
+        i = end;
+        continue;
+      }
+    }
+    out += text[i];
+  }
+  return out;
+}
+
+std::string RegistryHost(const std::string& repository) {
+  size_t slash = repository.find('/');
+  if (slash == std::string::npos) return "";
+  std::string first = repository.substr(0, slash);
+  return IsHostComponent(first) ? first : "";
+}
+
+std::string RewriteRepository(const std::string& repository, const std::string& registry) {
+  if (registry.empty()) return repository;
+  std::string path = repository;
+  if (std::string host = RegistryHost(repository); !host.empty()) path = repository.substr(host.size() + 1);
+  std::string target = registry;
+  while (!target.empty() && target.back() == '/') target.pop_back();
+  size_t slash = target.find('/');
+  if (slash == std::string::npos) return target + "/" + path;
+  // A namespace replaces everything of the path but its last component.
+  size_t last = path.rfind('/');
+  return target + "/" + (last == std::string::npos ? path : path.substr(last + 1));
+}
+
+std::string InvalidRepositoryReason(const std::string& repository) {
+  if (repository.empty()) return "it is empty";
+  if (repository.size() > 255) return "it is longer than 255 characters";
+  std::string path = repository;
+  if (std::string host = RegistryHost(repository); !host.empty()) {
+    path = repository.substr(host.size() + 1);
+    for (char c : host) {
+      if (!IsAlnum(c) && c != '.' && c != '-' && c != ':' && c != '[' && c != ']')
+        return "the registry host " + Quoted(host) + " has a character other than letters, digits, '.', '-' and ':'";
+    }
+  }
+  for (const std::string& component : Split(path, '/')) {
+    if (component.empty()) return "it has an empty path component";
+    if (!IsLowerAlnum(component.front()) || !IsLowerAlnum(component.back()))
+      return "path component " + Quoted(component) + " must start and end with a lowercase letter or digit";
+    for (size_t i = 0; i < component.size(); ++i) {
+      char c = component[i];
+      if (IsLowerAlnum(c)) continue;
+      if (c == '.' || c == '-') continue;
+      if (c == '_') continue;
+      return "path component " + Quoted(component) + " may hold only lowercase letters, digits, '.', '_' and '-'";
+    }
+    if (component.find("..") != std::string::npos || component.find("___") != std::string::npos)
+      return "path component " + Quoted(component) + " has a doubled separator";
+  }
+  return "";
+}
+
+std::string InvalidTagReason(const std::string& tag) {
+  if (tag.empty()) return "it is empty";
+  if (tag.size() > 128) return "a tag has at most 128 characters";
+  if (!(IsAlnum(tag[0]) || tag[0] == '_')) return "a tag must start with a letter, digit or '_'";
+  for (char c : tag) {
+    if (!(IsAlnum(c) || c == '_' || c == '.' || c == '-'))
+      return "a tag may hold only letters, digits, '_', '.' and '-'";
+  }
+  return "";
+}
+
+}  // namespace dhg::graph

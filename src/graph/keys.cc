@@ -1,1 +1,162 @@
-// placeholder
+#include "graph/keys.h"
+
+#include <map>
+#include <unordered_map>
+
+#include "util/hash.h"
+
+namespace dhg::graph {
+namespace {
+
+// Keys of every node at one commit, by node id; empty when the commit's spec
+// could not be read or resolved.
+using KeysAtCommit = std::map<std::string, std::string>;
+
+class HistoryScanner {
+ public:
+  HistoryScanner(git::Repository& repo, const Options& options, const std::string& spec_path)
+      : repo_(repo), options_(options), spec_path_(spec_path) {}
+
+  KeysAtCommit KeysAt(const std::string& commit) {
+    git::TreeView& tree = repo_.TreeAt(commit);
+    std::optional<std::string> text = tree.Read(spec_path_);
+    if (!text) return {};
+    spec::Diagnostics ignored;
+    std::unique_ptr<Graph> graph = BuildGraph(spec::LoadSpec(*text, spec_path_, ignored), tree, options_, ignored);
+    if (ignored.HasErrors()) return {};
+    KeysAtCommit keys;
+    for (const auto& node : graph->Nodes()) {
+      std::string parent_key = node->parent ? keys[node->parent->Id()] : "";
+      keys[node->Id()] = ContentKey(*node, ContextHash(tree, node->dir), parent_key);
+    }
+    return keys;
+  }
+
+ private:
+  // Unchanged folders have unchanged tree ids: hash each one once.
+  std::string ContextHash(git::TreeView& tree, const std::string& dir) {
+    std::string id = tree.SubtreeId(dir);
+    if (id.empty()) return ScanContext(tree, dir).hash;
+    auto it = context_hash_by_tree_.find(id);
+    if (it != context_hash_by_tree_.end()) return it->second;
+    return context_hash_by_tree_[id] = ScanContext(tree, dir).hash;
+  }
+
+  git::Repository& repo_;
+  const Options& options_;
+  std::string spec_path_;
+  std::unordered_map<std::string, std::string> context_hash_by_tree_;
+};
+
+std::string TestHash(git::TreeView& tree, const std::vector<std::string>& dirs, const std::string& conftest) {
+  Sha256 hash;
+  hash.Field("datahub-gen tests v1");
+  std::vector<std::string> all = dirs;
+  for (const std::string& dir : all) {
+    for (const git::FileEntry& entry : tree.List(dir)) {
+      hash.Field(entry.path);
+      hash.Field(std::to_string(entry.mode));
+      hash.Field(entry.blob_id);
+    }
+  }
+  if (std::optional<std::string> text = tree.Read(conftest)) {
+    hash.Field(conftest);
+    hash.Field(GitBlobId(*text));
+  }
+  return hash.Hex();
+}
+
+}  // namespace
+
+std::string ContentKey(const Node& node, const std::string& context_hash, const std::string& parent_key) {
+  Sha256 hash;
+  hash.Field("datahub-gen key v1");
+  hash.Field("Dockerfile");
+  hash.Field(context_hash);
+  for (const auto& [name, value] : node.build_args) {
+    hash.Field(name);
+    hash.Field(value);
+  }
+  hash.Field("epoch");
+  hash.Field(node.epoch);
+  hash.Field("parent");
+  hash.Field(parent_key);
+  return hash.Hex();
+}
+
+std::string CommittedTag(const std::string& prefix, const std::string& commit) {
+  std::string short_commit = commit.substr(0, 7);
+  return prefix.empty() ? short_commit : prefix + "-" + short_commit;
+}
+
+std::string DirtyTag(const std::string& prefix, const std::string& key) {
+  std::string suffix = "dirty-" + key.substr(0, 12);
+  return prefix.empty() ? suffix : prefix + "-" + suffix;
+}
+
+void ComputeIdentities(Graph& graph, git::Repository& repo, const Options& options, spec::Diagnostics& diagnostics) {
+  git::TreeView& work = repo.WorkTree();
+  std::string images_prefix = options.images_dir.empty() ? "" : options.images_dir + "/";
+
+  for (const auto& node : graph.Nodes()) {
+    node->context = ScanContext(work, node->dir);
+    node->key = ContentKey(*node, node->context.hash, node->parent ? node->parent->key : "");
+    std::vector<const Node*> tested = {node.get()};
+    if (node->image_spec->inherit_tests) {
+      for (const Node* up = node->parent; up; up = up->parent) tested.push_back(up);
+    }
+    node->test_dirs.clear();
+    if (work.IsDir(images_prefix + "tests_common")) node->test_dirs.push_back(images_prefix + "tests_common");
+    for (const Node* owner : tested) {
+      if (work.IsDir(owner->dir + "/test")) node->test_dirs.push_back(owner->dir + "/test");
+    }
+    node->test_hash = TestHash(work, node->test_dirs, images_prefix + "conftest.py");
+  }
+
+  HistoryScanner scanner(repo, options, options.spec_file);
+  std::optional<std::string> head = repo.Head();
+  KeysAtCommit head_keys = head ? scanner.KeysAt(*head) : KeysAtCommit{};
+  std::map<std::string, Node*> unresolved;  // committed nodes still looking for their source commit
+  for (const auto& node : graph.Nodes()) {
+    auto it = head_keys.find(node->Id());
+    node->dirty = it == head_keys.end() || it->second != node->key;
+    if (!node->dirty) unresolved[node->Id()] = node.get();
+  }
+  if (!unresolved.empty()) {
+    for (const git::CommitInfo& commit : repo.History()) {
+      KeysAtCommit keys = *head == commit.id ? head_keys : scanner.KeysAt(commit.id);
+      for (auto it = unresolved.begin(); it != unresolved.end();) {
+        auto found = keys.find(it->first);
+        if (found != keys.end() && found->second == it->second->key) {
+          it->second->source_commit = commit.id;
+          it = unresolved.erase(it);
+        } else {
+          ++it;
+        }
+      }
+      if (unresolved.empty()) break;
+    }
+  }
+  for (const auto& node : graph.Nodes()) {
+    node->tag = node->dirty ? DirtyTag(node->tag_prefix, node->key) : CommittedTag(node->tag_prefix, node->source_commit);
+  }
+
+  std::map<std::string, const Node*> by_reference;
+  for (const auto& node : graph.Nodes()) {
+    auto [it, inserted] = by_reference.emplace(node->Reference(), node.get());
+    if (!inserted) {
+      diagnostics.Error(node->image_spec->image_name.where,
+                        "nodes " + it->second->Id() + " and " + node->Id() + " would both be tagged " +
+                            node->Reference() + ": give them different image_name or tag_prefix");
+    }
+  }
+  if (repo.IsShallow()) {
+    diagnostics.Warning({graph.Spec().path, 0, 0},
+                        "the git history is shallow: a node whose inputs are older than the oldest fetched commit "
+                        "gets that commit in its tag instead of its true source commit, so its tag differs from a "
+                        "full clone's and it is rebuilt rather than found in the registry; fetch the full history "
+                        "(git fetch --unshallow, or fetch-depth: 0 in CI) to avoid the rebuilds");
+  }
+}
+
+}  // namespace dhg::graph

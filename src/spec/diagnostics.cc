@@ -1,1 +1,36 @@
-// placeholder
+#include "spec/diagnostics.h"
+
+#include <algorithm>
+#include <tuple>
+
+namespace dhg::spec {
+
+void Diagnostics::Error(const Location& where, std::string message) {
+  items_.push_back({where, std::move(message), false});
+  ++error_count_;
+}
+
+void Diagnostics::Warning(const Location& where, std::string message) {
+  items_.push_back({where, std::move(message), true});
+}
+
+std::string FormatLocation(const Location& where) {
+  if (where.line == 0) return where.file;
+  return where.file + ":" + std::to_string(where.line) + ":" + std::to_string(where.column);
+}
+
+std::string Diagnostics::Format() const {
+  std::vector<const Diagnostic*> sorted;
+  for (const Diagnostic& d : items_) sorted.push_back(&d);
+  std::stable_sort(sorted.begin(), sorted.end(), [](const Diagnostic* a, const Diagnostic* b) {
+    return std::tie(a->where.file, a->where.line, a->where.column) <
+           std::tie(b->where.file, b->where.line, b->where.column);
+  });
+  std::string out;
+  for (const Diagnostic* d : sorted) {
+    out += FormatLocation(d->where) + (d->is_warning ? ": warning: " : ": error: ") + d->message + "\n";
+  }
+  return out;
+}
+
+}  // namespace dhg::spec

@@ -1,1 +1,312 @@
-// placeholder
+// The only place that includes yaml-cpp.
+#include <yaml-cpp/yaml.h>
+
+#include <set>
+
+#include "spec/spec.h"
+#include "util/strings.h"
+
+namespace dhg::spec {
+namespace {
+
+const std::vector<std::string> kGen1TopKeys = {"images", "plans", "manifests", "variables", "epoch"};
+const std::vector<std::string> kGen2TopKeys = {"root", "images", "tag", "all_info_cmds", "variables", "epoch"};
+const std::vector<std::string> kGen1ImageKeys = {"image_name", "depend_on", "dbuild_env", "manifests",
+                                                 "skip_plans", "epoch", "inherit_tests"};
+const std::vector<std::string> kGen2ImageKeys = {"image_name", "depend_on", "build_args", "info_cmds",
+                                                 "integration_tests", "prune", "prepull", "epoch",
+                                                 "inherit_tests"};
+const std::vector<std::string> kPlanKeys = {"tag_prefix", "tag_stable_postfix", "variables"};
+const std::vector<std::string> kManifestKeys = {"description", "command"};
+const std::vector<std::string> kTagKeys = {"prefix", "stable_postfix"};
+
+// Reads one YAML document into the model, reporting into `diagnostics`.
+class Reader {
+ public:
+  Reader(const std::string& path, Diagnostics& diagnostics) : path_(path), diagnostics_(diagnostics) {}
+
+  Location Where(const YAML::Node& node) const {
+    YAML::Mark mark = node.Mark();
+    if (mark.is_null()) return {path_, 0, 0};
+    return {path_, mark.line + 1, mark.column + 1};
+  }
+
+  void Error(const YAML::Node& node, std::string message) { diagnostics_.Error(Where(node), std::move(message)); }
+
+  // Iterates a mapping, checking key types, duplicates and (when `allowed` is
+  // not empty) unknown keys; calls fn(key, key_node, value).
+  template <typename Fn>
+  void ForEachEntry(const YAML::Node& map, std::string_view what, const std::vector<std::string>& allowed, Fn fn) {
+    std::set<std::string> seen;
+    for (auto it = map.begin(); it != map.end(); ++it) {
+      const YAML::Node& key_node = it->first;
+      if (!key_node.IsScalar()) {
+        Error(key_node, "keys of " + std::string(what) + " must be plain names");
+        continue;
+      }
+      std::string key = key_node.Scalar();
+      if (!seen.insert(key).second) {
+        Error(key_node, "duplicate key '" + key + "' in " + std::string(what));
+        continue;
+      }
+      if (!allowed.empty() && std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
+        std::string message = "unknown key '" + key + "' in " + std::string(what);
+        std::string suggestion = ClosestMatch(key, allowed);
+        if (!suggestion.empty()) message += " (did you mean '" + suggestion + "'?)";
+        Error(key_node, message);
+        continue;
+      }
+      fn(key, key_node, it->second);
+    }
+  }
+
+  bool ExpectMap(const YAML::Node& node, std::string_view what) {
+    if (node.IsMap()) return true;
+    Error(node, std::string(what) + " must be a mapping");
+    return false;
+  }
+
+  // A map that may be written empty (`PY38:` with no body).
+  bool ExpectMapOrNull(const YAML::Node& node, std::string_view what) {
+    return node.IsNull() || ExpectMap(node, what);
+  }
+
+  std::optional<Text> ReadText(const YAML::Node& node, std::string_view what) {
+    if (!node.IsScalar()) {
+      Error(node, std::string(what) + " must be a single value, not a " + (node.IsMap() ? "mapping" : node.IsSequence() ? "list" : "null"));
+      return std::nullopt;
+    }
+    return Text{node.Scalar(), Where(node)};
+  }
+
+  bool ReadBool(const YAML::Node& node, std::string_view what, bool* out) {
+    std::optional<Text> text = ReadText(node, what);
+    if (!text) return false;
+    if (text->value == "true" || text->value == "True" || text->value == "yes") {
+      *out = true;
+    } else if (text->value == "false" || text->value == "False" || text->value == "no") {
+      *out = false;
+    } else {
+      Error(node, std::string(what) + " must be true or false, not '" + text->value + "'");
+      return false;
+    }
+    return true;
+  }
+
+  // A list of names; a single scalar is accepted as a list of one.
+  std::vector<Text> ReadNameList(const YAML::Node& node, std::string_view what) {
+    std::vector<Text> names;
+    if (node.IsNull()) return names;
+    if (node.IsScalar()) {
+      names.push_back({node.Scalar(), Where(node)});
+      return names;
+    }
+    if (!node.IsSequence()) {
+      Error(node, std::string(what) + " must be a list of names");
+      return names;
+    }
+    for (const YAML::Node& item : node) {
+      if (std::optional<Text> text = ReadText(item, std::string(what) + " entries")) names.push_back(*text);
+    }
+    return names;
+  }
+
+  TextMap ReadTextMap(const YAML::Node& node, std::string_view what) {
+    TextMap map;
+    if (!ExpectMapOrNull(node, what) || node.IsNull()) return map;
+    ForEachEntry(node, what, {}, [&](const std::string& key, const YAML::Node&, const YAML::Node& value) {
+      std::optional<Text> text = value.IsNull() ? std::optional<Text>(Text{"", Where(value)})
+                                                : ReadText(value, std::string(what) + " '" + key + "'");
+      if (text) map[key] = *text;
+    });
+    return map;
+  }
+
+  void ReadManifestCommands(const YAML::Node& node, std::string_view what, Spec& spec) {
+    if (!ExpectMapOrNull(node, what) || node.IsNull()) return;
+    ForEachEntry(node, what, {}, [&](const std::string& name, const YAML::Node& key_node, const YAML::Node& body) {
+      ManifestCommand command;
+      command.name = name;
+      command.where = Where(key_node);
+      if (!ExpectMap(body, "manifest command '" + name + "'")) return;
+      ForEachEntry(body, "manifest command '" + name + "'", kManifestKeys,
+                   [&](const std::string& key, const YAML::Node&, const YAML::Node& value) {
+                     std::optional<Text> text = ReadText(value, key);
+                     if (!text) return;
+                     (key == "description" ? command.description : command.command) = *text;
+                   });
+      if (command.command.where.line == 0) Error(key_node, "manifest command '" + name + "' has no 'command'");
+      spec.manifests[name] = command;
+    });
+  }
+
+  void ReadPlans(const YAML::Node& node, Spec& spec) {
+    if (!ExpectMap(node, "plans")) return;
+    ForEachEntry(node, "plans", {}, [&](const std::string& name, const YAML::Node& key_node, const YAML::Node& body) {
+      Plan plan;
+      plan.name = name;
+      plan.where = Where(key_node);
+      plan.tag_prefix.where = plan.where;
+      if (ExpectMapOrNull(body, "plan '" + name + "'") && body.IsMap()) {
+        ForEachEntry(body, "plan '" + name + "'", kPlanKeys,
+                     [&](const std::string& key, const YAML::Node&, const YAML::Node& value) {
+                       if (key == "variables") {
+                         plan.variables = ReadTextMap(value, "variables of plan '" + name + "'");
+                       } else if (std::optional<Text> text = ReadText(value, key)) {
+                         (key == "tag_prefix" ? plan.tag_prefix : plan.stable_postfix) = *text;
+                       }
+                     });
+      }
+      spec.plans.push_back(plan);
+    });
+  }
+
+  void ReadTag(const YAML::Node& node, Spec& spec) {
+    Plan plan;
+    plan.name = kDefaultPlanName;
+    plan.where = Where(node);
+    plan.tag_prefix.where = plan.where;
+    if (ExpectMap(node, "tag")) {
+      ForEachEntry(node, "tag", kTagKeys, [&](const std::string& key, const YAML::Node&, const YAML::Node& value) {
+        if (std::optional<Text> text = ReadText(value, "tag." + key))
+          (key == "prefix" ? plan.tag_prefix : plan.stable_postfix) = *text;
+      });
+    }
+    spec.plans.push_back(plan);
+  }
+
+  void ReadImage(const std::string& key, const YAML::Node& key_node, const YAML::Node& body, Spec& spec) {
+    Image image;
+    image.key = key;
+    image.where = Where(key_node);
+    image.image_name.where = image.where;
+    std::string what = "image '" + key + "'";
+    if (!ExpectMapOrNull(body, what)) return;
+    bool has_name = false;
+    if (body.IsMap()) {
+      const auto& allowed = spec.generation == 1 ? kGen1ImageKeys : kGen2ImageKeys;
+      ForEachEntry(body, what, allowed, [&](const std::string& field, const YAML::Node&, const YAML::Node& value) {
+        if (field == "image_name") {
+          if (std::optional<Text> text = ReadText(value, field)) {
+            image.image_name = *text;
+            has_name = true;
+          }
+        } else if (field == "depend_on") {
+          image.depend_on = ReadText(value, field);
+        } else if (field == "epoch") {
+          image.epoch = ReadText(value, field);
+        } else if (field == "build_args") {
+          image.build_args = ReadTextMap(value, "build_args of " + what);
+        } else if (field == "dbuild_env") {
+          ReadDbuildEnv(value, image);
+        } else if (field == "manifests" || field == "info_cmds") {
+          image.manifests = ReadNameList(value, field);
+        } else if (field == "skip_plans") {
+          image.skip_plans = ReadNameList(value, field);
+        } else if (field == "inherit_tests") {
+          ReadBool(value, field, &image.inherit_tests);
+        } else if (field == "integration_tests") {
+          ReadBool(value, field, &image.integration_tests);
+        } else if (field == "prune") {
+          ReadBool(value, field, &image.prune);
+        } else if (field == "prepull") {
+          ReadBool(value, field, &image.prepull);
+        }
+      });
+    }
+    if (!has_name) Error(key_node, what + " has no 'image_name'");
+    spec.images.push_back(image);
+  }
+
+  void ReadDbuildEnv(const YAML::Node& node, Image& image) {
+    if (!ExpectMapOrNull(node, "dbuild_env") || node.IsNull()) return;
+    ForEachEntry(node, "dbuild_env", {}, [&](const std::string& plan, const YAML::Node& key_node, const YAML::Node& args) {
+      TextMap map = ReadTextMap(args, "dbuild_env." + plan);
+      if (plan == "common") {
+        image.build_args = map;
+      } else {
+        image.plan_args[plan] = map;
+        image.plan_args_where[plan] = Where(key_node);
+      }
+    });
+  }
+
+  Spec Read(const YAML::Node& root) {
+    Spec spec;
+    spec.path = path_;
+    if (!root.IsMap()) {
+      diagnostics_.Error({path_, root.IsNull() ? 0 : Where(root).line, root.IsNull() ? 0 : Where(root).column},
+                         root.IsNull() ? "the spec is empty: it needs at least 'images:'"
+                                       : "the spec must be a mapping with 'images:' at the top");
+      return spec;
+    }
+    bool gen1 = root["plans"] || root["manifests"];
+    bool gen2 = root["tag"] || root["all_info_cmds"] || root["root"];
+    if (gen1 && gen2) {
+      Error(root, "the spec mixes generation 1 keys (plans, manifests) with generation 2 keys (root, tag, all_info_cmds)");
+    }
+    spec.generation = gen2 && !gen1 ? 2 : 1;
+    const auto& top_keys = spec.generation == 1 ? kGen1TopKeys : kGen2TopKeys;
+    YAML::Node images;
+    ForEachEntry(root, "the spec", top_keys, [&](const std::string& key, const YAML::Node&, const YAML::Node& value) {
+      if (key == "images") {
+        images = value;
+      } else if (key == "plans") {
+        ReadPlans(value, spec);
+      } else if (key == "tag") {
+        ReadTag(value, spec);
+      } else if (key == "manifests" || key == "all_info_cmds") {
+        ReadManifestCommands(value, key, spec);
+      } else if (key == "variables") {
+        spec.variables = ReadTextMap(value, "variables");
+      } else if (key == "epoch") {
+        spec.epoch = ReadText(value, key);
+      } else if (key == "root") {
+        spec.root = ReadText(value, key);
+      }
+    });
+    if (!images) {
+      Error(root, "the spec has no 'images:'");
+    } else if (ExpectMap(images, "images")) {
+      ForEachEntry(images, "images", {}, [&](const std::string& key, const YAML::Node& key_node, const YAML::Node& body) {
+        ReadImage(key, key_node, body, spec);
+      });
+    }
+    if (spec.plans.empty()) {
+      Error(root, spec.generation == 1 ? "the spec has no 'plans:' (generation 1) or 'tag: {prefix: ...}' (generation 2)"
+                                       : "the spec has no 'tag: {prefix: ...}'");
+    }
+    return spec;
+  }
+
+ private:
+  std::string path_;
+  Diagnostics& diagnostics_;
+};
+
+}  // namespace
+
+Spec LoadSpec(const std::string& text, const std::string& path, Diagnostics& diagnostics) {
+  Reader reader(path, diagnostics);
+  YAML::Node root;
+  try {
+    root = YAML::Load(text);
+  } catch (const YAML::Exception& e) {
+    Location where{path, e.mark.is_null() ? 0 : e.mark.line + 1, e.mark.is_null() ? 0 : e.mark.column + 1};
+    diagnostics.Error(where, "invalid YAML: " + e.msg);
+    Spec spec;
+    spec.path = path;
+    return spec;
+  }
+  try {
+    return reader.Read(root);
+  } catch (const YAML::Exception& e) {
+    diagnostics.Error({path, e.mark.is_null() ? 0 : e.mark.line + 1, e.mark.is_null() ? 0 : e.mark.column + 1},
+                      "cannot read the spec: " + e.msg);
+    Spec spec;
+    spec.path = path;
+    return spec;
+  }
+}
+
+}  // namespace dhg::spec

@@ -1,0 +1,40 @@
+// Command-line options of `datahub-gen` (generation) and their parsing. The
+// only layer that includes cxxopts.
+#pragma once
+#include <map>
+#include <string>
+#include <vector>
+
+namespace dhg::cli {
+
+struct GenerateOptions {
+  std::string directory;                     // -C: change to this directory first
+  std::string spec = "images/spec.yml";      // --spec
+  std::string output = "build.ninja";        // -o
+  std::string registry;                      // --registry HOST[:PORT][/NAMESPACE]
+  std::map<std::string, std::string> defines;  // -D NAME=VALUE
+  std::vector<std::string> plans;            // --plan
+  int build_jobs = 0;                        // --build-jobs; 0 = min(2, cores)
+  int push_jobs = 2;                         // --push-jobs
+  std::string pytest;                        // --pytest "CMD WORDS"
+  bool offline = false;                      // --offline: never ask a registry
+  bool allow_dirty = false;                  // --allow-dirty
+  std::string tool;                          // --tool: datahub-gen as build.ninja runs it
+  bool regenerate = false;                   // --regenerate: run by ninja's regeneration edge
+};
+
+enum class ParseOutcome { kRun, kHelp, kVersion, kUsageError };
+
+// Parses the generation options; on kHelp/kVersion/kUsageError, *message holds
+// the text to print.
+ParseOutcome ParseGenerateOptions(int argc, const char* const* argv, GenerateOptions* options, std::string* message);
+
+// The arguments that make a later run (from the build directory, by ninja)
+// repeat this one: everything but -C and --regenerate, paths made relative to
+// the build directory.
+std::vector<std::string> RegenerateArgs(const GenerateOptions& options, const std::string& spec_from_build_dir,
+                                        const std::string& output_name);
+
+std::string HelpText();
+
+}  // namespace dhg::cli

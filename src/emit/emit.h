@@ -1,0 +1,38 @@
+// Turns the resolved graph into the ninja IR of build.ninja (DESIGN §5): one
+// chain of edges per node (build -> test, manifest -> push -> stable), every
+// edge a `datahub-gen step ...` command, stamps named by content keys, phony
+// targets, pools and the self-regeneration edge. The one place that knows both
+// the graph and ninja.
+#pragma once
+#include <string>
+#include <vector>
+
+#include "graph/graph.h"
+#include "ninja/ninja_ir.h"
+
+namespace dhg::emit {
+
+struct Options {
+  std::string tool;                           // how build.ninja runs datahub-gen (a path)
+  std::vector<std::string> regenerate_args;   // arguments that make the regeneration edge's run repeat this one
+  std::string output_name = "build.ninja";    // relative to the build directory
+  std::string root_from_build_dir;            // repository root relative to the build directory ("" = same)
+  std::vector<std::string> regenerate_inputs; // relative to the build directory
+  int build_jobs = 2;
+  int push_jobs = 2;
+  bool registry_mode = true;   // ask the registry before building (nodes with a registry host)
+  bool allow_dirty = false;    // let push and stable publish dirty nodes
+  std::string pytest;          // test command words; "" = the step's default
+  std::string source_url;      // org.opencontainers.image.source ("" = none)
+};
+
+// Where the stamps, logs and manifest pages of a node live (build-dir relative).
+struct NodePaths {
+  std::string image_stamp, test_stamp, push_stamp, stable_stamp;
+  std::string manifest_page, log_dir, junit;
+};
+NodePaths PathsOf(const graph::Node& node);
+
+ninja::File EmitBuildFile(const graph::Graph& graph, const Options& options);
+
+}  // namespace dhg::emit

@@ -1,0 +1,96 @@
+// The stack resolved into nodes (one image in one plan) with their parents,
+// build args, repositories and, once keys.h has run, their content keys and
+// tags. Knows nothing of ninja syntax or docker.
+#pragma once
+#include <map>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "git/repository.h"
+#include "graph/context.h"
+#include "spec/spec.h"
+
+namespace dhg::graph {
+
+struct Options {
+  std::string images_dir = "images";           // repository-relative folder of the stack
+  std::string spec_file = "images/spec.yml";   // repository-relative, read at every commit of the history
+  std::map<std::string, std::string> defines;  // -D NAME=VALUE, over every other variable
+  std::string registry;                        // --registry HOST[:PORT][/NAMESPACE], or ""
+  std::vector<std::string> plans;              // --plan: build only these (empty = all)
+};
+
+using Bindings = std::vector<std::pair<std::string, std::string>>;
+
+struct Node {
+  std::string image;  // key in spec.yml = folder name
+  std::string plan;
+  const spec::Image* image_spec = nullptr;
+  const spec::Plan* plan_spec = nullptr;
+  std::string dir;         // repository-relative image folder, e.g. "images/base-notebook"
+  std::string repository;  // after variables and --registry, without tag
+  std::string tag_prefix;
+  std::string stable_postfix;
+  Bindings build_args;     // resolved, sorted by name; BASE_IMAGE/BASE_TAG of a child come from its parent
+  std::string epoch;       // the spec's global epoch and the image's, combined
+  std::vector<const spec::ManifestCommand*> manifests;
+  Node* parent = nullptr;
+  std::vector<Node*> children;
+
+  // Identity, filled by ComputeIdentities (keys.h).
+  BuildContext context;
+  std::string key;            // K: content key (SHA-256 hex)
+  std::string source_commit;  // C: oldest commit with today's K ("" when dirty)
+  bool dirty = false;         // the working tree's inputs differ from HEAD's
+  std::string tag;            // <prefix>-<C[:7]>, or a dirty tag
+  std::vector<std::string> test_dirs;  // repository-relative, existing ones only
+  std::string test_hash;      // TK: SHA-256 over the node's test files and conftest.py
+
+  std::string Id() const { return image + "/" + plan; }
+  std::string Reference() const { return repository + ":" + tag; }
+  std::string StableReference() const { return repository + ":" + tag_prefix + stable_postfix; }
+};
+
+class Graph {
+ public:
+  explicit Graph(spec::Spec spec) : spec_(std::move(spec)) {}
+  Graph(const Graph&) = delete;
+  Graph& operator=(const Graph&) = delete;
+
+  const spec::Spec& Spec() const { return spec_; }
+  // Parents before children; otherwise in spec order of images, then plans.
+  const std::vector<std::unique_ptr<Node>>& Nodes() const { return nodes_; }
+  Node* Find(const std::string& image, const std::string& plan) const;
+  Node& Add(std::unique_ptr<Node> node);
+
+ private:
+  spec::Spec spec_;
+  std::vector<std::unique_ptr<Node>> nodes_;
+};
+
+// Resolves and validates the spec against the tree it came from (image
+// folders, Dockerfiles). Every problem goes to `diagnostics`; the graph holds
+// the nodes that could be resolved.
+std::unique_ptr<Graph> BuildGraph(spec::Spec spec, git::TreeView& tree, const Options& options,
+                                  spec::Diagnostics& diagnostics);
+
+// `${NAME}` is replaced by the variable's value and `$${` stands for a literal
+// `${`; any other `$` is literal. Unknown names are returned in *undefined.
+std::string ExpandVariables(const std::string& text, const std::map<std::string, std::string>& variables,
+                            std::vector<std::string>* undefined);
+
+// Applies --registry to a repository name: the registry host of the name (if
+// any) is replaced by HOST[:PORT], and with a NAMESPACE, everything but the
+// last path component is replaced by it.
+std::string RewriteRepository(const std::string& repository, const std::string& registry);
+
+// Docker reference rules (distribution/reference): "" when valid, else why not.
+std::string InvalidRepositoryReason(const std::string& repository);
+std::string InvalidTagReason(const std::string& tag);
+
+// The registry host of a repository name ("" for Docker Hub names).
+std::string RegistryHost(const std::string& repository);
+
+}  // namespace dhg::graph
