@@ -352,7 +352,10 @@ std::string ExpandVariables(const std::string& text, const std::map<std::string,
     }
     if (text.compare(i, 2, "${") == 0) {
       size_t end = text.find('}', i + 2);
-      if (end != std::string::npos) {
+      // Only ${IDENTIFIER} is a variable; any other `${` is literal text.
+      bool is_name = end != std::string::npos && end > i + 2 &&
+                     IsBuildArgName(text.substr(i + 2, end - i - 2));
+      if (is_name) {
         std::string name = text.substr(i + 2, end - i - 2);
         auto it = variables.find(name);
         if (it != variables.end()) {

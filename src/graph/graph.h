@@ -76,8 +76,9 @@ class Graph {
 std::unique_ptr<Graph> BuildGraph(spec::Spec spec, git::TreeView& tree, const Options& options,
                                   spec::Diagnostics& diagnostics);
 
-// `${NAME}` is replaced by the variable's value and `$${` stands for a literal
-// `${`; any other `$` is literal. Unknown names are returned in *undefined.
+// `${NAME}` (NAME a letter or `_`, then letters, digits, `_`) is replaced by the
+// variable's value; `$${` stands for a literal `${`; any other `$` is literal.
+// Unknown names are returned in *undefined.
 std::string ExpandVariables(const std::string& text, const std::map<std::string, std::string>& variables,
                             std::vector<std::string>* undefined);
 
