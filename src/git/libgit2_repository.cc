@@ -1,1 +1,715 @@
-// placeholder
+// Repository on top of libgit2 (the only file that includes it).
+// The working tree is read from disk, with blob ids taken from the index
+// wherever the stat data prove them current, as `git status` does. Commit
+// trees are parsed once per tree id and shared by every commit, so a subtree
+// that did not change between commits is never read twice.
+#include <dirent.h>
+#include <fcntl.h>
+#include <git2.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <cstdint>
+#include <cstring>
+#include <map>
+#include <mutex>
+#include <queue>
+#include <set>
+#include <stdexcept>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "git/repository.h"
+#include "util/files.h"
+#include "util/hash.h"
+
+namespace dhg::git {
+namespace {
+
+// --- RAII for libgit2 objects ---------------------------------------------
+
+template <typename T, void (*Free)(T*)>
+struct Freer {
+  void operator()(T* object) const { Free(object); }
+};
+template <typename T, void (*Free)(T*)>
+using Owned = std::unique_ptr<T, Freer<T, Free>>;
+
+using RepositoryPtr = Owned<git_repository, git_repository_free>;
+using IndexPtr = Owned<git_index, git_index_free>;
+using TreePtr = Owned<git_tree, git_tree_free>;
+using CommitPtr = Owned<git_commit, git_commit_free>;
+using BlobPtr = Owned<git_blob, git_blob_free>;
+using ObjectPtr = Owned<git_object, git_object_free>;
+using ReferencePtr = Owned<git_reference, git_reference_free>;
+using RemotePtr = Owned<git_remote, git_remote_free>;
+using RevwalkPtr = Owned<git_revwalk, git_revwalk_free>;
+
+struct DirCloser {
+  void operator()(DIR* dir) const { closedir(dir); }
+};
+
+[[noreturn]] void ThrowGitError(const std::string& what) {
+  const git_error* error = git_error_last();
+  throw std::runtime_error(what + ": " +
+                           (error && error->message ? error->message : "unknown libgit2 error"));
+}
+
+void Check(int rc, const std::string& what) {
+  if (rc < 0) ThrowGitError(what);
+}
+
+[[noreturn]] void ThrowErrno(const std::string& what) {
+  throw std::runtime_error(what + ": " + std::strerror(errno));
+}
+
+std::string Hex(const git_oid& id) {
+  char text[GIT_OID_HEXSZ + 1];
+  git_oid_tostr(text, sizeof text, &id);
+  return text;
+}
+
+std::string WithoutTrailingSlash(const char* path) {
+  std::string result = path ? path : "";
+  while (result.size() > 1 && result.back() == '/') result.pop_back();
+  return result;
+}
+
+// --- paths -----------------------------------------------------------------
+
+// The canonical form of a tree path ("" for the root), or nullopt when the
+// path cannot name anything in a tree: absolute, with empty, ".", ".." or
+// ".git" components. A leading "./" and trailing '/' are tolerated.
+std::optional<std::string> CleanPath(std::string_view path) {
+  while (path.starts_with("./")) path.remove_prefix(2);
+  while (path.ends_with('/')) path.remove_suffix(1);
+  if (path.empty() || path == ".") return std::string();
+  if (path.starts_with('/')) return std::nullopt;
+  size_t start = 0;
+  while (start <= path.size()) {
+    size_t end = std::min(path.find('/', start), path.size());
+    std::string_view component = path.substr(start, end - start);
+    if (component.empty() || component == "." || component == ".." || component == ".git")
+      return std::nullopt;
+    start = end + 1;
+  }
+  return std::string(path);
+}
+
+std::string Join(const std::string& dir, std::string_view name) {
+  return dir.empty() ? std::string(name) : dir + "/" + std::string(name);
+}
+
+std::string ParentOf(const std::string& path) {
+  size_t slash = path.rfind('/');
+  return slash == std::string::npos ? std::string() : path.substr(0, slash);
+}
+
+void SortByPath(std::vector<FileEntry>& files) {
+  auto by_path = [](const FileEntry& a, const FileEntry& b) { return a.path < b.path; };
+  if (!std::is_sorted(files.begin(), files.end(), by_path))
+    std::sort(files.begin(), files.end(), by_path);
+}
+
+bool Exists(const std::string& path) {
+  struct stat info;
+  return lstat(path.c_str(), &info) == 0;
+}
+
+std::string ReadLink(const std::string& path, size_t size_hint) {
+  std::string target(size_hint + 1, '\0');
+  for (;;) {
+    ssize_t length = readlink(path.c_str(), target.data(), target.size());
+    if (length < 0) ThrowErrno("cannot read symlink " + path);
+    if (static_cast<size_t>(length) < target.size()) {
+      target.resize(length);
+      return target;
+    }
+    target.resize(target.size() * 2);
+  }
+}
+
+// Drops "user:password@" from http(s) URLs.
+std::string WithoutCredentials(std::string url) {
+  size_t scheme_end = url.find("://");
+  if (scheme_end == std::string::npos) return url;
+  std::string scheme = url.substr(0, scheme_end);
+  std::transform(scheme.begin(), scheme.end(), scheme.begin(), ::tolower);
+  if (scheme != "http" && scheme != "https") return url;
+  size_t authority = scheme_end + 3;
+  size_t authority_end = std::min(url.find('/', authority), url.size());
+  size_t at = url.rfind('@', authority_end - 1);
+  if (at == std::string::npos || at < authority) return url;
+  return url.erase(authority, at + 1 - authority);
+}
+
+// --- the working tree -------------------------------------------------------
+
+// What the index recorded about a file when git last wrote it.
+struct IndexedFile {
+  git_index_time ctime;
+  git_index_time mtime;
+  uint32_t ino, uid, gid, size, mode;
+  git_oid id;
+  // False for conflicted and intent-to-add entries: tracked, but their id is
+  // not the file's content.
+  bool id_usable;
+};
+
+unsigned ModeOnDisk(const struct stat& info) {
+  if (S_ISLNK(info.st_mode)) return kModeSymlink;
+  return (info.st_mode & S_IXUSR) ? kModeExecutable : kModeFile;
+}
+
+bool SameTime(const git_index_time& recorded, const timespec& actual) {
+  // The index stores seconds in 32 bits.
+  return static_cast<uint32_t>(recorded.seconds) == static_cast<uint32_t>(actual.tv_sec) &&
+         recorded.nanoseconds == static_cast<uint32_t>(actual.tv_nsec);
+}
+
+// The checks of git's ie_match_stat (with core.trustctime, git's default).
+bool StatDataMatch(const IndexedFile& recorded, const struct stat& info) {
+  return recorded.mode == ModeOnDisk(info) &&
+         recorded.size == static_cast<uint32_t>(info.st_size) &&
+         recorded.ino == static_cast<uint32_t>(info.st_ino) && recorded.uid == info.st_uid &&
+         recorded.gid == info.st_gid && SameTime(recorded.mtime, info.st_mtim) &&
+         SameTime(recorded.ctime, info.st_ctim);
+}
+
+bool Earlier(const timespec& a, const timespec& b) {
+  return a.tv_sec != b.tv_sec ? a.tv_sec < b.tv_sec : a.tv_nsec < b.tv_nsec;
+}
+
+class WorkTreeView final : public TreeView {
+ public:
+  WorkTreeView(git_repository* repo, std::string root) : repo_(repo), root_(std::move(root)) {}
+
+  std::vector<FileEntry> List(std::string_view dir) override {
+    std::optional<std::string> clean = CleanPath(dir);
+    if (!clean || !IsDir(*clean)) return {};
+    std::vector<FileEntry> files;
+    Walk(*clean, &files, nullptr);
+    SortByPath(files);
+    return files;
+  }
+
+  std::vector<std::string> ListDirs(std::string_view dir) override {
+    std::optional<std::string> clean = CleanPath(dir);
+    if (!clean || !IsDir(*clean)) return {};
+    std::vector<std::string> dirs;
+    Walk(*clean, nullptr, &dirs);
+    std::sort(dirs.begin(), dirs.end());
+    return dirs;
+  }
+
+  std::optional<std::string> Read(std::string_view path) override {
+    std::optional<std::string> clean = CleanPath(path);
+    if (!clean || clean->empty() || !IsDir(ParentOf(*clean))) return std::nullopt;
+    struct stat info;
+    if (lstat(Absolute(*clean).c_str(), &info) != 0) return std::nullopt;
+    if (!S_ISREG(info.st_mode) && !S_ISLNK(info.st_mode)) return std::nullopt;
+    LoadIndexOnce();
+    if (!index_.contains(*clean) && IsIgnored(*clean, false)) return std::nullopt;
+    if (S_ISLNK(info.st_mode)) return ReadLink(Absolute(*clean), info.st_size);
+    return ReadFile(Absolute(*clean));
+  }
+
+  // A directory on disk that git would look into: not ignored (unless it
+  // holds tracked files), not a submodule or nested repository, nor inside one.
+  bool IsDir(std::string_view path) override {
+    std::optional<std::string> clean = CleanPath(path);
+    if (!clean) return false;
+    struct stat info;
+    if (lstat(Absolute(*clean).c_str(), &info) != 0 || !S_ISDIR(info.st_mode)) return false;
+    LoadIndexOnce();
+    for (std::string dir = *clean; !dir.empty(); dir = ParentOf(dir)) {
+      if (IsOtherRepository(dir)) return false;
+    }
+    return clean->empty() || !IsExcludedDir(*clean);
+  }
+
+  std::string SubtreeId(std::string_view) override { return ""; }
+
+ private:
+  std::string Absolute(const std::string& path) const {
+    return path.empty() ? root_ : root_ + "/" + path;
+  }
+
+  bool IsOtherRepository(const std::string& dir) const {
+    return gitlinks_.contains(dir) || Exists(Absolute(dir) + "/.git");
+  }
+
+  bool IsExcludedDir(const std::string& dir) {
+    return !tracked_dirs_.contains(dir) && IsIgnored(dir, true);
+  }
+
+  bool IsIgnored(const std::string& path, bool is_dir) {
+    int ignored = 0;
+    std::string query = is_dir ? path + "/" : path;
+    Check(git_ignore_path_is_ignored(&ignored, repo_, query.c_str()),
+          "cannot evaluate the ignore rules for " + Absolute(path));
+    return ignored != 0;
+  }
+
+  // Reads the index once into a path map: one scan instead of a libgit2
+  // lookup per file.
+  void LoadIndexOnce() {
+    if (index_loaded_) return;
+    index_loaded_ = true;
+    git_index* raw = nullptr;
+    Check(git_repository_index(&raw, repo_), "cannot open the git index of " + root_);
+    IndexPtr index(raw);
+    const char* index_path = git_index_path(index.get());
+    struct stat index_info;
+    // Without an index file nothing is tracked and every file gets hashed.
+    if (!index_path || stat(index_path, &index_info) != 0) return;
+    // Taken before reading: if git rewrites the index in between, the older
+    // time only makes more entries count as racy, which is safe.
+    index_mtime_ = index_info.st_mtim;
+    Check(git_index_read(index.get(), /*force=*/1), std::string("cannot read ") + index_path);
+    size_t count = git_index_entrycount(index.get());
+    index_.reserve(count);
+    for (size_t i = 0; i < count; ++i) {
+      const git_index_entry* entry = git_index_get_byindex(index.get(), i);
+      std::string path = entry->path;
+      for (std::string dir = ParentOf(path); !dir.empty() && tracked_dirs_.insert(dir).second;
+           dir = ParentOf(dir)) {
+      }
+      if (entry->mode == GIT_FILEMODE_COMMIT) {
+        gitlinks_.insert(path);
+        continue;
+      }
+      bool id_usable = git_index_entry_stage(entry) == 0 &&
+                       !(entry->flags_extended & GIT_INDEX_ENTRY_INTENT_TO_ADD);
+      auto [it, inserted] = index_.try_emplace(
+          std::move(path), IndexedFile{entry->ctime, entry->mtime, entry->ino, entry->uid,
+                                       entry->gid, entry->file_size, entry->mode, entry->id,
+                                       id_usable});
+      if (!inserted) it->second.id_usable = false;  // several conflict stages
+    }
+  }
+
+  // `indexed`: the file's index entry, or null when it is untracked.
+  std::string BlobId(const std::string& path, const struct stat& info, const IndexedFile* indexed) {
+    // An entry whose file was modified within the index file's timestamp
+    // granularity ("racily clean") may match stat data and still be stale.
+    if (indexed && indexed->id_usable && StatDataMatch(*indexed, info) &&
+        Earlier(info.st_mtim, index_mtime_))
+      return Hex(indexed->id);
+    if (S_ISLNK(info.st_mode)) return GitBlobId(ReadLink(Absolute(path), info.st_size));
+    git_oid id;
+    // Streams the file, without filters (no CRLF or LFS conversion).
+    Check(git_odb_hashfile(&id, Absolute(path).c_str(), GIT_OBJECT_BLOB),
+          "cannot hash " + Absolute(path));
+    return Hex(id);
+  }
+
+  // Collects the files and/or directories at and under `dir`, which the
+  // caller checked with IsDir.
+  void Walk(const std::string& dir, std::vector<FileEntry>* files, std::vector<std::string>* dirs) {
+    std::string absolute = Absolute(dir);
+    std::unique_ptr<DIR, DirCloser> handle(opendir(absolute.c_str()));
+    if (!handle) {
+      if (errno == ENOENT || errno == ENOTDIR) return;  // removed while we walk
+      ThrowErrno("cannot read directory " + absolute);
+    }
+    std::vector<std::pair<std::string, struct stat>> entries;
+    for (;;) {
+      errno = 0;
+      const dirent* entry = readdir(handle.get());
+      if (!entry) {
+        if (errno != 0) ThrowErrno("cannot read directory " + absolute);
+        break;
+      }
+      std::string_view name = entry->d_name;
+      if (name == "." || name == "..") continue;
+      if (name == ".git") {
+        if (!dir.empty()) return;  // a nested repository: its files are not ours
+        continue;
+      }
+      struct stat info {};
+      if (!files && entry->d_type != DT_UNKNOWN) {
+        // Listing directories only: the entry type is enough.
+        if (entry->d_type != DT_DIR) continue;
+        info.st_mode = S_IFDIR;
+      } else if (fstatat(dirfd(handle.get()), entry->d_name, &info, AT_SYMLINK_NOFOLLOW) != 0) {
+        if (errno == ENOENT) continue;
+        ThrowErrno("cannot stat " + Join(absolute, name));
+      }
+      entries.emplace_back(std::string(name), info);
+    }
+    handle.reset();
+
+    if (dirs) dirs->push_back(dir);
+    for (const auto& [name, info] : entries) {
+      std::string path = Join(dir, name);
+      if (S_ISDIR(info.st_mode)) {
+        if (!gitlinks_.contains(path) && !IsExcludedDir(path)) Walk(path, files, dirs);
+      } else if (files && (S_ISREG(info.st_mode) || S_ISLNK(info.st_mode))) {
+        auto indexed = index_.find(path);
+        if (indexed == index_.end() && IsIgnored(path, false)) continue;
+        files->push_back(FileEntry{
+            path, ModeOnDisk(info),
+            BlobId(path, info, indexed == index_.end() ? nullptr : &indexed->second)});
+      }
+    }
+  }
+
+  git_repository* repo_;
+  std::string root_;
+  bool index_loaded_ = false;
+  std::unordered_map<std::string, IndexedFile> index_;
+  std::unordered_set<std::string> tracked_dirs_;  // every directory holding an index entry
+  std::unordered_set<std::string> gitlinks_;      // submodule paths
+  timespec index_mtime_{};                        // zero: no entry is trusted
+};
+
+// --- commit trees -----------------------------------------------------------
+
+struct OidHash {
+  size_t operator()(const git_oid& id) const {
+    size_t hash;
+    std::memcpy(&hash, id.id, sizeof hash);
+    return hash;
+  }
+};
+struct OidEqual {
+  bool operator()(const git_oid& a, const git_oid& b) const { return git_oid_equal(&a, &b); }
+};
+
+// Git trees parsed into memory, one per tree id, shared by all commits.
+class TreeStore {
+ public:
+  struct Entry {
+    std::string name;
+    unsigned mode;  // normalised git file mode; GIT_FILEMODE_TREE for directories
+    git_oid id;
+  };
+  using Tree = std::vector<Entry>;  // in git's order
+
+  explicit TreeStore(git_repository* repo) : repo_(repo) {}
+
+  const Tree& Get(const git_oid& id) {
+    auto cached = trees_.find(id);
+    if (cached != trees_.end()) return *cached->second;
+    git_tree* raw = nullptr;
+    Check(git_tree_lookup(&raw, repo_, &id), "cannot read git tree " + Hex(id));
+    TreePtr tree(raw);
+    auto parsed = std::make_unique<Tree>();
+    size_t count = git_tree_entrycount(tree.get());
+    parsed->reserve(count);
+    for (size_t i = 0; i < count; ++i) {
+      const git_tree_entry* entry = git_tree_entry_byindex(tree.get(), i);
+      parsed->push_back(Entry{git_tree_entry_name(entry),
+                              static_cast<unsigned>(git_tree_entry_filemode(entry)),
+                              *git_tree_entry_id(entry)});
+    }
+    return *trees_.emplace(id, std::move(parsed)).first->second;
+  }
+
+  // The entry called `name` in tree `id`, or null.
+  const Entry* Find(const git_oid& id, std::string_view name) {
+    for (const Entry& entry : Get(id))
+      if (entry.name == name) return &entry;
+    return nullptr;
+  }
+
+  // The id of the directory `path` (clean, "" = root) under `root`.
+  std::optional<git_oid> ResolveDir(const git_oid& root, const std::string& path) {
+    git_oid current = root;
+    size_t start = 0;
+    while (start < path.size()) {
+      size_t end = std::min(path.find('/', start), path.size());
+      const Entry* entry = Find(current, std::string_view(path).substr(start, end - start));
+      if (!entry || entry->mode != GIT_FILEMODE_TREE) return std::nullopt;
+      current = entry->id;
+      start = end + 1;
+    }
+    return current;
+  }
+
+  void AppendFiles(const git_oid& id, const std::string& prefix, std::vector<FileEntry>& out) {
+    for (const Entry& entry : Get(id)) {
+      if (entry.mode == GIT_FILEMODE_TREE) {
+        AppendFiles(entry.id, prefix + entry.name + "/", out);
+      } else if (entry.mode != GIT_FILEMODE_COMMIT) {  // submodules hold no files of ours
+        out.push_back(FileEntry{prefix + entry.name, entry.mode, Hex(entry.id)});
+      }
+    }
+  }
+
+  void AppendDirs(const git_oid& id, const std::string& dir, std::vector<std::string>& out) {
+    out.push_back(dir);
+    for (const Entry& entry : Get(id))
+      if (entry.mode == GIT_FILEMODE_TREE) AppendDirs(entry.id, Join(dir, entry.name), out);
+  }
+
+  std::string ReadBlob(const git_oid& id) {
+    git_blob* raw = nullptr;
+    Check(git_blob_lookup(&raw, repo_, &id), "cannot read git blob " + Hex(id));
+    BlobPtr blob(raw);
+    return std::string(static_cast<const char*>(git_blob_rawcontent(blob.get())),
+                       static_cast<size_t>(git_blob_rawsize(blob.get())));
+  }
+
+ private:
+  git_repository* repo_;
+  std::unordered_map<git_oid, std::unique_ptr<Tree>, OidHash, OidEqual> trees_;
+};
+
+class CommitTreeView final : public TreeView {
+ public:
+  CommitTreeView(TreeStore& store, const git_oid& root) : store_(store), root_(root) {}
+
+  std::vector<FileEntry> List(std::string_view dir) override {
+    std::optional<std::string> clean = CleanPath(dir);
+    std::optional<git_oid> id = clean ? store_.ResolveDir(root_, *clean) : std::nullopt;
+    if (!id) return {};
+    std::vector<FileEntry> files;
+    store_.AppendFiles(*id, clean->empty() ? "" : *clean + "/", files);
+    SortByPath(files);
+    return files;
+  }
+
+  std::vector<std::string> ListDirs(std::string_view dir) override {
+    std::optional<std::string> clean = CleanPath(dir);
+    std::optional<git_oid> id = clean ? store_.ResolveDir(root_, *clean) : std::nullopt;
+    if (!id) return {};
+    std::vector<std::string> dirs;
+    store_.AppendDirs(*id, *clean, dirs);
+    std::sort(dirs.begin(), dirs.end());
+    return dirs;
+  }
+
+  std::optional<std::string> Read(std::string_view path) override {
+    std::optional<std::string> clean = CleanPath(path);
+    if (!clean || clean->empty()) return std::nullopt;
+    std::optional<git_oid> parent = store_.ResolveDir(root_, ParentOf(*clean));
+    if (!parent) return std::nullopt;
+    size_t slash = clean->rfind('/');
+    std::string_view name =
+        slash == std::string::npos ? *clean : std::string_view(*clean).substr(slash + 1);
+    const TreeStore::Entry* entry = store_.Find(*parent, name);
+    if (!entry || entry->mode == GIT_FILEMODE_TREE || entry->mode == GIT_FILEMODE_COMMIT)
+      return std::nullopt;
+    return store_.ReadBlob(entry->id);
+  }
+
+  bool IsDir(std::string_view path) override {
+    std::optional<std::string> clean = CleanPath(path);
+    return clean && store_.ResolveDir(root_, *clean).has_value();
+  }
+
+  std::string SubtreeId(std::string_view dir) override {
+    std::optional<std::string> clean = CleanPath(dir);
+    std::optional<git_oid> id = clean ? store_.ResolveDir(root_, *clean) : std::nullopt;
+    return id ? Hex(*id) : "";
+  }
+
+ private:
+  TreeStore& store_;
+  git_oid root_;
+};
+
+// --- the repository ---------------------------------------------------------
+
+class Libgit2Repository final : public Repository {
+ public:
+  explicit Libgit2Repository(RepositoryPtr repo)
+      : repo_(std::move(repo)),
+        work_dir_(WithoutTrailingSlash(git_repository_workdir(repo_.get()))),
+        git_dir_(WithoutTrailingSlash(git_repository_path(repo_.get()))),
+        common_dir_(WithoutTrailingSlash(git_repository_commondir(repo_.get()))),
+        work_tree_(repo_.get(), work_dir_),
+        trees_(repo_.get()) {}
+
+  std::string WorkDir() const override { return work_dir_; }
+  std::string GitDir() const override { return git_dir_; }
+  TreeView& WorkTree() override { return work_tree_; }
+
+  std::optional<std::string> Head() override {
+    git_oid id;
+    int rc = git_reference_name_to_id(&id, repo_.get(), "HEAD");
+    if (rc == GIT_ENOTFOUND || rc == GIT_EUNBORNBRANCH) return std::nullopt;
+    Check(rc, "cannot resolve HEAD in " + work_dir_);
+    return Hex(id);
+  }
+
+  std::vector<CommitInfo> History() override {
+    if (!Head()) return {};
+    return IsShallow() ? ShallowHistory() : WalkedHistory();
+  }
+
+  TreeView& TreeAt(const std::string& commit_id) override {
+    auto known = views_by_commit_.find(commit_id);  // the common case: a full id
+    if (known != views_by_commit_.end()) return *known->second;
+    git_object* raw = nullptr;
+    Check(git_revparse_single(&raw, repo_.get(), commit_id.c_str()),
+          "no commit '" + commit_id + "' in " + work_dir_);
+    ObjectPtr object(raw);
+    git_object* peeled = nullptr;
+    Check(git_object_peel(&peeled, object.get(), GIT_OBJECT_COMMIT),
+          "'" + commit_id + "' is not a commit in " + work_dir_);
+    CommitPtr commit(reinterpret_cast<git_commit*>(peeled));
+    std::string id = Hex(*git_commit_id(commit.get()));
+    std::unique_ptr<CommitTreeView>& view = views_by_commit_[id];
+    if (!view) view = std::make_unique<CommitTreeView>(trees_, *git_commit_tree_id(commit.get()));
+    return *view;
+  }
+
+  bool IsShallow() override {
+    int shallow = git_repository_is_shallow(repo_.get());
+    Check(shallow, "cannot tell whether " + work_dir_ + " is a shallow clone");
+    return shallow == 1;
+  }
+
+  std::string OriginUrl() override {
+    git_remote* raw = nullptr;
+    int rc = git_remote_lookup(&raw, repo_.get(), "origin");
+    if (rc == GIT_ENOTFOUND) return "";
+    Check(rc, "cannot read the remote 'origin' of " + work_dir_);
+    RemotePtr remote(raw);
+    const char* url = git_remote_url(remote.get());
+    return url ? WithoutCredentials(url) : "";
+  }
+
+  std::vector<std::string> HeadStateFiles() override {
+    std::vector<std::string> files = {git_dir_ + "/HEAD"};
+    git_reference* raw = nullptr;
+    Check(git_reference_lookup(&raw, repo_.get(), "HEAD"), "cannot read HEAD of " + work_dir_);
+    ReferencePtr head(raw);
+    if (git_reference_type(head.get()) == GIT_REFERENCE_SYMBOLIC) {
+      std::string loose_ref = common_dir_ + "/" + git_reference_symbolic_target(head.get());
+      if (Exists(loose_ref)) files.push_back(loose_ref);
+    }
+    std::string packed_refs = common_dir_ + "/packed-refs";
+    if (Exists(packed_refs)) files.push_back(packed_refs);
+    return files;
+  }
+
+ private:
+  CommitPtr LookupCommit(const git_oid& id) {
+    git_commit* raw = nullptr;
+    Check(git_commit_lookup(&raw, repo_.get(), &id), "cannot read commit " + Hex(id));
+    return CommitPtr(raw);
+  }
+
+  static std::vector<std::string> ParentIds(const git_commit* commit) {
+    std::vector<std::string> parents;
+    unsigned count = git_commit_parentcount(commit);
+    for (unsigned i = 0; i < count; ++i) parents.push_back(Hex(*git_commit_parent_id(commit, i)));
+    return parents;
+  }
+
+  std::vector<CommitInfo> WalkedHistory() {
+    git_revwalk* raw = nullptr;
+    Check(git_revwalk_new(&raw, repo_.get()), "cannot walk the history of " + work_dir_);
+    RevwalkPtr walk(raw);
+    Check(git_revwalk_sorting(walk.get(), GIT_SORT_TOPOLOGICAL | GIT_SORT_TIME | GIT_SORT_REVERSE),
+          "cannot walk the history of " + work_dir_);
+    Check(git_revwalk_push_head(walk.get()), "cannot walk the history of " + work_dir_);
+    std::vector<CommitInfo> history;
+    git_oid id;
+    int rc;
+    while ((rc = git_revwalk_next(&id, walk.get())) == 0)
+      history.push_back(CommitInfo{Hex(id), ParentIds(LookupCommit(id).get())});
+    if (rc != GIT_ITEROVER) Check(rc, "cannot walk the history of " + work_dir_);
+    return history;
+  }
+
+  // libgit2 1.5 knows no grafts: its revwalk fails on the missing parents of
+  // a shallow clone's boundary commits. This walk cuts the history where the
+  // `shallow` file says, as git does, and orders like the revwalk: Kahn's
+  // algorithm from the tip, newest commit first, then reversed.
+  std::vector<CommitInfo> ShallowHistory() {
+    std::set<std::string> boundary;
+    if (std::optional<std::string> shallow = ReadFile(common_dir_ + "/shallow")) {
+      size_t start = 0;
+      while (start < shallow->size()) {
+        size_t end = std::min(shallow->find('\n', start), shallow->size());
+        if (end > start) boundary.insert(shallow->substr(start, end - start));
+        start = end + 1;
+      }
+    }
+    struct Node {
+      CommitInfo info;
+      int64_t time = 0;
+      size_t visit_order = 0;  // breaks ties in time deterministically
+      int unemitted_children = 0;
+    };
+    std::unordered_map<std::string, Node> nodes;
+    git_oid head;
+    Check(git_reference_name_to_id(&head, repo_.get(), "HEAD"), "cannot resolve HEAD");
+    std::vector<git_oid> pending = {head};
+    size_t visited = 0;
+    nodes.emplace(Hex(head), Node{});
+    while (!pending.empty()) {
+      git_oid id = pending.back();
+      pending.pop_back();
+      std::string hex = Hex(id);
+      CommitPtr commit = LookupCommit(id);
+      Node& node = nodes[hex];  // references into an unordered_map survive rehashing
+      node.info.id = hex;
+      if (!boundary.contains(hex)) node.info.parents = ParentIds(commit.get());
+      node.time = git_commit_time(commit.get());
+      node.visit_order = visited++;
+      for (const std::string& parent : node.info.parents) {
+        auto [it, inserted] = nodes.try_emplace(parent);
+        ++it->second.unemitted_children;
+        if (inserted) {
+          git_oid parent_id;
+          Check(git_oid_fromstr(&parent_id, parent.c_str()), "bad commit id " + parent);
+          pending.push_back(parent_id);
+        }
+      }
+    }
+    auto later_first = [&](const std::string& a, const std::string& b) {
+      const Node& x = nodes.at(a);
+      const Node& y = nodes.at(b);
+      return x.time != y.time ? x.time < y.time : x.visit_order > y.visit_order;
+    };
+    std::priority_queue<std::string, std::vector<std::string>, decltype(later_first)> ready(
+        later_first);
+    for (const auto& [id, node] : nodes)
+      if (node.unemitted_children == 0) ready.push(id);
+    std::vector<CommitInfo> history;
+    while (!ready.empty()) {
+      Node& node = nodes.at(ready.top());
+      ready.pop();
+      for (const std::string& parent : node.info.parents)
+        if (--nodes.at(parent).unemitted_children == 0) ready.push(parent);
+      history.push_back(std::move(node.info));
+    }
+    std::reverse(history.begin(), history.end());
+    return history;
+  }
+
+  RepositoryPtr repo_;
+  std::string work_dir_, git_dir_, common_dir_;
+  WorkTreeView work_tree_;
+  TreeStore trees_;
+  std::unordered_map<std::string, std::unique_ptr<CommitTreeView>> views_by_commit_;
+};
+
+}  // namespace
+
+std::unique_ptr<Repository> OpenRepository(const std::string& path) {
+  static std::once_flag initialised;
+  std::call_once(initialised, [] {
+    if (git_libgit2_init() < 0) ThrowGitError("cannot initialise libgit2");
+  });
+  git_repository* raw = nullptr;
+  int rc = git_repository_open_ext(&raw, path.c_str(), 0, nullptr);
+  if (rc == GIT_ENOTFOUND)
+    throw std::runtime_error("not a git repository (nor inside one): " + path);
+  Check(rc, "cannot open the git repository at " + path);
+  RepositoryPtr repo(raw);
+  if (git_repository_is_bare(repo.get()))
+    throw std::runtime_error("a bare git repository has no working tree: " + path);
+  return std::make_unique<Libgit2Repository>(std::move(repo));
+}
+
+}  // namespace dhg::git

@@ -1,1 +1,564 @@
-// placeholder
+// Tests of the libgit2 Repository against real repositories made with the git
+// CLI in temporary directories, and of FakeRepository.
+#include <doctest/doctest.h>
+#include <fcntl.h>
+#include <git2.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <stdexcept>
+
+#include "git/fake_repository.h"
+#include "git/repository.h"
+#include "util/hash.h"
+
+namespace doctest {
+template <>
+struct StringMaker<dhg::git::FileEntry> {
+  static String convert(const dhg::git::FileEntry& file) {
+    std::ostringstream out;
+    out << file.path << " " << std::oct << file.mode << " " << file.blob_id;
+    return out.str().c_str();
+  }
+};
+template <typename T>
+struct StringMaker<std::vector<T>> {
+  static String convert(const std::vector<T>& items) {
+    String text = "{";
+    for (const T& item : items) text += StringMaker<T>::convert(item) + ", ";
+    return text + "}";
+  }
+};
+}  // namespace doctest
+
+namespace dhg::git {
+namespace {
+
+std::string ShellQuote(const std::string& text) {
+  std::string quoted = "'";
+  for (char c : text) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return quoted + "'";
+}
+
+// Runs a shell command; returns its stdout without the final newline.
+std::string Run(const std::string& command) {
+  FILE* pipe = popen(command.c_str(), "r");
+  if (!pipe) throw std::runtime_error("cannot run " + command);
+  std::string output;
+  char buffer[4096];
+  while (size_t count = fread(buffer, 1, sizeof buffer, pipe)) output.append(buffer, count);
+  if (pclose(pipe) != 0) throw std::runtime_error("command failed: " + command);
+  while (!output.empty() && output.back() == '\n') output.pop_back();
+  return output;
+}
+
+// Identity given, user and system configuration shut out.
+const std::string kGit =
+    "GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=/dev/null GIT_AUTHOR_NAME=Test "
+    "GIT_AUTHOR_EMAIL=test@example.com GIT_COMMITTER_NAME=Test "
+    "GIT_COMMITTER_EMAIL=test@example.com git";
+
+class TempDir {
+ public:
+  TempDir() {
+    char name[] = "/tmp/dhg-git-test-XXXXXX";
+    if (!mkdtemp(name)) throw std::runtime_error("mkdtemp failed");
+    path_ = name;
+  }
+  ~TempDir() { std::filesystem::remove_all(path_); }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+class TempRepo {
+ public:
+  TempRepo() : root_(temp_.path() + "/repo") {
+    std::filesystem::create_directories(root_);
+    Git("init -q -b main");
+  }
+
+  const std::string& root() const { return root_; }
+  std::string Path(const std::string& relative) const { return root_ + "/" + relative; }
+
+  std::string Git(const std::string& args) const {
+    return Run("cd " + ShellQuote(root_) + " && " + kGit + " " + args);
+  }
+
+  // Commits everything, with a fixed time so that ordering tests are exact.
+  std::string CommitAll(const std::string& message, long epoch_seconds) const {
+    std::string date = "@" + std::to_string(epoch_seconds) + " +0000";
+    Run("cd " + ShellQuote(root_) + " && " + kGit + " add -A && GIT_AUTHOR_DATE='" + date +
+        "' GIT_COMMITTER_DATE='" + date + "' " + kGit + " commit -q --allow-empty -m " +
+        ShellQuote(message));
+    return Git("rev-parse HEAD");
+  }
+
+  void Write(const std::string& relative, const std::string& content) const {
+    std::filesystem::create_directories(std::filesystem::path(Path(relative)).parent_path());
+    std::ofstream out(Path(relative), std::ios::binary | std::ios::trunc);
+    out << content;
+    if (!out.flush()) throw std::runtime_error("cannot write " + relative);
+  }
+
+  std::string HashObject(const std::string& relative) const {
+    return Git("hash-object --no-filters " + ShellQuote(relative));
+  }
+
+ private:
+  TempDir temp_;
+  std::string root_;
+};
+
+struct stat Lstat(const std::string& path) {
+  struct stat info;
+  if (lstat(path.c_str(), &info) != 0) throw std::runtime_error("cannot stat " + path);
+  return info;
+}
+
+void SetMtime(const std::string& path, timespec mtime) {
+  timespec times[2] = {mtime, mtime};
+  if (utimensat(AT_FDCWD, path.c_str(), times, AT_SYMLINK_NOFOLLOW) != 0)
+    throw std::runtime_error("cannot set the mtime of " + path);
+}
+
+std::vector<std::string> Paths(const std::vector<FileEntry>& files) {
+  std::vector<std::string> paths;
+  for (const FileEntry& file : files) paths.push_back(file.path);
+  return paths;
+}
+
+// Rewrites the index entry of `path` so that its stat data match the file as
+// it is now but its blob holds `claimed_content`: a lie only a reader that
+// trusts the index (as it should when stat data match) repeats.
+void ForgeIndexEntry(const std::string& repo_dir, const std::string& path,
+                     const std::string& claimed_content) {
+  git_libgit2_init();
+  git_repository* repo = nullptr;
+  REQUIRE(git_repository_open(&repo, repo_dir.c_str()) == 0);
+  git_oid claimed_id;  // libgit2 refuses index entries for absent objects
+  REQUIRE(git_blob_create_from_buffer(&claimed_id, repo, claimed_content.data(),
+                                      claimed_content.size()) == 0);
+  git_index* index = nullptr;
+  REQUIRE(git_repository_index(&index, repo) == 0);
+  const git_index_entry* original = git_index_get_bypath(index, path.c_str(), 0);
+  REQUIRE(original != nullptr);
+  git_index_entry forged = *original;
+  struct stat info = Lstat(repo_dir + "/" + path);
+  forged.mtime = {static_cast<int32_t>(info.st_mtim.tv_sec), static_cast<uint32_t>(info.st_mtim.tv_nsec)};
+  forged.ctime = {static_cast<int32_t>(info.st_ctim.tv_sec), static_cast<uint32_t>(info.st_ctim.tv_nsec)};
+  forged.ino = static_cast<uint32_t>(info.st_ino);
+  forged.file_size = static_cast<uint32_t>(info.st_size);
+  forged.id = claimed_id;
+  REQUIRE(git_index_add(index, &forged) == 0);
+  REQUIRE(git_index_write(index) == 0);
+  git_index_free(index);
+  git_repository_free(repo);
+  git_libgit2_shutdown();
+}
+
+}  // namespace
+
+TEST_CASE("OpenRepository finds the repository from a subdirectory and rejects others") {
+  TempRepo repo;
+  repo.Write("sub/dir/file", "x");
+  std::unique_ptr<Repository> opened = OpenRepository(repo.Path("sub/dir"));
+  CHECK(opened->WorkDir() == std::filesystem::canonical(repo.root()).string());
+  CHECK(opened->GitDir() == opened->WorkDir() + "/.git");
+
+  TempDir elsewhere;
+  CHECK_THROWS_WITH_AS(OpenRepository(elsewhere.path()),
+                       doctest::Contains("not a git repository"), std::runtime_error);
+  Run("cd " + ShellQuote(elsewhere.path()) + " && " + kGit + " init -q --bare bare.git");
+  CHECK_THROWS_WITH_AS(OpenRepository(elsewhere.path() + "/bare.git"),
+                       doctest::Contains("bare"), std::runtime_error);
+}
+
+TEST_CASE("work tree blob ids equal git hash-object, tracked or not") {
+  TempRepo repo;
+  repo.Write("a.txt", "hello\n");
+  repo.Write("dir/binary", std::string("\0\1\2\xff zero", 9));
+  repo.Write("dir/empty", "");
+  repo.CommitAll("first", 1700000000);
+  repo.Write("dir/untracked.txt", "not yet added\n");
+  repo.Write("a.txt", "hello, modified\n");
+
+  std::unique_ptr<Repository> opened = OpenRepository(repo.root());
+  std::vector<FileEntry> files = opened->WorkTree().List("");
+  REQUIRE(Paths(files) ==
+          std::vector<std::string>{"a.txt", "dir/binary", "dir/empty", "dir/untracked.txt"});
+  for (const FileEntry& file : files) {
+    CAPTURE(file.path);
+    CHECK(file.blob_id == repo.HashObject(file.path));
+    CHECK(file.mode == kModeFile);
+  }
+  CHECK(Paths(opened->WorkTree().List("dir/")) ==
+        std::vector<std::string>{"dir/binary", "dir/empty", "dir/untracked.txt"});
+  CHECK(opened->WorkTree().List("missing").empty());
+  CHECK(opened->WorkTree().List("a.txt").empty());
+  CHECK(opened->WorkTree().Read("dir/untracked.txt") == "not yet added\n");
+  CHECK(opened->WorkTree().Read("dir/binary") == std::string("\0\1\2\xff zero", 9));
+  CHECK_FALSE(opened->WorkTree().Read("dir/nothing").has_value());
+  CHECK_FALSE(opened->WorkTree().Read("dir").has_value());
+  CHECK_FALSE(opened->WorkTree().Read(".git/HEAD").has_value());
+  CHECK(opened->WorkTree().SubtreeId("dir") == "");
+}
+
+TEST_CASE("work tree takes blob ids from the index exactly when stat data match and are not racy") {
+  TempRepo repo;
+  repo.Write("file", "real content\n");
+  repo.CommitAll("first", 1700000000);
+  // Old enough to be clean against the index written below.
+  timespec past{time(nullptr) - 100, 0};
+  SetMtime(repo.Path("file"), past);
+  ForgeIndexEntry(repo.root(), "file", "what the index claims\n");
+
+  CHECK(OpenRepository(repo.root())->WorkTree().List("")[0].blob_id ==
+        GitBlobId("what the index claims\n"));
+
+  // An index written no later than the file was changed proves nothing.
+  SetMtime(repo.Path(".git/index"), timespec{past.tv_sec - 1, 0});
+  CHECK(OpenRepository(repo.root())->WorkTree().List("")[0].blob_id == GitBlobId("real content\n"));
+}
+
+TEST_CASE("work tree detects a same-size change, whether or not the mtime moved") {
+  TempRepo repo;
+  repo.Write("moved", "aaaa\n");
+  repo.Write("restored", "cccc\n");
+  repo.CommitAll("first", 1700000000);
+  struct stat moved_before = Lstat(repo.Path("moved"));
+  struct stat restored_before = Lstat(repo.Path("restored"));
+
+  repo.Write("moved", "bbbb\n");
+  SetMtime(repo.Path("moved"), timespec{moved_before.st_mtim.tv_sec + 1, moved_before.st_mtim.tv_nsec});
+  // Same size, same inode, same mtime (as `touch -r` or `cp -p` leave it):
+  // only the ctime tells.
+  repo.Write("restored", "dddd\n");
+  SetMtime(repo.Path("restored"), restored_before.st_mtim);
+  REQUIRE(Lstat(repo.Path("restored")).st_ino == restored_before.st_ino);
+
+  std::vector<FileEntry> files = OpenRepository(repo.root())->WorkTree().List("");
+  REQUIRE(files.size() == 2);
+  CHECK(files[0].blob_id == GitBlobId("bbbb\n"));
+  CHECK(files[1].blob_id == GitBlobId("dddd\n"));
+}
+
+TEST_CASE("work tree lists untracked files and leaves out what git ignores") {
+  TempRepo repo;
+  repo.Write(".gitignore", "*.log\nbuild/\n");
+  repo.Write("src/main.cc", "int main() {}\n");
+  repo.Write("build/kept", "tracked despite the ignore rule\n");
+  repo.Git("add -f build/kept");
+  repo.CommitAll("first", 1700000000);
+  repo.Write("src/new.cc", "// untracked\n");
+  repo.Write("src/debug.log", "ignored\n");
+  repo.Write("build/output.o", "ignored with its directory\n");
+  repo.Write("build/sub/deeper.o", "ignored with its directory\n");
+  repo.Write("out/build/x", "ignored: build/ matches at any depth\n");
+  std::filesystem::create_directories(repo.Path("src/empty"));
+  // A nested repository is not part of this one.
+  repo.Write("vendor/lib/file", "nested\n");
+  Run("cd " + ShellQuote(repo.Path("vendor/lib")) + " && " + kGit + " init -q");
+
+  std::unique_ptr<Repository> opened = OpenRepository(repo.root());
+  TreeView& tree = opened->WorkTree();
+  CHECK(Paths(tree.List("")) ==
+        std::vector<std::string>{".gitignore", "build/kept", "src/main.cc", "src/new.cc"});
+  CHECK(tree.ListDirs("") ==
+        std::vector<std::string>{"", "build", "out", "src", "src/empty", "vendor"});
+  CHECK(tree.ListDirs("src") == std::vector<std::string>{"src", "src/empty"});
+  CHECK(tree.ListDirs("nowhere").empty());
+  CHECK(tree.IsDir("src"));
+  CHECK(tree.IsDir("src/empty"));
+  CHECK(tree.IsDir(""));
+  CHECK(tree.IsDir("build"));  // holds a tracked file
+  CHECK_FALSE(tree.IsDir("build/sub"));
+  CHECK_FALSE(tree.IsDir("out/build"));
+  CHECK_FALSE(tree.IsDir("vendor/lib"));
+  CHECK_FALSE(tree.IsDir(".git"));
+  CHECK_FALSE(tree.IsDir("src/main.cc"));
+  CHECK(tree.List("build/sub").empty());
+  CHECK(tree.List("vendor").empty());
+  CHECK_FALSE(tree.Read("src/debug.log").has_value());
+  CHECK(tree.Read("build/kept") == "tracked despite the ignore rule\n");
+}
+
+TEST_CASE("executable bit and symlinks give git's modes, in the work tree and in commits") {
+  TempRepo repo;
+  repo.Write("script.sh", "#!/bin/sh\n");
+  repo.Write("plain", "text\n");
+  REQUIRE(chmod(repo.Path("script.sh").c_str(), 0755) == 0);
+  REQUIRE(symlink("plain", repo.Path("link").c_str()) == 0);
+  std::string commit = repo.CommitAll("first", 1700000000);
+  REQUIRE(symlink("no/such/target", repo.Path("untracked-link").c_str()) == 0);
+
+  std::unique_ptr<Repository> opened = OpenRepository(repo.root());
+  std::vector<FileEntry> work = opened->WorkTree().List("");
+  REQUIRE(Paths(work) == std::vector<std::string>{"link", "plain", "script.sh", "untracked-link"});
+  CHECK(work[0] == FileEntry{"link", kModeSymlink, repo.Git("rev-parse HEAD:link")});
+  CHECK(work[0].blob_id == GitBlobId("plain"));
+  CHECK(work[1].mode == kModeFile);
+  CHECK(work[2].mode == kModeExecutable);
+  CHECK(work[3] == FileEntry{"untracked-link", kModeSymlink, GitBlobId("no/such/target")});
+  CHECK(opened->WorkTree().Read("link") == "plain");
+
+  std::vector<FileEntry> committed = opened->TreeAt(commit).List("");
+  CHECK(committed == std::vector<FileEntry>(work.begin(), work.begin() + 3));
+  CHECK(opened->TreeAt(commit).Read("link") == "plain");
+
+  // A mode change alone is a change, although content and size are equal.
+  REQUIRE(chmod(repo.Path("plain").c_str(), 0755) == 0);
+  CHECK(OpenRepository(repo.root())->WorkTree().List("")[1].mode == kModeExecutable);
+}
+
+TEST_CASE("History lists parents before children, ties by time, oldest first") {
+  TempRepo repo;
+  repo.Write("f", "a");
+  std::string a = repo.CommitAll("A", 1700000100);
+  repo.Git("checkout -q -b side");
+  repo.Write("side", "c");
+  std::string c = repo.CommitAll("C", 1700000300);
+  repo.Git("checkout -q main");
+  repo.Write("f", "b");
+  std::string b = repo.CommitAll("B", 1700000200);
+  repo.Write("f", "d");
+  std::string d = repo.CommitAll("D", 1700000400);
+  Run("cd " + ShellQuote(repo.root()) + " && GIT_COMMITTER_DATE='@1700000500 +0000' " + kGit +
+      " merge -q --no-ff -m M side");
+  std::string m = repo.Git("rev-parse HEAD");
+  // A child whose clock ran behind: topology wins over time.
+  repo.Write("f", "e");
+  std::string e = repo.CommitAll("E", 1600000000);
+
+  std::unique_ptr<Repository> opened = OpenRepository(repo.root());
+  CHECK(opened->Head() == e);
+  std::vector<CommitInfo> history = opened->History();
+  std::vector<std::string> ids;
+  for (const CommitInfo& commit : history) ids.push_back(commit.id);
+  CHECK(ids == std::vector<std::string>{a, b, c, d, m, e});
+  CHECK(history[0].parents.empty());
+  CHECK(history[2].parents == std::vector<std::string>{a});
+  CHECK(history[4].parents == std::vector<std::string>{d, c});
+  CHECK(history[5].parents == std::vector<std::string>{m});
+}
+
+TEST_CASE("a repository without commits has no HEAD and no history") {
+  TempRepo repo;
+  repo.Write("file", "x");
+  std::unique_ptr<Repository> opened = OpenRepository(repo.root());
+  CHECK_FALSE(opened->Head().has_value());
+  CHECK(opened->History().empty());
+  CHECK(opened->WorkTree().List("") == std::vector<FileEntry>{{"file", kModeFile, GitBlobId("x")}});
+  CHECK(opened->HeadStateFiles() == std::vector<std::string>{opened->GitDir() + "/HEAD"});
+  CHECK_THROWS_AS(opened->TreeAt("HEAD"), std::runtime_error);
+}
+
+TEST_CASE("TreeAt lists a commit's files and gives git's tree ids") {
+  TempRepo repo;
+  repo.Write("images/base/Dockerfile", "FROM scratch\n");
+  repo.Write("images/base/a-b", "1");
+  repo.Write("images/base/a/x", "2");
+  repo.Write("images/base/a.txt", "3");
+  repo.Write("images/other/Dockerfile", "FROM base\n");
+  repo.Write("README", "readme\n");
+  std::string first = repo.CommitAll("first", 1700000000);
+  repo.Write("images/other/Dockerfile", "FROM base:2\n");
+  std::filesystem::remove(repo.Path("README"));
+  std::string second = repo.CommitAll("second", 1700000100);
+
+  std::unique_ptr<Repository> opened = OpenRepository(repo.root());
+  for (const std::string& commit : {first, second}) {
+    CAPTURE(commit);
+    TreeView& tree = opened->TreeAt(commit);
+    std::vector<FileEntry> expected;
+    std::istringstream listing(repo.Git("ls-tree -r " + commit));
+    for (std::string line; std::getline(listing, line);) {
+      // "<mode> blob <id>\t<path>"
+      size_t tab = line.find('\t');
+      expected.push_back(FileEntry{line.substr(tab + 1), static_cast<unsigned>(std::stoul(line.substr(0, 6), nullptr, 8)),
+                                   line.substr(12, 40)});
+    }
+    CHECK(tree.List("") == expected);
+    CHECK(tree.SubtreeId("") == repo.Git("rev-parse " + commit + "^{tree}"));
+    for (std::string dir : {"images", "images/base", "images/base/a", "images/other"})
+      CHECK(tree.SubtreeId(dir) == repo.Git("rev-parse " + commit + ":" + dir));
+    CHECK(tree.SubtreeId("images/missing") == "");
+    CHECK(tree.SubtreeId("images/base/Dockerfile") == "");
+  }
+
+  TreeView& old_tree = opened->TreeAt(first);
+  TreeView& new_tree = opened->TreeAt(second);
+  CHECK(&opened->TreeAt(first) == &old_tree);
+  CHECK(&opened->TreeAt("HEAD") == &new_tree);
+  CHECK(old_tree.SubtreeId("images/base") == new_tree.SubtreeId("images/base"));
+  CHECK(old_tree.SubtreeId("images/other") != new_tree.SubtreeId("images/other"));
+  CHECK(Paths(old_tree.List("images/base")) ==
+        std::vector<std::string>{"images/base/Dockerfile", "images/base/a-b", "images/base/a.txt",
+                                 "images/base/a/x"});
+  CHECK(old_tree.List("images/base") == new_tree.List("images/base/"));
+  CHECK(old_tree.List("images/missing").empty());
+  CHECK(old_tree.ListDirs("images") ==
+        std::vector<std::string>{"images", "images/base", "images/base/a", "images/other"});
+  CHECK(old_tree.ListDirs("").front() == "");
+  CHECK(old_tree.Read("README") == "readme\n");
+  CHECK_FALSE(new_tree.Read("README").has_value());
+  CHECK(new_tree.Read("images/other/Dockerfile") == "FROM base:2\n");
+  CHECK_FALSE(new_tree.Read("images/other").has_value());
+  CHECK(new_tree.IsDir("images/base/a"));
+  CHECK_FALSE(new_tree.IsDir("images/base/a.txt"));
+  CHECK(opened->TreeAt(second.substr(0, 12)).List("") == new_tree.List(""));
+  CHECK_THROWS_WITH_AS(opened->TreeAt("0123456789012345678901234567890123456789"),
+                       doctest::Contains("no commit"), std::runtime_error);
+}
+
+TEST_CASE("shallow clones are reported and their history ends at the boundary") {
+  TempRepo origin;
+  std::vector<std::string> commits;
+  for (int i = 0; i < 3; ++i) {
+    origin.Write("f", std::to_string(i));
+    commits.push_back(origin.CommitAll("commit " + std::to_string(i), 1700000000 + i));
+  }
+  TempDir clones;
+  std::string source = "file://" + origin.root();
+  Run("cd " + ShellQuote(clones.path()) + " && " + kGit + " clone -q --depth 1 " + source + " one");
+  Run("cd " + ShellQuote(clones.path()) + " && " + kGit + " clone -q --depth 2 " + source + " two");
+
+  CHECK_FALSE(OpenRepository(origin.root())->IsShallow());
+  std::unique_ptr<Repository> one = OpenRepository(clones.path() + "/one");
+  CHECK(one->IsShallow());
+  std::vector<CommitInfo> history = one->History();
+  REQUIRE(history.size() == 1);
+  CHECK(history[0] == CommitInfo{commits[2], {}});
+  CHECK(one->OriginUrl() == source);
+
+  std::vector<CommitInfo> two = OpenRepository(clones.path() + "/two")->History();
+  REQUIRE(two.size() == 2);
+  CHECK(two[0] == CommitInfo{commits[1], {}});
+  CHECK(two[1] == CommitInfo{commits[2], {commits[1]}});
+}
+
+TEST_CASE("HeadStateFiles follows the branch, packed refs and linked worktrees") {
+  TempRepo repo;
+  repo.Write("f", "x");
+  std::string first = repo.CommitAll("first", 1700000000);
+  std::unique_ptr<Repository> opened = OpenRepository(repo.root());
+  std::string git_dir = opened->GitDir();
+  CHECK(opened->HeadStateFiles() ==
+        std::vector<std::string>{git_dir + "/HEAD", git_dir + "/refs/heads/main"});
+
+  repo.Git("pack-refs --all");
+  CHECK(opened->HeadStateFiles() ==
+        std::vector<std::string>{git_dir + "/HEAD", git_dir + "/packed-refs"});
+
+  repo.Git("checkout -q --detach");
+  CHECK(opened->HeadStateFiles() ==
+        std::vector<std::string>{git_dir + "/HEAD", git_dir + "/packed-refs"});
+  repo.Git("checkout -q main");
+
+  repo.Git("worktree add -q -b other ../linked");
+  std::unique_ptr<Repository> linked = OpenRepository(repo.root() + "/../linked");
+  CHECK(linked->HeadStateFiles() ==
+        std::vector<std::string>{git_dir + "/worktrees/linked/HEAD", git_dir + "/refs/heads/other",
+                                 git_dir + "/packed-refs"});
+  CHECK(linked->Head() == first);
+  CHECK(Paths(linked->WorkTree().List("")) == std::vector<std::string>{"f"});
+  CHECK(linked->WorkTree().List("")[0].blob_id == GitBlobId("x"));
+}
+
+TEST_CASE("OriginUrl is empty without origin and drops http credentials") {
+  TempRepo repo;
+  CHECK(OpenRepository(repo.root())->OriginUrl() == "");
+  repo.Git("remote add origin https://user:secret@example.com/org/stack.git");
+  CHECK(OpenRepository(repo.root())->OriginUrl() == "https://example.com/org/stack.git");
+  repo.Git("remote set-url origin git@github.com:org/stack.git");
+  CHECK(OpenRepository(repo.root())->OriginUrl() == "git@github.com:org/stack.git");
+}
+
+// --- FakeRepository ---------------------------------------------------------
+
+TEST_CASE("FakeRepository: commits, history and the working tree") {
+  FakeRepository repo;
+  CHECK_FALSE(repo.Head().has_value());
+  CHECK(repo.History().empty());
+  std::string a = repo.Commit({{"images/base/Dockerfile", {"FROM x\n"}}});
+  std::string b = repo.Commit({{"images/base/Dockerfile", {"FROM y\n"}}});
+  std::string c = repo.Commit({{"images/base/Dockerfile", {"FROM x\n"}}}, {a});
+  std::string m = repo.Commit({{"images/base/Dockerfile", {"FROM z\n"}}}, {b, c});
+  CHECK(a.size() == 40);
+  CHECK(a != c);  // same content and parents as a's would be: still a new commit
+  CHECK(repo.Head() == m);
+  std::vector<CommitInfo> history = repo.History();
+  CHECK(history == std::vector<CommitInfo>{{a, {}}, {b, {a}}, {c, {a}}, {m, {b, c}}});
+  repo.SetHead(c);
+  CHECK(repo.History() == std::vector<CommitInfo>{{a, {}}, {c, {a}}});
+
+  FakeRepository same;
+  CHECK(same.Commit({{"images/base/Dockerfile", {"FROM x\n"}}}) == a);
+
+  // The working tree follows the last commit until edited.
+  CHECK(repo.WorkTree().Read("images/base/Dockerfile") == "FROM z\n");
+  repo.SetWorkFile("images/base/run.sh", "#!/bin/sh\n", kModeExecutable);
+  repo.RemoveWorkFile("images/base/Dockerfile");
+  CHECK(repo.WorkTree().List("images") ==
+        std::vector<FileEntry>{{"images/base/run.sh", kModeExecutable, GitBlobId("#!/bin/sh\n")}});
+  repo.ResetWorkTreeToHead();  // HEAD is c
+  CHECK(repo.WorkTree().List("") == repo.TreeAt(c).List(""));
+  CHECK_THROWS_AS(repo.SetWorkFile("images/base/Dockerfile/x", ""), std::invalid_argument);
+  CHECK_THROWS_AS(repo.SetWorkFile("../outside", ""), std::invalid_argument);
+  CHECK_THROWS_AS(repo.Commit({}, {"no-such-commit"}), std::invalid_argument);
+  CHECK_THROWS_AS(repo.TreeAt("no-such-commit"), std::runtime_error);
+}
+
+TEST_CASE("FakeRepository: tree views behave like git's") {
+  FakeRepository repo;
+  std::string first = repo.Commit({{"a/x", {"1"}},
+                                   {"a/sub/y", {"2"}},
+                                   {"b/x", {"1"}},
+                                   {"b/sub/y", {"2"}},
+                                   {"c/link", {"target", kModeSymlink}}});
+  std::string second = repo.Commit({{"a/x", {"1"}}, {"a/sub/y", {"2"}}, {"b/x", {"changed"}}});
+  TreeView& one = repo.TreeAt(first);
+  TreeView& two = repo.TreeAt(second);
+  CHECK(one.List("a") == std::vector<FileEntry>{{"a/sub/y", kModeFile, GitBlobId("2")},
+                                                {"a/x", kModeFile, GitBlobId("1")}});
+  CHECK(GitBlobId("hello\n") == "ce013625030ba8dba906f756967f9e9ca394464a");  // git hash-object
+  CHECK(one.List("c")[0] == FileEntry{"c/link", kModeSymlink, GitBlobId("target")});
+  CHECK(one.SubtreeId("a") == one.SubtreeId("b"));  // equal content, like git
+  CHECK(one.SubtreeId("a") == two.SubtreeId("a"));
+  CHECK(one.SubtreeId("b") != two.SubtreeId("b"));
+  CHECK(one.SubtreeId("a").size() == 40);
+  CHECK(one.SubtreeId("") != two.SubtreeId(""));
+  CHECK(one.SubtreeId("missing") == "");
+  CHECK(one.SubtreeId("a/x") == "");
+  CHECK(repo.WorkTree().SubtreeId("a") == "");
+  CHECK(one.ListDirs("") == std::vector<std::string>{"", "a", "a/sub", "b", "b/sub", "c"});
+  CHECK(one.ListDirs("a/") == std::vector<std::string>{"a", "a/sub"});
+  CHECK(one.ListDirs("a/x").empty());
+  CHECK(one.IsDir("a/sub"));
+  CHECK_FALSE(one.IsDir("a/x"));
+  CHECK_FALSE(one.IsDir("a/su"));
+  CHECK(one.Read("c/link") == "target");
+  CHECK_FALSE(two.Read("c/link").has_value());
+
+  int before = repo.CommitTreeListCalls();
+  two.List("a");
+  repo.WorkTree().List("a");
+  CHECK(repo.CommitTreeListCalls() == before + 1);
+
+  repo.SetShallow(true);
+  repo.SetOriginUrl("https://example.com/stack.git");
+  CHECK(repo.IsShallow());
+  CHECK(repo.OriginUrl() == "https://example.com/stack.git");
+  CHECK(repo.HeadStateFiles() ==
+        std::vector<std::string>{"/fake/repo/.git/HEAD", "/fake/repo/.git/refs/heads/main"});
+}
+
+}  // namespace dhg::git

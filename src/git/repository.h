@@ -23,16 +23,23 @@ struct FileEntry {
 };
 
 // A read-only tree of files: the working tree or the tree of one commit.
+// Paths are relative to the repository root, '/'-separated; "" is the root
+// (a leading "./" or a trailing '/' is tolerated). Absolute paths and paths
+// with "." or ".." components name nothing. Submodules and nested repositories are not part of the tree (a
+// commit stores them as a commit id, not as files).
+// Not thread-safe: views cache what they read.
 class TreeView {
  public:
   virtual ~TreeView() = default;
   // Every regular file and symlink under `dir` (recursively; "" = whole tree),
-  // sorted by path. Directories named .git are never listed, nor (in the
-  // working tree) files git ignores: they can never be part of a commit, so
-  // they would make a node dirty for ever. Missing dir: empty.
+  // sorted by path (bytewise). Directories named .git are never listed, nor
+  // (in the working tree) untracked files git ignores: they can never be part
+  // of a commit, so they would make a node dirty for ever. Tracked files are
+  // listed even if an ignore rule matches them, as git does. Missing dir: empty.
   virtual std::vector<FileEntry> List(std::string_view dir) = 0;
   // Every directory under `dir` including `dir` itself, sorted (for the
-  // regeneration edge: a new file changes its directory's mtime).
+  // regeneration edge: a new file changes its directory's mtime). In the
+  // working tree this includes empty directories; missing dir: empty.
   virtual std::vector<std::string> ListDirs(std::string_view dir) = 0;
   // Contents of a file (for a symlink: its target); nullopt if absent.
   virtual std::optional<std::string> Read(std::string_view path) = 0;
@@ -47,6 +54,7 @@ class TreeView {
 struct CommitInfo {
   std::string id;  // 40 hex
   std::vector<std::string> parents;
+  bool operator==(const CommitInfo&) const = default;
 };
 
 class Repository {
@@ -62,14 +70,24 @@ class Repository {
   virtual std::optional<std::string> Head() = 0;
   // Every commit reachable from HEAD, parents always before children
   // (reverse topological order, ties broken by commit time, oldest first).
+  // Empty without commits. In a shallow clone the history ends at the shallow
+  // boundary: those commits are listed without parents, as git shows them.
   virtual std::vector<CommitInfo> History() = 0;
   // The tree of one commit; the view stays valid while the repository lives.
+  // Any revision git understands ("HEAD~1", a full or abbreviated id) works;
+  // throws std::runtime_error for one that names no commit.
   virtual TreeView& TreeAt(const std::string& commit_id) = 0;
   virtual bool IsShallow() = 0;
-  // URL of the remote "origin", or "" when there is none.
+  // URL of the remote "origin", or "" when there is none. A user:password@
+  // part of an http(s) URL is dropped: the URL goes into image labels, and
+  // CI checkouts sometimes carry a token there.
   virtual std::string OriginUrl() = 0;
   // Files whose change means HEAD moved: the HEAD file, the loose ref of the
   // current branch (if any) and packed-refs (if present). Absolute paths.
+  // In a linked worktree HEAD is the worktree's own, the refs the shared ones.
+  // The loose ref and packed-refs can appear or vanish later (`git pack-refs`,
+  // `git gc`, a first commit): a build edge depending on them must tolerate
+  // that (e.g. give them phony rules).
   virtual std::vector<std::string> HeadStateFiles() = 0;
 };
 
