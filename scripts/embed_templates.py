@@ -11,7 +11,7 @@ with open(out, "w", encoding="utf-8") as f:
         name = "k" + "".join(p.capitalize() for p in
                              os.path.splitext(os.path.basename(path))[0].split("_"))
         data = open(path, "rb").read()
-        body = ",".join(str(b) for b in data)
-        f.write(f"inline constexpr char {name}Bytes[] = {{{body},0}};\n")
+        body = "".join(f"{b}," for b in data)
+        f.write(f"inline constexpr char {name}Bytes[] = {{{body}0}};\n")
         f.write(f"inline constexpr std::string_view {name}{{{name}Bytes, {len(data)}}};\n")
     f.write("}  // namespace dhg::templates\n")

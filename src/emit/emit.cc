@@ -142,8 +142,12 @@ class Emitter {
     file.builds.push_back(manifest);
 
     bool refuse = node.dirty && !options_.allow_dirty;
-    std::string refusal = "error: " + node.Id() + " is dirty (its inputs differ from HEAD): commit them, or pass "
-                          "--allow-dirty to datahub-gen to publish " + node.Reference();
+    std::string refusal =
+        "error: " + node.Id() +
+        (node.overridden ? " is built with -D values that change its build args (or its parent's), so no commit "
+                           "holds its inputs: pass "
+                         : " is dirty (its inputs differ from HEAD): commit them, or pass ") +
+        "--allow-dirty to datahub-gen to publish " + node.Reference();
     args = {"--node", node.Id(), "--image", node.Reference(), "--image-stamp", paths.image_stamp};
     if (insecure) args.push_back("--insecure-registry");
     args.insert(args.end(), {"--stamp", paths.push_stamp, "--log", paths.log_dir + "/push.log"});

@@ -90,18 +90,29 @@ std::string CleanPattern(std::string_view pattern) {
   return Join(kept, "/");
 }
 
+std::string Trimmed(const std::string& text) {
+  size_t start = text.find_first_not_of(" \t\r\v\f");
+  if (start == std::string::npos) return "";
+  return text.substr(start, text.find_last_not_of(" \t\r\v\f") - start + 1);
+}
+
 }  // namespace
 
+// Docker's reading (buildkit dockerignore.ReadAll): a UTF-8 BOM is dropped, a
+// '#' in the first column starts a comment, lines and the text after '!'
+// are trimmed.
 std::vector<std::string> ParseDockerignore(const std::string& text) {
   std::vector<std::string> patterns;
-  for (std::string line : Split(text, '\n')) {
+  std::string_view content = text;
+  if (StartsWith(content, "\xEF\xBB\xBF")) content.remove_prefix(3);
+  for (std::string line : Split(content, '\n')) {
     if (!line.empty() && line.back() == '\r') line.pop_back();
-    size_t start = line.find_first_not_of(" \t");
-    size_t end = line.find_last_not_of(" \t");
-    if (start == std::string::npos || line[start] == '#') continue;
-    line = line.substr(start, end - start + 1);
+    if (StartsWith(line, "#")) continue;
+    line = Trimmed(line);
+    if (line.empty()) continue;
     bool exception = line[0] == '!';
-    std::string cleaned = CleanPattern(exception ? std::string_view(line).substr(1) : std::string_view(line));
+    if (exception) line = Trimmed(line.substr(1));
+    std::string cleaned = CleanPattern(line);
     if (cleaned.empty()) continue;
     patterns.push_back(exception ? "!" + cleaned : cleaned);
   }

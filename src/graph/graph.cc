@@ -60,8 +60,9 @@ class Resolver {
       if (!options_.plans.empty() &&
           std::find(options_.plans.begin(), options_.plans.end(), plan.name) == options_.plans.end())
         continue;
-      std::map<std::string, std::string> variables = VariablesOf(plan);
-      for (const spec::Image* image : order) AddNode(graph, *image, plan, variables);
+      std::map<std::string, std::string> variables = VariablesOf(plan, true);
+      std::map<std::string, std::string> spec_variables = VariablesOf(plan, false);
+      for (const spec::Image* image : order) AddNode(graph, *image, plan, variables, spec_variables);
     }
   }
 
@@ -104,9 +105,11 @@ class Resolver {
     }
   }
 
+  // "<context> <verb> unknown <kind> 'name'", e.g. "image 'a' depends on
+  // unknown image 'b'", with a suggestion.
   void UnknownName(const spec::Text& name, const std::string& kind, const std::vector<std::string>& known,
-                   const std::string& context) {
-    std::string message = context + " names unknown " + kind + " " + Quoted(name.value);
+                   const std::string& context, const std::string& verb = "names") {
+    std::string message = context + " " + verb + " unknown " + kind + " " + Quoted(name.value);
     std::string suggestion = ClosestMatch(name.value, known);
     if (!suggestion.empty()) message += " (did you mean " + Quoted(suggestion) + "?)";
     diagnostics_.Error(name.where, message);
@@ -129,6 +132,14 @@ class Resolver {
                                             " must be a folder name of lowercase letters, digits, '-', '_' and '.'" +
                                             (image.key == "tests_common" ? " other than 'tests_common'" : ""));
         continue;
+      }
+      // An image key is also a ninja target (`ninja <image>`): it cannot be one
+      // of the targets every build.ninja has.
+      for (const char* target : {"all", "build", "test", "manifest", "push", "stable"}) {
+        if (image.key == target)
+          diagnostics_.Error(image.where, "image key " + Quoted(image.key) +
+                                              " is taken: all, build, test, manifest, push and stable name the "
+                                              "targets of the whole stack; rename the folder");
       }
       std::string dir = ImageDir(image.key);
       if (!tree_.IsDir(dir)) {
@@ -158,7 +169,7 @@ class Resolver {
     std::vector<std::string> stack;
     std::function<bool(const spec::Image&)> visit = [&](const spec::Image& image) -> bool {
       int& s = state[image.key];
-      if (s == 2) return true;
+      if (s == 2) return !broken_.count(image.key);
       if (s == 1) {
         auto start = std::find(stack.begin(), stack.end(), image.key);
         std::vector<std::string> cycle(start, stack.end());
@@ -172,7 +183,7 @@ class Resolver {
       if (image.depend_on) {
         auto parent = images_.find(image.depend_on->value);
         if (parent == images_.end()) {
-          UnknownName(*image.depend_on, "image", ImageKeys(), "image " + Quoted(image.key) + " depends on");
+          UnknownName(*image.depend_on, "image", ImageKeys(), "image " + Quoted(image.key), "depends on");
           ok = false;
         } else {
           ok = visit(*parent->second);
@@ -188,19 +199,24 @@ class Resolver {
     return order;
   }
 
-  std::map<std::string, std::string> VariablesOf(const spec::Plan& plan) {
+  std::map<std::string, std::string> VariablesOf(const spec::Plan& plan, bool with_defines) {
     std::map<std::string, std::string> variables;
     for (const auto& [name, text] : spec_.variables) variables[name] = text.value;
     for (const auto& [name, text] : plan.variables) variables[name] = text.value;
-    for (const auto& [name, value] : options_.defines) variables[name] = value;
+    if (with_defines) {
+      for (const auto& [name, value] : options_.defines) variables[name] = value;
+    }
     return variables;
   }
 
   // Expands variables in a value; reports undefined ones once per location.
+  // *complete tells whether every variable was defined: checks of a value
+  // with a hole would only repeat the error.
   std::string Expand(const spec::Text& text, const std::map<std::string, std::string>& variables,
-                     const std::string& what) {
+                     const std::string& what, bool* complete = nullptr) {
     std::vector<std::string> undefined;
     std::string value = ExpandVariables(text.value, variables, &undefined);
+    if (complete) *complete = undefined.empty();
     for (const std::string& name : undefined) {
       std::string key = FormatLocation(text.where) + name;
       if (!reported_.insert(key).second) continue;
@@ -219,8 +235,11 @@ class Resolver {
     if (reported_.insert(FormatLocation(where) + message).second) diagnostics_.Error(where, message);
   }
 
+  // `spec_variables` are the variables without the -D defines: a build arg
+  // that expands differently with them marks the node `overridden`.
   void AddNode(Graph& graph, const spec::Image& image, const spec::Plan& plan,
-               const std::map<std::string, std::string>& variables) {
+               const std::map<std::string, std::string>& variables,
+               const std::map<std::string, std::string>& spec_variables) {
     if (broken_.count(image.key)) return;
     for (const spec::Text& skipped : image.skip_plans) {
       if (skipped.value == plan.name) return;
@@ -240,19 +259,24 @@ class Resolver {
       }
     }
     std::string what = "image_name of " + Quoted(image.key);
-    node->repository = RewriteRepository(Expand(image.image_name, variables, what), options_.registry);
-    if (std::string why = InvalidRepositoryReason(node->repository); !why.empty())
-      ErrorOnce(image.image_name.where, what + ": " + Quoted(node->repository) + " is not a valid repository name: " + why);
-
-    node->tag_prefix = Expand(plan.tag_prefix, variables, "tag_prefix of plan " + Quoted(plan.name));
-    node->stable_postfix = plan.stable_postfix.value;
-    if (!node->tag_prefix.empty()) {
-      if (std::string why = InvalidTagReason(node->tag_prefix + "-0000000"); !why.empty())
-        ErrorOnce(plan.tag_prefix.where, "tag prefix " + Quoted(node->tag_prefix) + " cannot start a tag: " + why);
+    bool complete = true;
+    node->repository = RewriteRepository(Expand(image.image_name, variables, what, &complete), options_.registry);
+    // A missing or empty image_name is the loader's error already.
+    if (complete && !image.image_name.value.empty()) {
+      if (std::string why = InvalidRepositoryReason(node->repository); !why.empty())
+        ErrorOnce(image.image_name.where,
+                  what + ": " + Quoted(node->repository) + " is not a valid repository name: " + why);
     }
-    if (std::string why = InvalidTagReason(node->tag_prefix + node->stable_postfix); !why.empty())
-      ErrorOnce(plan.stable_postfix.where, "stable tag " + Quoted(node->tag_prefix + node->stable_postfix) +
-                                               " is not a valid tag: " + why);
+
+    node->tag_prefix = Expand(plan.tag_prefix, variables, "tag_prefix of plan " + Quoted(plan.name), &complete);
+    node->stable_postfix = plan.stable_postfix.value;
+    if (std::string why = node->tag_prefix.empty() ? "" : InvalidTagReason(node->tag_prefix + "-0000000");
+        complete && !why.empty()) {
+      ErrorOnce(plan.tag_prefix.where, "tag prefix " + Quoted(node->tag_prefix) + " cannot start a tag: " + why);
+    } else if (complete) {
+      if (std::string why = InvalidTagReason(node->StableTag()); !why.empty())
+        ErrorOnce(plan.stable_postfix.where, "stable tag " + Quoted(node->StableTag()) + " is not a valid tag: " + why);
+    }
 
     spec::TextMap args = image.build_args;
     if (auto it = image.plan_args.find(plan.name); it != image.plan_args.end()) {
@@ -273,8 +297,12 @@ class Resolver {
         ErrorOnce(text.where, "build arg " + name + " of " + Quoted(image.key) + " " + why);
         continue;
       }
+      std::vector<std::string> undefined_in_spec;
+      if (ExpandVariables(text.value, spec_variables, &undefined_in_spec) != value || !undefined_in_spec.empty())
+        node->overridden = true;
       node->build_args.emplace_back(name, value);
     }
+    if (node->parent && node->parent->overridden) node->overridden = true;
 
     if (spec_.epoch) node->epoch = "global=" + spec_.epoch->value + "\n";
     if (image.epoch) node->epoch += "image=" + image.epoch->value + "\n";

@@ -36,6 +36,9 @@ struct Node {
   Bindings build_args;     // resolved, sorted by name; BASE_IMAGE/BASE_TAG of a child come from its parent
   std::string epoch;       // the spec's global epoch and the image's, combined
   std::vector<const spec::ManifestCommand*> manifests;
+  // A -D define changed a build arg of this node or of an ancestor: its inputs
+  // are not those of any commit, so it cannot carry a commit's tag.
+  bool overridden = false;
   Node* parent = nullptr;
   std::vector<Node*> children;
 
@@ -43,14 +46,22 @@ struct Node {
   BuildContext context;
   std::string key;            // K: content key (SHA-256 hex)
   std::string source_commit;  // C: oldest commit with today's K ("" when dirty)
-  bool dirty = false;         // the working tree's inputs differ from HEAD's
+  bool dirty = false;         // the working tree's inputs differ from HEAD's, or `overridden`
   std::string tag;            // <prefix>-<C[:7]>, or a dirty tag
   std::vector<std::string> test_dirs;  // repository-relative, existing ones only
   std::string test_hash;      // TK: SHA-256 over the node's test files and conftest.py
 
   std::string Id() const { return image + "/" + plan; }
   std::string Reference() const { return repository + ":" + tag; }
-  std::string StableReference() const { return repository + ":" + tag_prefix + stable_postfix; }
+  // <prefix><postfix>, e.g. "2021.3-stable"; in a plan without a prefix the
+  // postfix without its leading separators ("stable"): a tag cannot start
+  // with '-' or '.'.
+  std::string StableTag() const {
+    if (!tag_prefix.empty()) return tag_prefix + stable_postfix;
+    size_t start = stable_postfix.find_first_not_of("-.");
+    return start == std::string::npos ? "" : stable_postfix.substr(start);
+  }
+  std::string StableReference() const { return repository + ":" + StableTag(); }
 };
 
 class Graph {

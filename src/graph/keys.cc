@@ -119,7 +119,7 @@ void ComputeIdentities(Graph& graph, git::Repository& repo, const Options& optio
   std::map<std::string, Node*> unresolved;  // committed nodes still looking for their source commit
   for (const auto& node : graph.Nodes()) {
     auto it = head_keys.find(node->Id());
-    node->dirty = it == head_keys.end() || it->second != node->key;
+    node->dirty = it == head_keys.end() || it->second != node->key || node->overridden;
     if (!node->dirty) unresolved[node->Id()] = node.get();
   }
   if (!unresolved.empty()) {

@@ -20,7 +20,9 @@ std::string CommittedTag(const std::string& prefix, const std::string& commit);
 std::string DirtyTag(const std::string& prefix, const std::string& key);
 
 // Fills context, key, source_commit, dirty, tag, test_dirs and test_hash of
-// every node of `graph`, which was built from the working tree of `repo`.
+// every node of `graph`, which was built from the working tree of `repo`. A
+// node whose build args a -D define changed is dirty: no commit holds its
+// inputs, and a commit's tag on it would name two different images.
 // Reports two nodes with one repo:tag, and warns about a shallow history.
 void ComputeIdentities(Graph& graph, git::Repository& repo, const Options& options,
                        spec::Diagnostics& diagnostics);

@@ -1,6 +1,7 @@
 // The only place that includes yaml-cpp.
 #include <yaml-cpp/yaml.h>
 
+#include <map>
 #include <set>
 
 #include "spec/spec.h"
@@ -16,6 +17,18 @@ const std::vector<std::string> kGen1ImageKeys = {"image_name", "depend_on", "dbu
 const std::vector<std::string> kGen2ImageKeys = {"image_name", "depend_on", "build_args", "info_cmds",
                                                  "integration_tests", "prune", "prepull", "epoch",
                                                  "inherit_tests"};
+// Image keys of the other generation: a spec that uses one gets told how its
+// own generation writes it, rather than a bare "unknown key".
+const std::map<std::string, std::string> kGen1ImageHints = {
+    {"build_args", "a generation 1 spec writes build args as 'dbuild_env: {common: ...}'"},
+    {"info_cmds", "a generation 1 spec names manifest commands in 'manifests'"},
+    {"integration_tests", "only generation 2 specs (with 'tag:' instead of 'plans:') have it"},
+    {"prune", "only generation 2 specs (with 'tag:' instead of 'plans:') have it"},
+    {"prepull", "only generation 2 specs (with 'tag:' instead of 'plans:') have it"}};
+const std::map<std::string, std::string> kGen2ImageHints = {
+    {"dbuild_env", "a generation 2 spec writes build args as 'build_args'"},
+    {"manifests", "a generation 2 spec names manifest commands in 'info_cmds'"},
+    {"skip_plans", "a generation 2 spec has no plans"}};
 const std::vector<std::string> kPlanKeys = {"tag_prefix", "tag_stable_postfix", "variables"};
 const std::vector<std::string> kManifestKeys = {"description", "command"};
 const std::vector<std::string> kTagKeys = {"prefix", "stable_postfix"};
@@ -25,7 +38,11 @@ class Reader {
  public:
   Reader(const std::string& path, Diagnostics& diagnostics) : path_(path), diagnostics_(diagnostics) {}
 
+  // yaml-cpp marks a null value (`key:` with nothing after it) where the next
+  // token starts, often on a later line: such a value is reported at the key
+  // of the entry being read.
   Location Where(const YAML::Node& node) const {
+    if (node.IsNull() && null_value_where_) return *null_value_where_;
     YAML::Mark mark = node.Mark();
     if (mark.is_null()) return {path_, 0, 0};
     return {path_, mark.line + 1, mark.column + 1};
@@ -35,11 +52,16 @@ class Reader {
 
   // Iterates a mapping, checking key types, duplicates and (when `allowed` is
   // not empty) unknown keys; calls fn(key, key_node, value).
+  // `hints` explains keys that are not allowed here but are known elsewhere.
   template <typename Fn>
-  void ForEachEntry(const YAML::Node& map, std::string_view what, const std::vector<std::string>& allowed, Fn fn) {
+  void ForEachEntry(const YAML::Node& map, std::string_view what, const std::vector<std::string>& allowed, Fn fn,
+                    const std::map<std::string, std::string>& hints = {}) {
     std::set<std::string> seen;
     for (auto it = map.begin(); it != map.end(); ++it) {
-      const YAML::Node& key_node = it->first;
+      // Copies: `it->` returns a temporary proxy, so a reference to its
+      // members would dangle (gcc -O2 warns of it). A Node is a handle.
+      const YAML::Node key_node = it->first;
+      const YAML::Node value = it->second;
       if (!key_node.IsScalar()) {
         Error(key_node, "keys of " + std::string(what) + " must be plain names");
         continue;
@@ -52,17 +74,24 @@ class Reader {
       if (!allowed.empty() && std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
         std::string message = "unknown key '" + key + "' in " + std::string(what);
         std::string suggestion = ClosestMatch(key, allowed);
-        if (!suggestion.empty()) message += " (did you mean '" + suggestion + "'?)";
+        if (auto hint = hints.find(key); hint != hints.end()) {
+          message += " (" + hint->second + ")";
+        } else if (!suggestion.empty()) {
+          message += " (did you mean '" + suggestion + "'?)";
+        }
         Error(key_node, message);
         continue;
       }
-      fn(key, key_node, it->second);
+      std::optional<Location> outer = null_value_where_;
+      null_value_where_ = Where(key_node);
+      fn(key, key_node, value);
+      null_value_where_ = outer;
     }
   }
 
   bool ExpectMap(const YAML::Node& node, std::string_view what) {
     if (node.IsMap()) return true;
-    Error(node, std::string(what) + " must be a mapping");
+    Error(node, std::string(what) + (node.IsNull() ? " is empty: it must be a mapping" : " must be a mapping"));
     return false;
   }
 
@@ -73,7 +102,9 @@ class Reader {
 
   std::optional<Text> ReadText(const YAML::Node& node, std::string_view what) {
     if (!node.IsScalar()) {
-      Error(node, std::string(what) + " must be a single value, not a " + (node.IsMap() ? "mapping" : node.IsSequence() ? "list" : "null"));
+      Error(node, std::string(what) + (node.IsMap()        ? " must be a single value, not a mapping"
+                                       : node.IsSequence() ? " must be a single value, not a list"
+                                                           : " has no value"));
       return std::nullopt;
     }
     return Text{node.Scalar(), Where(node)};
@@ -147,6 +178,7 @@ class Reader {
       plan.name = name;
       plan.where = Where(key_node);
       plan.tag_prefix.where = plan.where;
+      plan.stable_postfix.where = plan.where;
       if (ExpectMapOrNull(body, "plan '" + name + "'") && body.IsMap()) {
         ForEachEntry(body, "plan '" + name + "'", kPlanKeys,
                      [&](const std::string& key, const YAML::Node&, const YAML::Node& value) {
@@ -166,6 +198,7 @@ class Reader {
     plan.name = kDefaultPlanName;
     plan.where = Where(node);
     plan.tag_prefix.where = plan.where;
+    plan.stable_postfix.where = plan.where;
     if (ExpectMap(node, "tag")) {
       ForEachEntry(node, "tag", kTagKeys, [&](const std::string& key, const YAML::Node&, const YAML::Node& value) {
         if (std::optional<Text> text = ReadText(value, "tag." + key))
@@ -181,15 +214,20 @@ class Reader {
     image.where = Where(key_node);
     image.image_name.where = image.where;
     std::string what = "image '" + key + "'";
-    if (!ExpectMapOrNull(body, what)) return;
+    if (!ExpectMapOrNull(body, what)) {
+      // Still an image of the spec: its folder must not be reported as keyless.
+      spec.images.push_back(image);
+      return;
+    }
     bool has_name = false;
     if (body.IsMap()) {
       const auto& allowed = spec.generation == 1 ? kGen1ImageKeys : kGen2ImageKeys;
       ForEachEntry(body, what, allowed, [&](const std::string& field, const YAML::Node&, const YAML::Node& value) {
         if (field == "image_name") {
+          has_name = true;  // a wrong one is reported as such, not as missing
           if (std::optional<Text> text = ReadText(value, field)) {
             image.image_name = *text;
-            has_name = true;
+            if (text->value.empty()) Error(value, what + " has an empty 'image_name'");
           }
         } else if (field == "depend_on") {
           image.depend_on = ReadText(value, field);
@@ -212,7 +250,7 @@ class Reader {
         } else if (field == "prepull") {
           ReadBool(value, field, &image.prepull);
         }
-      });
+      }, spec.generation == 1 ? kGen1ImageHints : kGen2ImageHints);
     }
     if (!has_name) Error(key_node, what + " has no 'image_name'");
     spec.images.push_back(image);
@@ -246,11 +284,17 @@ class Reader {
       Error(root, "the spec mixes generation 1 keys (plans, manifests) with generation 2 keys (root, tag, all_info_cmds)");
     }
     spec.generation = gen2 && !gen1 ? 2 : 1;
-    const auto& top_keys = spec.generation == 1 ? kGen1TopKeys : kGen2TopKeys;
+    std::vector<std::string> top_keys = spec.generation == 1 ? kGen1TopKeys : kGen2TopKeys;
+    // A mixed spec is read as generation 1; the error above covers the rest.
+    if (gen1 && gen2) top_keys.insert(top_keys.end(), {"root", "tag", "all_info_cmds"});
     YAML::Node images;
-    ForEachEntry(root, "the spec", top_keys, [&](const std::string& key, const YAML::Node&, const YAML::Node& value) {
+    bool has_images = false;  // a default YAML::Node is a defined null, so `!images` cannot tell
+    ForEachEntry(root, "the spec", top_keys, [&](const std::string& key, const YAML::Node& key_node, const YAML::Node& value) {
+      if (gen1 && gen2 && (key == "root" || key == "tag" || key == "all_info_cmds")) return;
       if (key == "images") {
         images = value;
+        has_images = true;
+        images_key_where_ = Where(key_node);
       } else if (key == "plans") {
         ReadPlans(value, spec);
       } else if (key == "tag") {
@@ -265,8 +309,10 @@ class Reader {
         spec.root = ReadText(value, key);
       }
     });
-    if (!images) {
+    if (!has_images) {
       Error(root, "the spec has no 'images:'");
+    } else if (images.IsNull()) {
+      diagnostics_.Error(images_key_where_, "images is empty: it must be a mapping of image folder names");
     } else if (ExpectMap(images, "images")) {
       ForEachEntry(images, "images", {}, [&](const std::string& key, const YAML::Node& key_node, const YAML::Node& body) {
         ReadImage(key, key_node, body, spec);
@@ -282,6 +328,8 @@ class Reader {
  private:
   std::string path_;
   Diagnostics& diagnostics_;
+  std::optional<Location> null_value_where_;
+  Location images_key_where_;
 };
 
 }  // namespace

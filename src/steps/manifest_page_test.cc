@@ -1,1 +1,111 @@
-// placeholder
+#include "steps/manifest_page.h"
+
+#include <doctest/doctest.h>
+
+#include "templates.h"
+
+namespace dhg::steps {
+namespace {
+
+std::string Lines(int count) {
+  std::string text;
+  for (int i = 1; i <= count; ++i) text += "line " + std::to_string(i) + "\n";
+  return text;
+}
+
+ManifestPage SamplePage() {
+  ManifestPage page;
+  page.image = "localhost:5000/ucsdets/base:2021.2-5f71d3b";
+  page.image_id = "sha256:73fa3aea6b47";
+  // Newest first, as docker history lists them.
+  page.layers = {
+      {"2026-11-26T11:20:00Z", "/bin/sh -c #(nop)  LABEL a=b", 0, ""},
+      {"2026-11-26T11:19:00Z", "|1 BASE_IMAGE=x /bin/sh -c ls / | sort > /list", 2500000, ""},
+      {"2026-11-26T11:15:04Z", "", 1982375, "Imported from -"},
+  };
+  page.commands = {{"PY_VER", "Python Version", "python --version", 0, "Python 3.11.8\n"}};
+  return page;
+}
+
+}  // namespace
+
+TEST_CASE("the manifest page: title, layers oldest first with cumulative sizes, one section per command") {
+  std::string page = RenderManifestPage(SamplePage());
+  CHECK(page.find("# localhost:5000/ucsdets/base:2021.2-5f71d3b\n") == 0);
+  CHECK(page.find("Image id: `sha256:73fa3aea6b47`") != std::string::npos);
+  CHECK(page.find("| 1 | 2026-11-26T11:15:04Z | `Imported from -` | 1.98 MB | 1.98 MB |\n") != std::string::npos);
+  // The pipe inside the command is escaped so the table keeps its columns.
+  CHECK(page.find("| 2 | 2026-11-26T11:19:00Z | `\\|1 BASE_IMAGE=x /bin/sh -c ls / \\| sort > /list` | 2.5 MB | 4.48 MB |\n") !=
+        std::string::npos);
+  CHECK(page.find("| 3 | 2026-11-26T11:20:00Z | `LABEL a=b` | 0 B | 4.48 MB |\n") != std::string::npos);
+  CHECK(page.find("### Python Version\n\nCommand (`PY_VER`): `python --version`\n\n```text\nPython 3.11.8\n```\n") !=
+        std::string::npos);
+  CHECK(page.find("<details>") == std::string::npos);
+  CHECK(page.find("{{") == std::string::npos);
+}
+
+TEST_CASE("outputs longer than 30 lines are folded, 30 lines are not") {
+  ManifestPage page = SamplePage();
+  page.commands = {{"A", "thirty", "a", 0, Lines(30)}, {"B", "thirty-one", "b", 0, Lines(31)}};
+  std::string markdown = RenderManifestPage(page);
+  size_t thirty = markdown.find("### thirty\n");
+  size_t thirty_one = markdown.find("### thirty-one\n");
+  REQUIRE(thirty != std::string::npos);
+  REQUIRE(thirty_one != std::string::npos);
+  CHECK(markdown.substr(thirty, thirty_one - thirty).find("<details>") == std::string::npos);
+  CHECK(markdown.find("<details>\n<summary>Output: 31 lines</summary>\n\n```text\nline 1\n", thirty_one) !=
+        std::string::npos);
+  CHECK(markdown.find("line 31\n```\n\n</details>\n", thirty_one) != std::string::npos);
+}
+
+TEST_CASE("fences and code spans outlast the backticks inside, placeholders in outputs stay literal") {
+  ManifestPage page = SamplePage();
+  page.commands = {{"Q", "Quoting", "sh -c 'echo ``` | cat'", 0, "```\n{{layers}} {{title}}\n````\n"}};
+  std::string markdown = RenderManifestPage(page);
+  CHECK(markdown.find("Command (`Q`): ````sh -c 'echo ``` | cat'````\n") != std::string::npos);
+  CHECK(markdown.find("`````text\n```\n{{layers}} {{title}}\n````\n`````\n") != std::string::npos);
+}
+
+TEST_CASE("a failed command shows its exit code and its output") {
+  ManifestPage page = SamplePage();
+  page.commands = {{"BAD", "Broken", "false", 3, "no such thing"}};
+  std::string markdown = RenderManifestPage(page);
+  CHECK(markdown.find("### Broken\n\nCommand (`BAD`): `false`\n\n**Failed with exit code 3.**\n\n```text\nno such thing\n```\n") !=
+        std::string::npos);
+}
+
+TEST_CASE("a command without output, and a page without commands or history") {
+  ManifestPage page = SamplePage();
+  page.commands = {{"E", "", "true", 0, ""}};
+  CHECK(RenderManifestPage(page).find("### E\n\nCommand (`E`): `true`\n\n(no output)") != std::string::npos);
+  page.commands.clear();
+  page.layers.clear();
+  std::string markdown = RenderManifestPage(page);
+  CHECK(markdown.find("(no manifest commands)") != std::string::npos);
+  CHECK(markdown.find("(no history)") != std::string::npos);
+}
+
+TEST_CASE("templates: every placeholder of templates/manifest.md is known, an unknown one throws") {
+  CHECK(templates::kManifest.find("{{layers}}") != std::string_view::npos);
+  CHECK_NOTHROW(RenderManifestPage(SamplePage(), templates::kManifest));
+  CHECK(RenderManifestPage(SamplePage(), "{{tag}} of {{repository}}") == "2021.2-5f71d3b of localhost:5000/ucsdets/base");
+  CHECK_THROWS_AS(RenderManifestPage(SamplePage(), "{{nope}}"), std::logic_error);
+  CHECK_THROWS_AS(RenderManifestPage(SamplePage(), "{{tag"), std::logic_error);
+}
+
+TEST_CASE("sizes are printed like docker prints them") {
+  CHECK(FormatSize(0) == "0 B");
+  CHECK(FormatSize(999) == "999 B");
+  CHECK(FormatSize(1000) == "1 kB");
+  CHECK(FormatSize(1982375) == "1.98 MB");
+  CHECK(FormatSize(999999) == "1 MB");
+  CHECK(FormatSize(123456789) == "123 MB");
+  CHECK(FormatSize(5400000000) == "5.4 GB");
+}
+
+TEST_CASE("code spans pad text that starts or ends with a backtick") {
+  CHECK(CodeSpan("plain") == "`plain`");
+  CHECK(CodeSpan("`x``") == "``` `x`` ```");
+}
+
+}  // namespace dhg::steps

@@ -1,1 +1,406 @@
-// placeholder
+#include "steps/steps.h"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <iostream>
+#include <random>
+
+#include "git/repository.h"
+#include "steps/manifest_page.h"
+#include "steps/tar.h"
+#include "util/exit_codes.h"
+#include "util/files.h"
+#include "util/strings.h"
+
+namespace dhg::steps {
+namespace {
+
+constexpr size_t kFailureTailLines = 20;
+
+void RemoveOutput(const std::string& path) {
+  if (unlink(path.c_str()) != 0 && errno != ENOENT)
+    throw std::runtime_error("cannot remove " + path + ": " + std::strerror(errno));
+}
+
+// The last thing a step does: nothing is written after an interrupt.
+void WriteOutput(const std::string& path, const std::string& content) {
+  ThrowIfInterrupted();
+  WriteFileAtomic(path, content);
+}
+
+std::map<std::string, std::string> ReadImageStamp(const std::string& path, const std::string& node) {
+  std::optional<std::string> text = ReadFile(path);
+  if (!text) throw StepFailed("the image stamp of " + node + " (" + path + ") is missing; build the image first");
+  std::map<std::string, std::string> stamp = ParseStamp(*text);
+  if (stamp["source"].empty()) throw StepFailed("the image stamp of " + node + " (" + path + ") has no source=");
+  return stamp;
+}
+
+std::string ShortId(const std::string& id) {
+  std::string_view hex = id;
+  if (StartsWith(hex, "sha256:")) hex.remove_prefix(7);
+  return std::string(hex.substr(0, 12));
+}
+
+std::string ParentDir(const std::string& path) {
+  size_t slash = path.rfind('/');
+  return slash == std::string::npos ? "" : path.substr(0, slash);
+}
+
+std::string PushWithRetries(const std::string& ref, StepServices& services) {
+  std::chrono::milliseconds delay = kFirstPushRetryDelay;
+  for (int attempt = 1;; ++attempt) {
+    try {
+      return services.docker.Push(ref);
+    } catch (const DockerError& error) {
+      services.log.Line("push attempt " + std::to_string(attempt) + " of " + std::to_string(kPushAttempts) +
+                        " failed: " + error.what());
+      if (attempt == kPushAttempts) {
+        throw StepFailed("docker push " + ref + " failed " + std::to_string(kPushAttempts) +
+                         " times; last error: " + error.what());
+      }
+    }
+    services.log.Line("retrying in " + std::to_string(delay.count() / 1000) + " s");
+    services.sleep(delay);
+    delay *= 2;
+  }
+}
+
+// Checks that the registry now holds what `docker push` reported, so that a
+// push that failed without saying so is caught here and not by production.
+void VerifyPushed(const std::string& ref, const std::string& digest, bool insecure, StepServices& services) {
+  std::optional<RegistryImage> remote = services.docker.InspectRegistry(ref, insecure);
+  if (!remote) throw StepFailed("docker push " + ref + " reported success, but the registry does not have it");
+  if (!remote->digest.empty() && remote->digest != digest) {
+    throw StepFailed("docker push " + ref + " reported digest " + digest + ", but the registry has " +
+                     remote->digest);
+  }
+}
+
+std::string ImageStampSummary(const BuildStep& step, const std::string& source, const std::string& id) {
+  std::string what = source == "built" ? "built" : source == "local" ? "reused local image" : "found in registry";
+  return step.node + ": " + what + " " + step.image + (id.empty() ? "" : " (" + ShortId(id) + ")");
+}
+
+std::string FinishImageStamp(const BuildStep& step, const std::string& source, const std::string& id,
+                             StepServices& services) {
+  StampFields fields{{"source", source}, {"image", step.image}};
+  if (!id.empty()) fields.emplace_back("id", id);
+  fields.emplace_back("key", step.key);
+  std::string summary = ImageStampSummary(step, source, id);
+  services.log.Line(summary);
+  WriteOutput(step.stamp, FormatStamp(fields));
+  return summary;
+}
+
+// Cleans up the manifest container however the step ends.
+class ContainerGuard {
+ public:
+  ContainerGuard(Docker& docker, std::string name) : docker_(docker), name_(std::move(name)) {}
+  ~ContainerGuard() {
+    try {
+      docker_.RemoveContainer(name_);
+    } catch (const std::exception&) {
+      // Nothing more can be done while unwinding; RemoveContainer logged it.
+    }
+  }
+  ContainerGuard(const ContainerGuard&) = delete;
+  ContainerGuard& operator=(const ContainerGuard&) = delete;
+
+ private:
+  Docker& docker_;
+  std::string name_;
+};
+
+std::string ContainerName() {
+  std::random_device random;
+  char suffix[16];
+  std::snprintf(suffix, sizeof(suffix), "%08x", random());
+  return "datahub-gen-manifest-" + std::to_string(getpid()) + "-" + suffix;
+}
+
+}  // namespace
+
+std::string FormatStamp(const StampFields& fields) {
+  std::string text;
+  for (const auto& [key, value] : fields) {
+    if (value.find('\n') != std::string::npos) throw std::logic_error("stamp value with a newline: " + key);
+    text += key + "=" + value + "\n";
+  }
+  return text;
+}
+
+std::map<std::string, std::string> ParseStamp(const std::string& text) {
+  std::map<std::string, std::string> fields;
+  for (const std::string& line : Split(text, '\n')) {
+    size_t equals = line.find('=');
+    if (equals != std::string::npos) fields[line.substr(0, equals)] = line.substr(equals + 1);
+  }
+  return fields;
+}
+
+ScannedContext ScanContextOnDisk(const std::string& context_dir) {
+  char* absolute = realpath(context_dir.c_str(), nullptr);
+  if (!absolute) throw StepFailed("build context " + context_dir + ": " + std::strerror(errno));
+  std::string context_path = absolute;
+  std::free(absolute);
+  std::unique_ptr<git::Repository> repository = git::OpenRepository(context_path);
+  char* root_real = realpath(repository->WorkDir().c_str(), nullptr);
+  if (!root_real) throw StepFailed("repository " + repository->WorkDir() + ": " + std::strerror(errno));
+  std::string root = root_real;
+  std::free(root_real);
+  std::string relative;
+  if (context_path != root) {
+    if (!StartsWith(context_path, root + "/"))
+      throw StepFailed("build context " + context_path + " is outside its repository " + root);
+    relative = context_path.substr(root.size() + 1);
+  }
+  return {root, graph::ScanContext(repository->WorkTree(), relative)};
+}
+
+std::string RunBuildStep(const BuildStep& step, StepServices& services) {
+  RemoveOutput(step.stamp);
+  Docker& docker = services.docker;
+  services.log.Line(step.node + ": image " + step.image + ", key " + step.key);
+
+  ScannedContext scanned = services.scan_context(step.context_dir);
+  if (scanned.context.hash != step.context_hash) {
+    throw StepFailed("the build context of " + step.node +
+                     " changed since build.ninja was generated; run ninja again");
+  }
+
+  if (std::optional<LocalImage> local = docker.InspectImage(step.image)) {
+    auto label = local->labels.find(kKeyLabel);
+    if (label != local->labels.end() && label->second == step.key) {
+      return FinishImageStamp(step, "local", local->id, services);
+    }
+  }
+  // Another local tag with the same key is deliberately not retagged: its
+  // labels name another commit and base, so a (cached, quick) build is right.
+
+  if (step.registry_check) {
+    if (std::optional<RegistryImage> remote = docker.InspectRegistry(step.image, step.insecure_registry)) {
+      return FinishImageStamp(step, "registry", remote->id, services);
+    }
+    services.log.Line(step.image + " is not in the registry");
+  }
+
+  BuildRequest request{step.image, step.dockerfile, step.build_args, step.labels};
+  std::string key_label = std::string(kKeyLabel) + "=" + step.key;
+  bool has_key_label = false;
+  for (const std::string& label : step.labels) {
+    if (StartsWith(label, std::string(kKeyLabel) + "=")) {
+      if (label != key_label) throw StepFailed("--label " + label + " contradicts --key " + step.key);
+      has_key_label = true;
+    }
+  }
+  if (!has_key_label) request.labels.push_back(key_label);
+
+  ContextTarStream context(scanned.root, scanned.context.dir, scanned.context.files);
+  docker.Build(request, context);
+  if (!context.complete()) {
+    throw StepFailed("docker build of " + step.image + " ended before it read the whole build context");
+  }
+  services.log.Line("sent a build context of " + std::to_string(context.bytes_streamed()) + " bytes, " +
+                    std::to_string(scanned.context.files.size()) + " files, as hashed");
+
+  std::optional<LocalImage> built = docker.InspectImage(step.image);
+  if (!built) throw StepFailed("docker build reported success, but " + step.image + " does not exist");
+  return FinishImageStamp(step, "built", built->id, services);
+}
+
+std::vector<std::string> DefaultPytestCommand() {
+  if (access("/usr/bin/python3", X_OK) == 0) return {"/usr/bin/python3", "-m", "pytest"};
+  return {"pytest-3"};
+}
+
+std::string RunTestStep(const TestStep& step, StepServices& services) {
+  std::optional<std::string> previous_text = ReadFile(step.stamp);
+  RemoveOutput(step.stamp);
+  std::map<std::string, std::string> image_stamp = ReadImageStamp(step.image_stamp, step.node);
+  const std::string& id = image_stamp["id"];
+
+  if (image_stamp["source"] == "registry") {
+    std::string summary = step.node + ": tests not run: " + step.image + " is in the registry, tested before it was pushed";
+    services.log.Line(summary);
+    WriteOutput(step.stamp, FormatStamp({{"result", "skipped"},
+                                         {"note", "tested before it was pushed"},
+                                         {"image", step.image},
+                                         {"id", id}}));
+    return summary;
+  }
+
+  std::vector<std::string> argv;
+  if (step.pytest) {
+    std::string error;
+    if (!SplitShellWords(*step.pytest, &argv, &error)) throw StepFailed("--pytest " + *step.pytest + ": " + error);
+    if (argv.empty()) throw StepFailed("--pytest is empty");
+  } else {
+    argv = DefaultPytestCommand();
+  }
+  for (const char* word : {"-p", "no:cacheprovider", "--rootdir"}) argv.emplace_back(word);
+  argv.push_back(step.rootdir);
+  argv.push_back("--junitxml");
+  argv.push_back(step.junit);
+  argv.push_back("-q");
+  argv.insert(argv.end(), step.tests.begin(), step.tests.end());
+  std::string command_line = QuoteForDisplay(argv);
+
+  if (previous_text && !id.empty()) {
+    std::map<std::string, std::string> previous = ParseStamp(*previous_text);
+    if (previous["id"] == id && previous["command"] == command_line) {
+      std::string summary = step.node + ": tests already passed for " + ShortId(id) + ", not run again";
+      services.log.Line(summary);
+      // Rewritten rather than left alone: ninja 1.11 would otherwise find the
+      // stamp older than the image stamp and run this step every time.
+      WriteOutput(step.stamp, *previous_text);
+      return summary;
+    }
+  }
+
+  std::string junit_dir = ParentDir(step.junit);
+  if (!junit_dir.empty()) MakeDirs(junit_dir);
+  int exit_code = services.run_tests(argv, {"TEST_IMAGE=" + step.image, "PYTHONDONTWRITEBYTECODE=1"});
+  StampFields fields{{"image", step.image}, {"id", id}, {"junit", step.junit}, {"command", command_line}};
+  std::string summary;
+  if (exit_code == 0) {
+    fields.insert(fields.begin(), {"result", "passed"});
+    summary = step.node + ": tests passed";
+  } else if (exit_code == 5) {
+    fields.insert(fields.begin(), {"result", "no tests"});
+    fields.emplace_back("note", "pytest collected no tests");
+    summary = step.node + ": no tests collected";
+  } else {
+    throw StepFailed("tests of " + step.node + " failed (pytest exit code " + std::to_string(exit_code) + ")");
+  }
+  services.log.Line(summary);
+  WriteOutput(step.stamp, FormatStamp(fields));
+  return summary;
+}
+
+std::string RunManifestStep(const ManifestStep& step, StepServices& services) {
+  // A page left from an earlier success would look up to date to ninja.
+  RemoveOutput(step.out);
+  Docker& docker = services.docker;
+
+  std::vector<std::vector<std::string>> argvs;
+  for (const ManifestCommand& command : step.commands) {
+    std::vector<std::string> words;
+    std::string error;
+    if (!SplitShellWords(command.command, &words, &error) || words.empty()) {
+      throw StepFailed("manifest command " + command.name + " (" + command.command +
+                       "): " + (error.empty() ? "empty command" : error));
+    }
+    argvs.push_back(std::move(words));
+  }
+
+  ReadImageStamp(step.image_stamp, step.node);  // the image must have been built or found first
+  std::optional<LocalImage> local = docker.InspectImage(step.image);
+  if (!local) {
+    docker.Pull(step.image);
+    local = docker.InspectImage(step.image);
+    if (!local) throw StepFailed("docker pull " + step.image + " succeeded, but the image is not there");
+  }
+
+  ManifestPage page{step.image, local->id, docker.History(step.image), {}};
+  std::vector<std::string> failed;
+  if (!step.commands.empty()) {
+    std::string container = ContainerName();
+    ContainerGuard guard(docker, container);
+    if (!docker.StartContainer(container, step.image, {"sleep", "infinity"}) &&
+        !docker.StartContainer(container, step.image, {"tail", "-f", "/dev/null"})) {
+      throw StepFailed("cannot keep a container of " + step.image +
+                       " running: neither `sleep infinity` nor `tail -f /dev/null` works in it");
+    }
+    for (size_t i = 0; i < step.commands.size(); ++i) {
+      const ManifestCommand& command = step.commands[i];
+      ExecResult result = docker.Exec(container, argvs[i]);
+      page.commands.push_back({command.name, command.description, command.command, result.exit_code, result.output});
+      if (result.exit_code != 0) failed.push_back(command.name + " (exit code " + std::to_string(result.exit_code) + ")");
+    }
+  }
+
+  std::string markdown = RenderManifestPage(page);
+  if (!failed.empty()) {
+    services.log.Line("---- the manifest page, not written to " + step.out + ":");
+    services.log.Write(markdown);
+    throw StepFailed("manifest command(s) failed in " + step.image + ": " + Join(failed, ", "));
+  }
+  WriteOutput(step.out, markdown);
+  std::string summary = step.node + ": manifest " + step.out;
+  services.log.Line(summary);
+  return summary;
+}
+
+std::string RunPushStep(const PushStep& step, StepServices& services) {
+  RemoveOutput(step.stamp);
+  std::map<std::string, std::string> image_stamp = ReadImageStamp(step.image_stamp, step.node);
+  if (image_stamp["source"] == "registry") {
+    std::string summary = step.node + ": " + step.image + " is already in the registry, not pushed";
+    services.log.Line(summary);
+    WriteOutput(step.stamp, FormatStamp({{"result", "already in registry"}, {"image", step.image}, {"id", image_stamp["id"]}}));
+    return summary;
+  }
+  std::string digest = PushWithRetries(step.image, services);
+  VerifyPushed(step.image, digest, step.insecure_registry, services);
+  std::string summary = step.node + ": pushed " + step.image + " (" + digest + ")";
+  services.log.Line(summary);
+  WriteOutput(step.stamp, FormatStamp({{"result", "pushed"}, {"image", step.image}, {"id", image_stamp["id"]}, {"digest", digest}}));
+  return summary;
+}
+
+std::string RunStableStep(const StableStep& step, StepServices& services) {
+  RemoveOutput(step.stamp);
+  Docker& docker = services.docker;
+  if (!docker.InspectImage(step.image)) docker.Pull(step.image);
+  docker.Tag(step.image, step.stable_image);
+  std::string digest = PushWithRetries(step.stable_image, services);
+  VerifyPushed(step.stable_image, digest, step.insecure_registry, services);
+  std::string line = step.stable_image + " <- " + step.image + " (" + digest + ")";
+  services.log.Line(line);
+  WriteOutput(step.stamp, line + "\n" + FormatStamp({{"stable", step.stable_image}, {"image", step.image}, {"digest", digest}}));
+  return line;
+}
+
+int ExecuteStep(const std::string& log_path, const std::function<std::string(StepServices&)>& step) {
+  std::unique_ptr<StepLog> log;
+  try {
+    log = std::make_unique<StepLog>(log_path);
+  } catch (const std::exception& error) {
+    std::cerr << "datahub-gen: " << error.what() << "\n";
+    return kExitUserError;
+  }
+  InstallSignalForwarding();
+  CliDocker docker(*log);
+  StepServices services{
+      docker,
+      *log,
+      ScanContextOnDisk,
+      [&log](const std::vector<std::string>& argv, const std::vector<std::string>& environment) {
+        ProcessResult result = RunProcess(argv, *log, {.environment = environment});
+        return result.term_signal != 0 ? 128 + result.term_signal : result.exit_code;
+      },
+      InterruptibleSleep,
+  };
+  try {
+    std::string summary = step(services);
+    log->Flush();
+    if (!summary.empty()) std::cout << summary << "\n";
+    return kExitOk;
+  } catch (const Interrupted& interrupted) {
+    log->Line("interrupted by signal " + std::to_string(interrupted.signal()) + "; nothing written");
+    log->Flush();
+    std::cerr << "datahub-gen: interrupted; log: " << log_path << "\n";
+    return 128 + interrupted.signal();
+  } catch (const std::exception& error) {
+    log->Line(std::string("error: ") + error.what());
+    std::cerr << log->Tail(kFailureTailLines) << "datahub-gen: step failed; full log: " << log_path << "\n";
+    return kExitUserError;
+  }
+}
+
+}  // namespace dhg::steps

@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Installs what datahub-gen needs on a Debian bookworm machine (only what is
+# missing; `apt-get update` runs once, and only then), then configures and
+# builds the tool with meson into build/ at the repository root.
+#
+#   scripts/setup.sh              install + build
+#   scripts/setup.sh --no-build   install only
+#
+# Must run as root when something is missing (apt-get). Works from any directory.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BUILD_DIR="$ROOT/build"
+
+PACKAGES=(
+  # build the tool
+  meson ninja-build g++ pkg-config
+  libyaml-cpp-dev libcxxopts-dev libgit2-dev doctest-dev libssl-dev
+  git
+  # run a stack: docker daemon + client, a local registry, the root image
+  docker.io docker-registry busybox-static curl
+  # tests of the sample images and the integration tests (Debian's python3)
+  python3 python3-pytest python3-docker python3-yaml
+  # htpasswd, for the registry-auth tests
+  apache2-utils
+)
+
+log() { echo "setup.sh: $*" >&2; }
+die() { echo "setup.sh: error: $*" >&2; exit 1; }
+
+build=1
+for arg in "$@"; do
+  case $arg in
+    --no-build) build=0 ;;
+    -h | --help) sed -n '2,9s/^# \{0,1\}//p' "$0"; exit 0 ;;
+    *) die "unknown argument '$arg' (usage: $0 [--no-build])" ;;
+  esac
+done
+
+command -v dpkg-query >/dev/null 2>&1 || die "this script needs Debian (dpkg-query not found)"
+
+missing=()
+for pkg in "${PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed'; then
+    missing+=("$pkg")
+  fi
+done
+
+if ((${#missing[@]})); then
+  [[ $(id -u) -eq 0 ]] || die "missing packages (${missing[*]}): run this script as root"
+  log "installing: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -q
+  apt-get install -y -q --no-install-recommends "${missing[@]}"
+else
+  log "all ${#PACKAGES[@]} packages are installed"
+fi
+
+((build)) || exit 0
+
+cd "$ROOT"
+if [[ -f $BUILD_DIR/meson-private/coredata.dat ]]; then
+  log "building in $BUILD_DIR"
+else
+  log "configuring $BUILD_DIR"
+  meson setup "$BUILD_DIR"
+fi
+# `meson compile` reconfigures by itself when a meson.build changed.
+meson compile -C "$BUILD_DIR"
+[[ -x $BUILD_DIR/datahub-gen ]] || die "the build did not produce $BUILD_DIR/datahub-gen"
+log "built $BUILD_DIR/datahub-gen"

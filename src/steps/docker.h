@@ -1,0 +1,117 @@
+// The docker operations the steps need, behind an interface: the real one runs
+// the `docker` CLI (so docker's own configuration and credentials apply, and
+// nothing secret passes through our command lines); unit tests use an
+// in-memory fake. Failures throw DockerError with docker's own message.
+#pragma once
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "steps/process.h"
+
+namespace dhg::steps {
+
+class DockerError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct LocalImage {
+  std::string id;  // sha256:...
+  std::map<std::string, std::string> labels;
+};
+
+struct RegistryImage {
+  // The manifest digest and the image id (the config digest); both empty for
+  // a multi-platform index, which has no single image.
+  std::string digest;
+  std::string id;
+};
+
+struct BuildRequest {
+  std::string image;       // repo:tag to create
+  std::string dockerfile;  // path inside the context
+  std::vector<std::string> build_args;  // NAME=VALUE, verbatim
+  std::vector<std::string> labels;      // NAME=VALUE, verbatim
+};
+
+struct ExecResult {
+  int exit_code = 0;
+  std::string output;  // stdout and stderr, interleaved as printed
+};
+
+// One row of `docker history`, newest first as docker lists them.
+struct HistoryEntry {
+  std::string created;     // RFC 3339
+  std::string created_by;  // the Dockerfile instruction
+  int64_t size_bytes = 0;
+  std::string comment;
+};
+
+class Docker {
+ public:
+  virtual ~Docker() = default;
+  // The local image `ref`, or nullopt if there is none.
+  virtual std::optional<LocalImage> InspectImage(const std::string& ref) = 0;
+  virtual void Tag(const std::string& source, const std::string& target) = 0;
+  // Asks the registry for `ref`: nullopt when it answers "no such manifest";
+  // any other failure (auth, network, unknown host) throws.
+  virtual std::optional<RegistryImage> InspectRegistry(const std::string& ref, bool insecure) = 0;
+  // Builds from a context tar read from `context_tar`; it may throw to abort.
+  virtual void Build(const BuildRequest& request, ByteSource& context_tar) = 0;
+  virtual void Pull(const std::string& ref) = 0;
+  // Pushes `ref` (one attempt); returns the digest the registry stored.
+  virtual std::string Push(const std::string& ref) = 0;
+  // Starts a detached container `name` of `ref` running `keep_alive` (no
+  // network, entrypoint cleared). Returns false, leaving no container behind
+  // if `keep_alive` could not be started or exited at once.
+  virtual bool StartContainer(const std::string& name, const std::string& ref,
+                              const std::vector<std::string>& keep_alive) = 0;
+  virtual ExecResult Exec(const std::string& container, const std::vector<std::string>& argv) = 0;
+  // Removes the container if it exists; runs even after an interrupt.
+  virtual void RemoveContainer(const std::string& name) = 0;
+  virtual std::vector<HistoryEntry> History(const std::string& ref) = 0;
+};
+
+// The Docker interface over the `docker` CLI; every command and its output go
+// to `log`.
+class CliDocker : public Docker {
+ public:
+  explicit CliDocker(StepLog& log) : log_(log) {}
+  std::optional<LocalImage> InspectImage(const std::string& ref) override;
+  void Tag(const std::string& source, const std::string& target) override;
+  std::optional<RegistryImage> InspectRegistry(const std::string& ref, bool insecure) override;
+  void Build(const BuildRequest& request, ByteSource& context_tar) override;
+  void Pull(const std::string& ref) override;
+  std::string Push(const std::string& ref) override;
+  bool StartContainer(const std::string& name, const std::string& ref,
+                      const std::vector<std::string>& keep_alive) override;
+  ExecResult Exec(const std::string& container, const std::vector<std::string>& argv) override;
+  void RemoveContainer(const std::string& name) override;
+  std::vector<HistoryEntry> History(const std::string& ref) override;
+
+ private:
+  // Runs docker with `arguments`; throws DockerError (with docker's stderr)
+  // unless it succeeded.
+  std::string Run(const std::vector<std::string>& arguments, const std::string& what);
+  StepLog& log_;
+};
+
+// "localhost:5000/a/b:t" -> "localhost:5000/a/b", "t" (a missing tag is "latest").
+void SplitImageReference(const std::string& ref, std::string* repository, std::string* tag);
+
+// Parsers of docker's output, exposed for tests.
+// A JSON object whose values are strings, numbers, booleans or null (what
+// `{{json .}}` prints for a history row, or a label map); nullopt if malformed.
+std::optional<std::map<std::string, std::string>> ParseFlatJsonObject(const std::string& text);
+std::vector<HistoryEntry> ParseHistory(const std::string& json_lines);
+// The digest in `docker push` output ("...: digest: sha256:... size: N"), or "".
+std::string ParsePushDigest(const std::string& output);
+// What `docker manifest inspect --verbose` prints about a single-platform
+// image (its descriptor and config digests); empty fields for an index.
+RegistryImage ParseVerboseManifest(const std::string& json);
+
+}  // namespace dhg::steps
