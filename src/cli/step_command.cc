@@ -21,12 +21,19 @@ class UsageError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// Thrown by --help; carries the help text.
+class HelpRequested : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
 // Options are declared as single strings and read back from the sequence of
 // arguments: cxxopts' vector options split values at commas, and build-arg
 // values and manifest commands must arrive verbatim.
 class StepArguments {
  public:
   StepArguments(cxxopts::Options& options, int argc, char** argv) : result_(options.parse(argc, argv)) {
+    if (result_.count("help")) throw HelpRequested(options.help());
     if (!result_.unmatched().empty()) throw UsageError("unexpected argument '" + result_.unmatched().front() + "'");
   }
 
@@ -62,7 +69,8 @@ std::shared_ptr<cxxopts::Value> Text() { return cxxopts::value<std::string>(); }
 void AddCommonOptions(cxxopts::OptionAdder add) {
   add("node", "the node (image/plan), for messages", Text())
      ("image", "the image reference repo:tag", Text())
-     ("log", "the file that receives the step's whole output", Text());
+     ("log", "the file that receives the step's whole output", Text())
+     ("h,help", "print this help");
 }
 
 int RunBuild(int argc, char** argv) {
@@ -193,6 +201,11 @@ int RunStepCommand(int argc, char** argv) {
   static const std::map<std::string, std::function<int(int, char**)>> kSteps = {
       {"build", RunBuild}, {"test", RunTest}, {"manifest", RunManifest}, {"push", RunPush}, {"stable", RunStable},
   };
+  if (argc >= 1 && (std::string(argv[0]) == "--help" || std::string(argv[0]) == "-h")) {
+    std::cout << "Usage: datahub-gen step build|test|manifest|push|stable [OPTIONS]\n"
+                 "Runs one edge of build.ninja. `datahub-gen step KIND --help` lists a step's options.\n";
+    return kExitOk;
+  }
   if (argc < 1 || !kSteps.count(argv[0])) {
     std::cerr << "datahub-gen step: expected a step kind: build, test, manifest, push or stable"
               << (argc >= 1 ? std::string(" (got '") + argv[0] + "')" : std::string()) << "\n";
@@ -200,6 +213,9 @@ int RunStepCommand(int argc, char** argv) {
   }
   try {
     return kSteps.at(argv[0])(argc, argv);
+  } catch (const HelpRequested& help) {
+    std::cout << help.what();
+    return kExitOk;
   } catch (const UsageError& error) {
     std::cerr << "datahub-gen step " << argv[0] << ": " << error.what() << "\n";
   } catch (const cxxopts::exceptions::exception& error) {
