@@ -287,6 +287,15 @@ TEST_CASE("ExpandVariables") {
   CHECK(expand("$$${A}") == "$${A}");  // `$` then `$${`: documented left-to-right reading
   CHECK(expand("$A $ $$ $(cmd) `x`") == "$A $ $$ $(cmd) `x`");
   CHECK(expand("${A") == "${A");
+  // Only ${IDENTIFIER} is a variable: shell-style texts stay as written.
+  CHECK(expand("${}") == "${}");
+  CHECK(expand("${A B}") == "${A B}");
+  CHECK(expand("${1A}") == "${1A}");
+  CHECK(expand("${A:-default}") == "${A:-default}");
+  CHECK(expand("${_A}") == "");  // a name, but undefined
+  Strings none;
+  expand("${A:-x} ${} ${#A}", &none);
+  CHECK(none.empty());
   CHECK(expand("}${A}{") == "}1{");
   // Values are not expanded again.
   variables["C"] = "${A}";
