@@ -1,0 +1,91 @@
+"""Fixtures of the integration tests (real dockerd, ninja, registry).
+
+The services are not started here: scripts/test.sh starts them
+(scripts/services.sh, scripts/make-root-image.sh). When one is missing, every
+test fails (never skips) with a message that says what to run.
+"""
+
+import time
+
+import pytest
+
+import stack as stacklib
+
+SCENARIO_LINES = pytest.StashKey[list]()
+
+
+def pytest_configure(config):
+    config.stash[SCENARIO_LINES] = []
+    # Debian's python3-docker 5.0 uses distutils' deprecated version classes.
+    config.addinivalue_line("filterwarnings", "ignore::DeprecationWarning")
+
+
+@pytest.fixture(scope="session")
+def environment(tmp_path_factory):
+    """Checks docker, the registry, ninja, the tool and the root image; starts
+    the session's docker events recorder."""
+    try:
+        found = stacklib.check_environment()
+    except stacklib.EnvironmentProblem as problem:
+        pytest.fail(f"integration test environment: {problem}", pytrace=False)
+    events = stacklib.start_daemon_events(tmp_path_factory.mktemp("events"))
+    yield found
+    events.close()
+
+
+@pytest.fixture
+def report(request):
+    """report(letter, text): prints `SCENARIO <letter>: <text>` now and again
+    in the session summary (so the log shows it without -s)."""
+
+    def write(letter, text):
+        line = f"SCENARIO {letter}: {text}"
+        print(line)
+        request.config.stash[SCENARIO_LINES].append(f"{line}   [{request.node.name}]")
+
+    return write
+
+
+@pytest.fixture
+def make_stack(environment, tmp_path):
+    """make_stack(plans=(), epoch=None, git_date=None) -> a Stack in tmp_path
+    with a namespace of its own; its local images are removed at the end of
+    the test."""
+    made = []
+
+    def make(plans=(), epoch=None, git_date=None):
+        stack = stacklib.make_stack(tmp_path / f"stack{len(made)}", plans=plans, epoch=epoch,
+                                    git_date=git_date)
+        made.append(stack)
+        return stack
+
+    started = time.monotonic()
+    yield make
+    problems = []
+    for stack in made:
+        # Every step has ended: a container of the stack's images now is one
+        # that a step (or the images' own tests) left behind.
+        containers = stacklib.stack_containers(stack)
+        for container in containers:
+            try:
+                stacklib.docker_client().api.remove_container(container["Id"], force=True)
+            except stacklib.docker.errors.NotFound:
+                pass
+        if containers:
+            problems.append(f"containers of namespace {stack.namespace} were left: " + ", ".join(
+                f"{c.get('Names')} ({c.get('Image')}, {c.get('Command')!r}, {c.get('State')})"
+                for c in containers))
+        stack.cleanup()
+        left = stack.local_refs()
+        if left:
+            problems.append(f"images of namespace {stack.namespace} left after cleanup: {left}")
+    print(f"test wall time {time.monotonic() - started:.1f} s")
+    assert not problems, "\n".join(problems)
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    lines = config.stash.get(SCENARIO_LINES, [])
+    if lines:
+        terminalreporter.section("datahub-gen scenarios")
+        for line in lines:
+            terminalreporter.write_line(line)
