@@ -1,10 +1,12 @@
 // Entry point: `datahub-gen [OPTIONS]` generates build.ninja; `datahub-gen
-// step KIND ...` runs one edge of it.
+// graph|ci-matrix ...` print views of the stack; `datahub-gen step KIND ...`
+// runs one edge of build.ninja.
 #include <cstring>
 #include <exception>
 #include <iostream>
 
 #include "cli/generate.h"
+#include "cli/graph_commands.h"
 #include "cli/options.h"
 #include "cli/step_command.h"
 #include "util/exit_codes.h"
@@ -12,6 +14,8 @@
 int main(int argc, char** argv) {
   try {
     if (argc > 1 && std::strcmp(argv[1], "step") == 0) return dhg::cli::RunStepCommand(argc - 2, argv + 2);
+    if (argc > 1 && std::strcmp(argv[1], "graph") == 0) return dhg::cli::RunGraphCommand(argc - 1, argv + 1);
+    if (argc > 1 && std::strcmp(argv[1], "ci-matrix") == 0) return dhg::cli::RunCiMatrixCommand(argc - 1, argv + 1);
     dhg::cli::GenerateOptions options;
     std::string message;
     switch (dhg::cli::ParseGenerateOptions(argc, argv, &options, &message)) {

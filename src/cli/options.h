@@ -1,9 +1,12 @@
-// Command-line options of `datahub-gen` (generation) and their parsing. The
-// only layer that includes cxxopts.
+// Command-line options of `datahub-gen` (generation), of `datahub-gen graph`
+// and `datahub-gen ci-matrix` (which take the generation options too), and
+// their parsing. The only layer that includes cxxopts.
 #pragma once
 #include <map>
 #include <string>
 #include <vector>
+
+#include "emit/graph_render.h"
 
 namespace dhg::cli {
 
@@ -28,6 +31,18 @@ enum class ParseOutcome { kRun, kHelp, kVersion, kUsageError };
 // Parses the generation options; on kHelp/kVersion/kUsageError, *message holds
 // the text to print.
 ParseOutcome ParseGenerateOptions(int argc, const char* const* argv, GenerateOptions* options, std::string* message);
+
+// `datahub-gen graph`: the generation options say which stack, variables,
+// registry and plans (and -o where the build folder with the stamps is).
+struct GraphOptions {
+  GenerateOptions stack;
+  emit::GraphFormat format = emit::GraphFormat::kMermaid;  // --format mermaid|dot
+};
+
+// Parse `graph ...` and `ci-matrix ...` (argv[0] is the command name) like
+// ParseGenerateOptions, without --regenerate.
+ParseOutcome ParseGraphOptions(int argc, const char* const* argv, GraphOptions* options, std::string* message);
+ParseOutcome ParseCiMatrixOptions(int argc, const char* const* argv, GenerateOptions* options, std::string* message);
 
 // The arguments that make a later run (from the build directory, by ninja)
 // repeat this one: everything but -C and --regenerate, paths made relative to

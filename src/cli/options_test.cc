@@ -5,6 +5,7 @@
 #include <vector>
 
 using dhg::cli::GenerateOptions;
+using dhg::cli::GraphOptions;
 using dhg::cli::ParseGenerateOptions;
 using dhg::cli::ParseOutcome;
 
@@ -42,6 +43,12 @@ TEST_CASE("usage errors are reported, not thrown") {
   CHECK(message.find("no-such-option") != std::string::npos);
   CHECK(Parse({"stray"}, &options, &message) == ParseOutcome::kUsageError);
   CHECK(Parse({"--registry", "bad host"}, &options, &message) == ParseOutcome::kUsageError);
+  CHECK(Parse({"--registry", "localhost:5000/BadNS"}, &options, &message) == ParseOutcome::kUsageError);
+  CHECK(message ==
+        "--registry 'localhost:5000/BadNS' is not HOST[:PORT][/NAMESPACE]: path component 'BadNS' must start and end "
+        "with a lowercase letter or digit");
+  CHECK(Parse({"--registry", "team/ns"}, &options, &message) == ParseOutcome::kUsageError);
+  CHECK(Parse({"--registry", "ghcr.io/ucsd-ets"}, &options, &message) == ParseOutcome::kRun);
   CHECK(Parse({"--help"}, &options, &message) == ParseOutcome::kHelp);
   CHECK(message.find("--registry") != std::string::npos);
   CHECK(Parse({"--version"}, &options, &message) == ParseOutcome::kVersion);
@@ -64,4 +71,51 @@ TEST_CASE("the regeneration arguments repeat the run") {
   CHECK(again.plans == options.plans);
   CHECK(again.offline == options.offline);
   CHECK(again.pytest == options.pytest);
+}
+
+namespace {
+ParseOutcome ParseGraph(std::vector<const char*> args, GraphOptions* options, std::string* message) {
+  args.insert(args.begin(), "graph");
+  return dhg::cli::ParseGraphOptions(static_cast<int>(args.size()), args.data(), options, message);
+}
+ParseOutcome ParseCiMatrix(std::vector<const char*> args, GenerateOptions* options, std::string* message) {
+  args.insert(args.begin(), "ci-matrix");
+  return dhg::cli::ParseCiMatrixOptions(static_cast<int>(args.size()), args.data(), options, message);
+}
+}  // namespace
+
+TEST_CASE("graph takes --format and the generation options") {
+  GraphOptions options;
+  std::string message;
+  REQUIRE(ParseGraph({"--registry", "r:1", "-D", "A=b", "--plan", "P", "-C", "/x", "-o", "out/b.ninja",
+                      "--offline", "--build-jobs", "3"},
+                     &options, &message) == ParseOutcome::kRun);
+  CHECK(options.format == dhg::emit::GraphFormat::kMermaid);
+  CHECK(options.stack.registry == "r:1");
+  CHECK(options.stack.defines == std::map<std::string, std::string>{{"A", "b"}});
+  CHECK(options.stack.plans == std::vector<std::string>{"P"});
+  CHECK(options.stack.directory == "/x");
+  CHECK(options.stack.output == "out/b.ninja");
+  REQUIRE(ParseGraph({"--format", "dot"}, &options, &message) == ParseOutcome::kRun);
+  CHECK(options.format == dhg::emit::GraphFormat::kDot);
+  CHECK(ParseGraph({"--format", "svg"}, &options, &message) == ParseOutcome::kUsageError);
+  CHECK(message == "--format must be mermaid or dot, not 'svg'");
+  CHECK(ParseGraph({"--regenerate"}, &options, &message) == ParseOutcome::kUsageError);
+  CHECK(ParseGraph({"stray"}, &options, &message) == ParseOutcome::kUsageError);
+  CHECK(ParseGraph({"-D", "NOEQUALS"}, &options, &message) == ParseOutcome::kUsageError);
+  REQUIRE(ParseGraph({"--help"}, &options, &message) == ParseOutcome::kHelp);
+  CHECK(message.find("datahub-gen graph [OPTIONS]") != std::string::npos);
+  CHECK(message.find("--format") != std::string::npos);
+}
+
+TEST_CASE("ci-matrix takes the generation options, not --format") {
+  GenerateOptions options;
+  std::string message;
+  REQUIRE(ParseCiMatrix({"--spec", "s/spec.yml", "--plan", "PY39"}, &options, &message) == ParseOutcome::kRun);
+  CHECK(options.spec == "s/spec.yml");
+  CHECK(options.plans == std::vector<std::string>{"PY39"});
+  CHECK(ParseCiMatrix({"--format", "dot"}, &options, &message) == ParseOutcome::kUsageError);
+  REQUIRE(ParseCiMatrix({"-h"}, &options, &message) == ParseOutcome::kHelp);
+  CHECK(message.find("datahub-gen ci-matrix [OPTIONS]") != std::string::npos);
+  CHECK(message.find("--format") == std::string::npos);
 }

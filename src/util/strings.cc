@@ -127,4 +127,30 @@ bool SplitShellWords(std::string_view command, std::vector<std::string>* words, 
   return true;
 }
 
+std::string JsonQuote(std::string_view text) {
+  static const char kHex[] = "0123456789abcdef";
+  std::string quoted = "\"";
+  for (char c : text) {
+    unsigned char byte = static_cast<unsigned char>(c);
+    switch (c) {
+      case '"': quoted += "\\\""; break;
+      case '\\': quoted += "\\\\"; break;
+      case '\n': quoted += "\\n"; break;
+      case '\t': quoted += "\\t"; break;
+      case '\r': quoted += "\\r"; break;
+      case '\b': quoted += "\\b"; break;
+      case '\f': quoted += "\\f"; break;
+      default:
+        if (byte < 0x20) {
+          quoted += "\\u00";
+          quoted += kHex[byte >> 4];
+          quoted += kHex[byte & 0xf];
+        } else {
+          quoted += c;
+        }
+    }
+  }
+  return quoted + "\"";
+}
+
 }  // namespace dhg

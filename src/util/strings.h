@@ -22,4 +22,9 @@ std::string ClosestMatch(std::string_view word, const std::vector<std::string>& 
 // unterminated quote or trailing backslash.
 bool SplitShellWords(std::string_view command, std::vector<std::string>* words, std::string* error);
 
+// A JSON string literal, quotes included, standing for exactly `text`: `"`
+// and `\` escaped, control characters as \n, \t, ... or \u00XX. Other bytes
+// are copied, so UTF-8 text stays UTF-8.
+std::string JsonQuote(std::string_view text);
+
 }  // namespace dhg

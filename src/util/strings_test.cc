@@ -48,3 +48,12 @@ TEST_CASE("Split and Join are inverse") {
   CHECK(dhg::Split("a/b//c", '/') == std::vector<std::string>{"a", "b", "", "c"});
   CHECK(dhg::Join({"a", "b", "", "c"}, "/") == "a/b//c");
 }
+
+TEST_CASE("JsonQuote escapes what JSON requires and nothing else") {
+  CHECK(dhg::JsonQuote("") == "\"\"");
+  CHECK(dhg::JsonQuote("ucsdets/base:2021.3-abc") == "\"ucsdets/base:2021.3-abc\"");
+  CHECK(dhg::JsonQuote("say \"hi\" C:\\x") == "\"say \\\"hi\\\" C:\\\\x\"");
+  CHECK(dhg::JsonQuote("a\nb\tc\rd\be\ff") == "\"a\\nb\\tc\\rd\\be\\ff\"");
+  CHECK(dhg::JsonQuote(std::string("\x01\x1f\0", 3)) == "\"\\u0001\\u001f\\u0000\"");
+  CHECK(dhg::JsonQuote("caf\xc3\xa9 /<>'") == "\"caf\xc3\xa9 /<>'\"");
+}

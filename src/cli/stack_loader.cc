@@ -1,0 +1,75 @@
+#include "cli/stack_loader.h"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <iostream>
+#include <optional>
+
+#include "graph/keys.h"
+#include "spec/spec.h"
+#include "util/exit_codes.h"
+#include "util/files.h"
+#include "util/strings.h"
+
+namespace dhg::cli {
+namespace {
+
+std::string Dirname(const std::string& path) {
+  size_t slash = path.rfind('/');
+  if (slash == std::string::npos) return ".";
+  return slash == 0 ? "/" : path.substr(0, slash);
+}
+
+}  // namespace
+
+int LoadStack(const GenerateOptions& options, std::string_view not_done, LoadedStack* stack) {
+  if (!options.directory.empty() && chdir(options.directory.c_str()) != 0) {
+    std::cerr << "datahub-gen: error: cannot change to " << options.directory << ": " << std::strerror(errno) << "\n";
+    return kExitUsage;
+  }
+  std::optional<std::string> spec_text = ReadFile(options.spec);
+  if (!spec_text) {
+    std::cerr << options.spec << ": error: cannot read the stack description: " << std::strerror(errno)
+              << " (run datahub-gen at the root of a repository with images/spec.yml, or pass --spec)\n";
+    return kExitUserError;
+  }
+  stack->spec_path = AbsolutePath(options.spec);
+  stack->output_path = AbsolutePath(options.output);
+  stack->build_dir = Dirname(stack->output_path);
+  std::string images_abs = Dirname(stack->spec_path);
+  try {
+    stack->repo = git::OpenRepository(images_abs);
+  } catch (const std::exception& e) {
+    std::cerr << options.spec << ": error: " << e.what()
+              << " (datahub-gen derives tags from git history: the stack must be in a git repository)\n";
+    return kExitUserError;
+  }
+  stack->root = AbsolutePath(stack->repo->WorkDir());
+  graph::Options& graph_options = stack->graph_options;
+  graph_options.images_dir = RelativePath(stack->root, images_abs);
+  if (graph_options.images_dir == ".") graph_options.images_dir = "";
+  graph_options.spec_file = RelativePath(stack->root, stack->spec_path);
+  if (StartsWith(graph_options.spec_file, "../")) {
+    std::cerr << options.spec << ": error: the spec is outside the git repository at " << stack->root << "\n";
+    return kExitUserError;
+  }
+  graph_options.defines = options.defines;
+  graph_options.registry = options.registry;
+  graph_options.plans = options.plans;
+
+  spec::Diagnostics diagnostics;
+  spec::Spec spec = spec::LoadSpec(*spec_text, options.spec, diagnostics);
+  stack->graph = graph::BuildGraph(std::move(spec), stack->repo->WorkTree(), graph_options, diagnostics);
+  if (!diagnostics.HasErrors()) graph::ComputeIdentities(*stack->graph, *stack->repo, graph_options, diagnostics);
+  std::cerr << diagnostics.Format();
+  if (diagnostics.HasErrors()) {
+    std::cerr << "datahub-gen: " << diagnostics.ErrorCount() << (diagnostics.ErrorCount() == 1 ? " error" : " errors")
+              << ", " << not_done << "\n";
+    return kExitUserError;
+  }
+  return kExitOk;
+}
+
+}  // namespace dhg::cli
