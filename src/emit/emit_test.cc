@@ -19,7 +19,11 @@
 #include "git/fake_repository.h"
 #include "graph/keys.h"
 #include "spec/spec.h"
+#include "tests/unit/temp_dir.h"
+#include "util/files.h"
 #include "util/strings.h"
+
+using dhg::testing::TempDir;
 
 namespace dhg::emit {
 namespace {
@@ -578,30 +582,7 @@ TEST_CASE("an empty graph gives a file whose default does nothing") {
   CHECK_NOTHROW(ninja::Write(file));
 }
 
-// A scratch directory, removed at scope exit.
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "dhg-emit-test-XXXXXX").string();
-    REQUIRE(mkdtemp(pattern.data()) != nullptr);
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  const std::filesystem::path& path() const { return path_; }
 
- private:
-  std::filesystem::path path_;
-};
-
-std::string ReadAll(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream content;
-  content << in.rdbuf();
-  return content.str();
-}
 
 TEST_CASE("through the real ninja: the file loads and a step gets the build args byte for byte") {
   REQUIRE_MESSAGE(access("/usr/bin/ninja", X_OK) == 0, "/usr/bin/ninja is required");
@@ -616,18 +597,18 @@ TEST_CASE("through the real ninja: the file loads and a step gets the build args
 
   TempDir dir;
   {
-    std::ofstream(dir.path() / "build.ninja", std::ios::binary) << ninja::Write(file);
-    std::ofstream(dir.path() / "step", std::ios::binary)
+    std::ofstream(dir / "build.ninja", std::ios::binary) << ninja::Write(file);
+    std::ofstream(dir / "step", std::ios::binary)
         << "for a in \"$@\"; do printf '%s\\0' \"$a\"; done >> calls.bin\nprintf '%s\\0' --END-- >> calls.bin\n";
   }
   const graph::Node& child = stack.Node("child", "P1");
-  std::string command = "cd '" + dir.path().string() + "' && /usr/bin/ninja -t targets all > targets.log 2>&1 && " +
+  std::string command = "cd '" + dir.path() + "' && /usr/bin/ninja -t targets all > targets.log 2>&1 && " +
                         "/usr/bin/ninja " + PathsOf(child).image_stamp + " > ninja.log 2>&1";
   REQUIRE_MESSAGE(std::system(command.c_str()) == 0,
-                  std::string(ReadAll(dir.path() / "targets.log") + ReadAll(dir.path() / "ninja.log")));
+                  std::string(dhg::ReadFile(dir / "targets.log").value_or("") + dhg::ReadFile(dir / "ninja.log").value_or("")));
 
   std::vector<Strings> calls(1);
-  std::string recorded = ReadAll(dir.path() / "calls.bin");
+  std::string recorded = dhg::ReadFile(dir / "calls.bin").value_or("");
   for (size_t start = 0, nul; (nul = recorded.find('\0', start)) != std::string::npos; start = nul + 1) {
     std::string word = recorded.substr(start, nul - start);
     if (word == "--END--") calls.emplace_back();
@@ -650,8 +631,8 @@ TEST_CASE("through the real ninja: the file loads and a step gets the build args
     CHECK(received[name] == value);
   }
   CHECK(received["BASE_IMAGE"] == stack.Node("base", "P1").Reference());
-  CHECK_FALSE(std::filesystem::exists(dir.path() / "pwned"));
-  CHECK_FALSE(std::filesystem::exists(dir.path() / "pwned2"));
+  CHECK_FALSE(std::filesystem::exists(dir / "pwned"));
+  CHECK_FALSE(std::filesystem::exists(dir / "pwned2"));
 }
 
 }  // namespace

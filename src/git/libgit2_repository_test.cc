@@ -13,6 +13,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "tests/unit/temp_dir.h"
 #include "git/fake_repository.h"
 #include "git/repository.h"
 #include "util/hash.h"
@@ -39,6 +40,8 @@ struct StringMaker<std::vector<T>> {
 namespace dhg::git {
 namespace {
 
+using dhg::testing::TempDir;
+
 std::string ShellQuote(const std::string& text) {
   std::string quoted = "'";
   for (char c : text) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
@@ -63,21 +66,6 @@ const std::string kGit =
     "GIT_AUTHOR_EMAIL=test@example.com GIT_COMMITTER_NAME=Test "
     "GIT_COMMITTER_EMAIL=test@example.com git";
 
-class TempDir {
- public:
-  TempDir() {
-    char name[] = "/tmp/dhg-git-test-XXXXXX";
-    if (!mkdtemp(name)) throw std::runtime_error("mkdtemp failed");
-    path_ = name;
-  }
-  ~TempDir() { std::filesystem::remove_all(path_); }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
 
 class TempRepo {
  public:

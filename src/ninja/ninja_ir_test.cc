@@ -1,4 +1,6 @@
 #include "src/ninja/ninja_ir.h"
+#include "tests/unit/temp_dir.h"
+#include "util/files.h"
 
 #include <doctest/doctest.h>
 #include <unistd.h>
@@ -11,6 +13,8 @@
 #include <stdexcept>
 #include <string>
 #include <vector>
+
+using dhg::testing::TempDir;
 
 namespace dhg::ninja {
 namespace {
@@ -360,30 +364,7 @@ TEST_CASE("Write: rejects bad names, missing fields and broken ninja text") {
   CHECK(Contains(InvalidArgumentMessage([&] { Write(negative_depth); }), "negative depth"));
 }
 
-// A scratch directory under the system temp dir, removed at scope exit.
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "dhg-ninja-test-XXXXXX").string();
-    REQUIRE(mkdtemp(pattern.data()) != nullptr);
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  const std::filesystem::path& path() const { return path_; }
 
- private:
-  std::filesystem::path path_;
-};
-
-std::string ReadAll(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream content;
-  content << in.rdbuf();
-  return content.str();
-}
 
 // Runs /usr/bin/ninja in `dir` with extra arguments (shell-safe); returns its
 // exit status, and its output through `log`.
@@ -392,7 +373,7 @@ int RunNinja(const std::filesystem::path& dir, const std::string& arguments, std
   std::string command = "cd " + ShellQuote(dir.string()) + " && /usr/bin/ninja " + arguments +
                         " > ninja.log 2>&1";
   int status = std::system(command.c_str());
-  *log = ReadAll(log_path);
+  *log = dhg::ReadFile(log_path.string()).value_or("");
   return status;
 }
 
@@ -432,13 +413,13 @@ TEST_CASE("round trip through the real ninja: every writable hostile string reac
 
   TempDir dir;
   {
-    std::ofstream manifest(dir.path() / "build.ninja", std::ios::binary);
+    std::ofstream manifest(dir / "build.ninja", std::ios::binary);
     manifest << Write(file);
   }
   std::string log;
   REQUIRE_MESSAGE(RunNinja(dir.path(), "", &log) == 0, log);
 
-  std::string printed = ReadAll(dir.path() / output);
+  std::string printed = dhg::ReadFile(dir / output).value_or("");
   std::vector<std::string> received;
   size_t start = 0;
   for (size_t nul; (nul = printed.find('\0', start)) != std::string::npos; start = nul + 1)
@@ -450,11 +431,11 @@ TEST_CASE("round trip through the real ninja: every writable hostile string reac
     CHECK(received[i] == originals[i]);
   }
 
-  CHECK(ReadAll(dir.path() / "spaced.txt") == "  lead and trail  ");
+  CHECK(dhg::ReadFile(dir / "spaced.txt").value_or("") == "  lead and trail  ");
 
   for (const char* pwned : {"pwned", "pwned2", "pwned3", "pwned4", "pwned5"}) {
     CAPTURE(pwned);
-    CHECK_FALSE(std::filesystem::exists(dir.path() / pwned));
+    CHECK_FALSE(std::filesystem::exists(dir / pwned));
   }
 
   // The output path, escaped in build.ninja, names the same file ninja built.

@@ -9,24 +9,14 @@
 #include <stdexcept>
 #include <string>
 
+#include "tests/unit/temp_dir.h"
 #include "util/files.h"
 
 namespace dhg::steps::testing {
 
-class TempDir {
+// A TempDir that also makes files and symlinks in itself.
+class TempDir : public dhg::testing::TempDir {
  public:
-  TempDir() {
-    char name[] = "/tmp/dhg-steps-test-XXXXXX";
-    if (!mkdtemp(name)) throw std::runtime_error("mkdtemp failed");
-    path_ = name;
-  }
-  ~TempDir() { std::filesystem::remove_all(path_); }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-
-  const std::string& path() const { return path_; }
-  std::string operator/(const std::string& relative) const { return path_ + "/" + relative; }
-
   void Write(const std::string& relative, const std::string& content, mode_t mode = 0644) const {
     std::string full = *this / relative;
     WriteFileAtomic(full, content);
@@ -39,8 +29,6 @@ class TempDir {
     if (symlink(target.c_str(), full.c_str()) != 0) throw std::runtime_error("symlink " + full);
   }
 
- private:
-  std::string path_;
 };
 
 }  // namespace dhg::steps::testing
