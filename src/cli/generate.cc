@@ -5,11 +5,13 @@
 
 #include <algorithm>
 #include <iostream>
+#include <set>
 
 #include "cli/stack_loader.h"
 #include "emit/emit.h"
 #include "util/exit_codes.h"
 #include "util/files.h"
+#include "util/strings.h"
 
 namespace dhg::cli {
 namespace {
@@ -46,6 +48,21 @@ void RestatInNinjaLog(const std::string& build_dir, const std::string& output_na
   if (pid > 0) waitpid(pid, &status, 0);
 }
 
+// Says where images are looked up before they are built, or that they are not.
+std::string RegistryStatusLine(const graph::Graph& graph, bool offline) {
+  if (offline) {
+    return "datahub-gen: offline: no registry is asked; what is not in the local daemon is built, and push "
+           "pushes it";
+  }
+  std::set<std::string> hosts;
+  for (const auto& node : graph.Nodes()) {
+    std::string host = graph::RegistryHost(node->repository);
+    hosts.insert(host.empty() ? "docker.io (Docker Hub)" : host);
+  }
+  return "datahub-gen: registry mode: before a build, " + Join({hosts.begin(), hosts.end()}, ", ") +
+         " is asked for the tag (--offline: do not ask)";
+}
+
 }  // namespace
 
 int RunGenerate(const GenerateOptions& options) {
@@ -67,6 +84,7 @@ int RunGenerate(const GenerateOptions& options) {
   emit_options.push_jobs = options.push_jobs;
   emit_options.registry_mode = !options.offline;
   emit_options.allow_dirty = options.allow_dirty;
+  emit_options.publish_only_if_all_pass = options.publish_only_if_all_pass;
   emit_options.pytest = options.pytest;
   emit_options.source_url = repo.OriginUrl();
   // Everything the generator read: the spec, every file and folder of the
@@ -97,8 +115,8 @@ int RunGenerate(const GenerateOptions& options) {
     std::cout << "datahub-gen: " << (changed ? "wrote " : "unchanged ") << options.output << ": "
               << graph.Nodes().size() << " nodes in " << graph.Spec().plans.size() << " plan(s)";
     if (dirty) std::cout << ", " << dirty << " dirty";
-    if (options.offline) std::cout << ", offline (no registry lookups)";
     std::cout << "\n";
+    if (!graph.Nodes().empty()) std::cout << RegistryStatusLine(graph, options.offline) << "\n";
   }
   return kExitOk;
 }

@@ -17,8 +17,10 @@ enum class Command { kGenerate, kGraph, kCiMatrix };
 
 // The options a read-only command accepts only so that one command line
 // serves every command.
-const char* const kGraphIgnores = "--build-jobs, --push-jobs, --pytest, --tool, --allow-dirty and --offline";
-const char* const kCiMatrixIgnores = "-o, --build-jobs, --push-jobs, --pytest, --tool, --allow-dirty and --offline";
+const char* const kGraphIgnores =
+    "--build-jobs, --push-jobs, --pytest, --tool, --allow-dirty, --publish-only-if-all-pass and --offline";
+const char* const kCiMatrixIgnores =
+    "-o, --build-jobs, --push-jobs, --pytest, --tool, --allow-dirty, --publish-only-if-all-pass and --offline";
 
 std::string ReadOnlyNote(const char* ignored) {
   return std::string("\nTakes the options of generation (datahub-gen --help), so one command line serves every command:\n") +
@@ -64,6 +66,7 @@ cxxopts::Options MakeParser(Command command) {
       ("pytest", "test command words (default: /usr/bin/python3 -m pytest)", cxxopts::value<std::string>(), "CMD")
       ("offline", "never ask a registry whether an image exists; build what is not built locally")
       ("allow-dirty", "let push and stable publish nodes whose inputs are not committed")
+      ("publish-only-if-all-pass", "push (and promote) nothing unless the tests of every node passed")
       ("tool", "path of datahub-gen as build.ninja should run it (default: this program)", cxxopts::value<std::string>(), "PATH");
   if (command == Command::kGenerate) parser.add_options()("regenerate", "internal: run by build.ninja's regeneration edge");
   parser.add_options()
@@ -138,6 +141,7 @@ ParseOutcome ParseCommandLine(Command command, int argc, const char* const* argv
     if (result.count("tool")) options->tool = result["tool"].as<std::string>();
     options->offline = result.count("offline") > 0;
     options->allow_dirty = result.count("allow-dirty") > 0;
+    options->publish_only_if_all_pass = result.count("publish-only-if-all-pass") > 0;
     options->regenerate = command == Command::kGenerate && result.count("regenerate") > 0;
     if (!options->registry.empty()) {
       // Checked as a repository name with one more component, as it will be used.
@@ -194,6 +198,7 @@ std::vector<std::string> RegenerateArgs(const GenerateOptions& options, const st
   if (!options.pytest.empty()) args.insert(args.end(), {"--pytest", options.pytest});
   if (options.offline) args.push_back("--offline");
   if (options.allow_dirty) args.push_back("--allow-dirty");
+  if (options.publish_only_if_all_pass) args.push_back("--publish-only-if-all-pass");
   if (!options.tool.empty()) args.insert(args.end(), {"--tool", options.tool});
   return args;
 }

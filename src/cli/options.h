@@ -22,6 +22,7 @@ struct GenerateOptions {
   std::string pytest;                        // --pytest "CMD WORDS"
   bool offline = false;                      // --offline: never ask a registry
   bool allow_dirty = false;                  // --allow-dirty
+  bool publish_only_if_all_pass = false;     // --publish-only-if-all-pass
   std::string tool;                          // --tool: datahub-gen as build.ninja runs it
   bool regenerate = false;                   // --regenerate: run by ninja's regeneration edge
 };

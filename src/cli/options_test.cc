@@ -57,7 +57,8 @@ TEST_CASE("usage errors are reported, not thrown") {
 TEST_CASE("the regeneration arguments repeat the run") {
   GenerateOptions options;
   std::string message;
-  REQUIRE(Parse({"--registry", "r:1", "-D", "A=$(x) y", "--plan", "P", "--offline", "--pytest", "pytest -x"},
+  REQUIRE(Parse({"--registry", "r:1", "-D", "A=$(x) y", "--plan", "P", "--offline", "--pytest", "pytest -x",
+                 "--publish-only-if-all-pass"},
                 &options, &message) == ParseOutcome::kRun);
   std::vector<std::string> args = dhg::cli::RegenerateArgs(options, "../images/spec.yml", "build.ninja");
   std::vector<const char*> argv;
@@ -70,6 +71,8 @@ TEST_CASE("the regeneration arguments repeat the run") {
   CHECK(again.defines == options.defines);
   CHECK(again.plans == options.plans);
   CHECK(again.offline == options.offline);
+  CHECK(again.publish_only_if_all_pass);
+  CHECK_FALSE(again.allow_dirty);
   CHECK(again.pytest == options.pytest);
 }
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <set>
 
+#include "graph/labels.h"
 #include "util/strings.h"
 
 namespace dhg::emit {
@@ -97,21 +98,22 @@ class Emitter {
       args.push_back(name + "=" + value);
     }
     std::string commit = node.dirty ? "dirty" : node.source_commit;
-    graph::Bindings labels = {{"io.datahub-gen.key", node.key},
-                              {"io.datahub-gen.commit", commit},
-                              {"io.datahub-gen.image", node.image},
-                              {"io.datahub-gen.plan", node.plan},
-                              {"org.opencontainers.image.revision", commit}};
-    if (parent) labels.emplace_back("io.datahub-gen.base", parent->Reference());
-    if (!options_.source_url.empty()) labels.emplace_back("org.opencontainers.image.source", options_.source_url);
+    graph::Bindings labels = {{graph::kKeyLabel, node.key},
+                              {graph::kCommitLabel, commit},
+                              {graph::kImageLabel, node.image},
+                              {graph::kPlanLabel, node.plan},
+                              {graph::kRevisionLabel, commit}};
+    if (parent) labels.emplace_back(graph::kBaseLabel, parent->Reference());
+    if (!options_.source_url.empty()) labels.emplace_back(graph::kSourceLabel, options_.source_url);
     std::sort(labels.begin(), labels.end());
     for (const auto& [name, value] : labels) {
       args.push_back("--label");
       args.push_back(name + "=" + value);
     }
-    bool check_registry = options_.registry_mode && !registry_host.empty();
-    if (check_registry) args.push_back("--registry-check");
-    if (check_registry && insecure) args.push_back("--insecure-registry");
+    if (options_.registry_mode) {
+      args.push_back("--registry-check");
+      if (insecure) args.push_back("--insecure-registry");
+    }
     args.insert(args.end(), {"--stamp", paths.image_stamp, "--log", paths.log_dir + "/build.log"});
     Build build{.outputs = {paths.image_stamp}, .rule = "build_image"};
     if (parent) build.implicit_inputs.push_back(PathsOf(*parent).image_stamp);
@@ -154,6 +156,8 @@ class Emitter {
     Build push{.outputs = {paths.push_stamp}, .rule = refuse ? "refuse" : "push_image",
                .inputs = {paths.test_stamp}, .implicit_inputs = {paths.image_stamp}};
     if (parent) push.implicit_inputs.push_back(PathsOf(*parent).push_stamp);
+    // The phony `test` stands for every node's test stamp: one failure, no push.
+    if (options_.publish_only_if_all_pass) push.implicit_inputs.push_back("test");
     push.variables = {{"desc", "PUSH " + title}};
     push.variables.emplace_back(refuse ? "message" : "args",
                                 refuse ? ninja::ShellQuote(refusal) : CommandLine(args));

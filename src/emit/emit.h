@@ -20,8 +20,9 @@ struct Options {
   std::vector<std::string> regenerate_inputs; // relative to the build directory
   int build_jobs = 2;
   int push_jobs = 2;
-  bool registry_mode = true;   // ask the registry before building (nodes with a registry host)
+  bool registry_mode = true;   // ask the registry (Docker Hub for names without a host) before building
   bool allow_dirty = false;    // let push and stable publish dirty nodes
+  bool publish_only_if_all_pass = false;  // every push waits for the tests of every node
   std::string pytest;          // test command words; "" = the step's default
   std::string source_url;      // org.opencontainers.image.source ("" = none)
 };

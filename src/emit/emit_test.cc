@@ -341,7 +341,7 @@ TEST_CASE("push waits for the node's tests and the parent's push; stable waits f
   CHECK(stack.Node("base", "P2").StableReference() == "localhost:5000/team/base:p2-stable");
 }
 
-TEST_CASE("registry checks: only for repositories with a registry host, insecure for loopback") {
+TEST_CASE("registry checks: every repository (Docker Hub for names without a host), insecure for loopback") {
   Stack stack;
   const graph::Graph& graph = stack.Resolve();
   ninja::File file = EmitBuildFile(graph, DefaultOptions());
@@ -352,13 +352,36 @@ TEST_CASE("registry checks: only for repositories with a registry host, insecure
   Strings child = Argv(BuildOf(file, PathsOf(stack.Node("child", "P1")).image_stamp));
   CHECK(HasFlag(child, "--registry-check"));
   CHECK_FALSE(HasFlag(child, "--insecure-registry"));
+  // No host: Docker Hub, asked like any other registry (over TLS).
   Strings plain = Argv(BuildOf(file, PathsOf(stack.Node("plain", "P1")).image_stamp));
-  CHECK_FALSE(HasFlag(plain, "--registry-check"));
+  CHECK(HasFlag(plain, "--registry-check"));
+  CHECK_FALSE(HasFlag(plain, "--insecure-registry"));
 
   Options offline = DefaultOptions();
   offline.registry_mode = false;
   ninja::File offline_file = EmitBuildFile(graph, offline);
-  CHECK_FALSE(HasFlag(Argv(BuildOf(offline_file, PathsOf(stack.Node("child", "P1")).image_stamp)), "--registry-check"));
+  for (const auto& node : graph.Nodes()) {
+    CAPTURE(node->Id());
+    CHECK_FALSE(HasFlag(Argv(BuildOf(offline_file, PathsOf(*node).image_stamp)), "--registry-check"));
+  }
+}
+
+TEST_CASE("publish_only_if_all_pass: every push also waits for the tests of every node") {
+  Stack stack;
+  const graph::Graph& graph = stack.Resolve();
+  Options options = DefaultOptions();
+  options.publish_only_if_all_pass = true;
+  ninja::File file = EmitBuildFile(graph, options);
+  const ninja::Build& all_tests = BuildOf(file, "test");
+  CHECK(all_tests.rule == "phony");
+  CHECK(all_tests.inputs.size() == graph.Nodes().size());
+  for (const auto& node : graph.Nodes()) {
+    CAPTURE(node->Id());
+    CHECK(Contains(all_tests.inputs, PathsOf(*node).test_stamp));
+    CHECK(Contains(BuildOf(file, PathsOf(*node).push_stamp).implicit_inputs, "test"));
+  }
+  ninja::File ungated = EmitBuildFile(graph, DefaultOptions());
+  CHECK_FALSE(Contains(BuildOf(ungated, PathsOf(stack.Node("base", "P1")).push_stamp).implicit_inputs, "test"));
 }
 
 TEST_CASE("dirty nodes refuse to push and promote unless allow_dirty") {

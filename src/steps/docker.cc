@@ -325,7 +325,12 @@ std::optional<RegistryImage> CliDocker::InspectRegistry(const std::string& ref, 
   arguments.push_back(ref);
   std::string out;
   std::string err;
-  ProcessResult result = RunProcess(DockerArgv(arguments), log_, {.stdout_capture = &out, .stderr_capture = &err});
+  ProcessResult result = RunProcess(DockerArgv(arguments), log_,
+                                    {.stdout_capture = &out, .stderr_capture = &err, .timeout = kRegistryAnswerTimeout});
+  if (result.timed_out) {
+    throw DockerError("cannot ask the registry for " + ref + ": no answer within " +
+                      std::to_string(kRegistryAnswerTimeout.count() / 1000) + " s");
+  }
   if (!result.ok()) {
     // Only the registry's "not there" answers mean absent; anything else
     // (auth, network, a typo in the host) must not turn into a silent rebuild.

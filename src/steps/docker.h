@@ -3,6 +3,7 @@
 // nothing secret passes through our command lines); unit tests use an
 // in-memory fake. Failures throw DockerError with docker's own message.
 #pragma once
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -51,6 +52,9 @@ struct HistoryEntry {
   std::string comment;
 };
 
+// How long a registry may take to say whether it has an image.
+inline constexpr std::chrono::milliseconds kRegistryAnswerTimeout{60000};
+
 class Docker {
  public:
   virtual ~Docker() = default;
@@ -58,7 +62,8 @@ class Docker {
   virtual std::optional<LocalImage> InspectImage(const std::string& ref) = 0;
   virtual void Tag(const std::string& source, const std::string& target) = 0;
   // Asks the registry for `ref`: nullopt when it answers "no such manifest";
-  // any other failure (auth, network, unknown host) throws.
+  // any other failure (auth, network, unknown host, no answer within
+  // kRegistryAnswerTimeout) throws.
   virtual std::optional<RegistryImage> InspectRegistry(const std::string& ref, bool insecure) = 0;
   // Builds from a context tar read from `context_tar`; it may throw to abort.
   virtual void Build(const BuildRequest& request, ByteSource& context_tar) = 0;

@@ -7,6 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <exception>
@@ -135,6 +136,7 @@ std::string StepLog::Tail(size_t count) {
 }
 
 std::string ProcessResult::Describe() const {
+  if (timed_out) return "timed out";
   if (term_signal != 0) return "killed by signal " + std::to_string(term_signal);
   return "exit code " + std::to_string(exit_code);
 }
@@ -207,7 +209,22 @@ ProcessResult RunProcess(const std::vector<std::string>& argv, StepLog& log, con
   size_t pending_begin = 0;
   size_t pending_end = 0;
 
+  using Clock = std::chrono::steady_clock;
+  const bool has_deadline = options.timeout.count() > 0;
+  const Clock::time_point deadline = Clock::now() + options.timeout;
+  bool timed_out = false;
   while (output_fds[0] >= 0 || output_fds[1] >= 0 || stdin_fd >= 0) {
+    int wait_ms = -1;
+    if (has_deadline && !timed_out) {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+      if (left <= 0) {
+        // Killed as a group: the pipes close once its children are gone too.
+        timed_out = true;
+        kill(-pid, SIGKILL);
+      } else {
+        wait_ms = static_cast<int>(std::min<long long>(left, 1000 * 60 * 60));
+      }
+    }
     pollfd fds[3];
     int slots[3];
     nfds_t count = 0;
@@ -220,7 +237,7 @@ ProcessResult RunProcess(const std::vector<std::string>& argv, StepLog& log, con
       fds[count] = {stdin_fd, POLLOUT, 0};
       slots[count++] = 2;
     }
-    if (poll(fds, count, -1) < 0) {
+    if (poll(fds, count, wait_ms) < 0) {
       if (errno == EINTR) continue;
       ThrowErrno("poll");
     }
@@ -270,6 +287,7 @@ ProcessResult RunProcess(const std::vector<std::string>& argv, StepLog& log, con
   log.Flush();
 
   ProcessResult result;
+  result.timed_out = timed_out;
   if (WIFSIGNALED(status)) {
     result.term_signal = WTERMSIG(status);
   } else {

@@ -49,13 +49,17 @@ struct ProcessOptions {
   std::vector<std::string> environment{};  // NAME=VALUE entries added to ours
   // For cleanup (removing a container): runs even after an interrupt signal.
   bool even_if_interrupted = false;
+  // 0: no limit. Otherwise the child (and its process group) is killed when
+  // it has not ended by then, and the result says it timed out.
+  std::chrono::milliseconds timeout{0};
 };
 
 struct ProcessResult {
   int exit_code = 0;    // valid when term_signal == 0
   int term_signal = 0;  // the signal that killed the child, or 0
+  bool timed_out = false;  // killed because ProcessOptions::timeout ran out
   bool ok() const { return term_signal == 0 && exit_code == 0; }
-  std::string Describe() const;  // "exit code 3" / "killed by signal 9"
+  std::string Describe() const;  // "exit code 3" / "killed by signal 9" / "no answer within 60 s"
 };
 
 // Thrown when the step received SIGINT/SIGTERM/SIGHUP: no stamp may be written,

@@ -123,6 +123,18 @@ std::string ContainerName() {
   return "datahub-gen-manifest-" + std::to_string(getpid()) + "-" + suffix;
 }
 
+// What a stable tag pointed at before it moves: its digest, and the commit
+// it was built from when that image is on this machine.
+std::string DescribePreviousStable(const RegistryImage& previous, Docker& docker) {
+  std::string text = previous.digest.empty() ? "a multi-platform index" : previous.digest;
+  if (previous.id.empty()) return text;
+  std::optional<LocalImage> image = docker.InspectImage(previous.id);
+  if (!image) return text;
+  auto commit = image->labels.find(kCommitLabel);
+  if (commit != image->labels.end() && !commit->second.empty()) text += " (commit " + commit->second.substr(0, 7) + ")";
+  return text;
+}
+
 }  // namespace
 
 std::string FormatStamp(const StampFields& fields) {
@@ -183,9 +195,15 @@ std::string RunBuildStep(const BuildStep& step, StepServices& services) {
   // labels name another commit and base, so a (cached, quick) build is right.
 
   if (step.registry_check) {
-    if (std::optional<RegistryImage> remote = docker.InspectRegistry(step.image, step.insecure_registry)) {
-      return FinishImageStamp(step, "registry", remote->id, services);
+    std::optional<RegistryImage> remote;
+    try {
+      remote = docker.InspectRegistry(step.image, step.insecure_registry);
+    } catch (const DockerError& error) {
+      throw StepFailed(std::string(error.what()) +
+                       "\n(not built: the registry must say whether it has the image. Log in with `docker login`, "
+                       "or run datahub-gen with --offline to build without asking it)");
     }
+    if (remote) return FinishImageStamp(step, "registry", remote->id, services);
     services.log.Line(step.image + " is not in the registry");
   }
 
@@ -356,13 +374,26 @@ std::string RunPushStep(const PushStep& step, StepServices& services) {
 std::string RunStableStep(const StableStep& step, StepServices& services) {
   RemoveOutput(step.stamp);
   Docker& docker = services.docker;
-  if (!docker.InspectImage(step.image)) docker.Pull(step.image);
-  docker.Tag(step.image, step.stable_image);
-  std::string digest = PushWithRetries(step.stable_image, services);
-  VerifyPushed(step.stable_image, digest, step.insecure_registry, services);
-  std::string line = step.stable_image + " <- " + step.image + " (" + digest + ")";
+  std::optional<RegistryImage> source = docker.InspectRegistry(step.image, step.insecure_registry);
+  if (!source) throw StepFailed(step.image + " is not in the registry: push it before it can become " + step.stable_image);
+  std::optional<RegistryImage> previous = docker.InspectRegistry(step.stable_image, step.insecure_registry);
+
+  std::string line;
+  std::string digest = source->digest;
+  if (previous && !previous->digest.empty() && previous->digest == source->digest) {
+    line = step.stable_image + " already is " + step.image + " (" + digest + "); nothing moved";
+  } else {
+    if (!docker.InspectImage(step.image)) docker.Pull(step.image);
+    docker.Tag(step.image, step.stable_image);
+    digest = PushWithRetries(step.stable_image, services);
+    VerifyPushed(step.stable_image, digest, step.insecure_registry, services);
+    line = step.stable_image + " moved to " + step.image + " (" + digest + "), from " +
+           (previous ? DescribePreviousStable(*previous, docker) : "nothing (it was not in the registry)");
+  }
   services.log.Line(line);
-  WriteOutput(step.stamp, line + "\n" + FormatStamp({{"stable", step.stable_image}, {"image", step.image}, {"digest", digest}}));
+  StampFields fields{{"stable", step.stable_image}, {"image", step.image}, {"digest", digest}};
+  if (previous) fields.emplace_back("previous", previous->digest);
+  WriteOutput(step.stamp, line + "\n" + FormatStamp(fields));
   return line;
 }
 

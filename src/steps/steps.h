@@ -14,13 +14,14 @@
 #include <vector>
 
 #include "graph/context.h"
+#include "graph/labels.h"
 #include "steps/docker.h"
 #include "steps/process.h"
 
 namespace dhg::steps {
 
-// The label that ties an image to its content key; reuse looks it up.
-inline constexpr char kKeyLabel[] = "io.datahub-gen.key";
+using graph::kCommitLabel;
+using graph::kKeyLabel;
 
 // A step failed for a reason the user should read (the message says which).
 class StepFailed : public std::runtime_error {

@@ -317,7 +317,11 @@ TEST_CASE("build: registry check") {
   SUBCASE("any other answer: an error with docker's message, never a silent rebuild") {
     f.docker.registry_error = "unauthorized: authentication required";
     WriteFileAtomic(step.stamp, "old\n");
-    CHECK_THROWS_WITH_AS(RunBuildStep(step, services), "unauthorized: authentication required", DockerError);
+    CHECK_THROWS_WITH_AS(RunBuildStep(step, services),
+                         "unauthorized: authentication required\n(not built: the registry must say whether it has the "
+                         "image. Log in with `docker login`, or run datahub-gen with --offline to build without "
+                         "asking it)",
+                         StepFailed);
     CHECK_FALSE(f.docker.Called("build"));
     CHECK_FALSE(FileExists(step.stamp));
   }
@@ -545,18 +549,53 @@ TEST_CASE("push: a push that reports success but left nothing in the registry fa
 
 // ---- stable
 
-TEST_CASE("stable: pulls if needed, tags, pushes, and says what points where") {
+TEST_CASE("stable: pulls if needed, tags, pushes, and says what it moved from where to where") {
   StepFixture f;
   StepServices services = f.Services();
   f.docker.registry["r/x:t"] = {"sha256:d", "sha256:ffff"};
   StableStep step{"x/P1", "r/x:t", "r/x:stable", false, f.dir / "stamps/x/P1/t.stable"};
-  std::string line = RunStableStep(step, services);
   std::string digest = "sha256:" + Sha256Hex("manifest of r/x:stable");
-  CHECK(line == "r/x:stable <- r/x:t (" + digest + ")");
-  CHECK(f.docker.Called("pull r/x:t"));
-  CHECK(f.docker.Called("tag r/x:t r/x:stable"));
-  CHECK_FALSE(f.docker.Called("build"));
-  CHECK(ReadFile(step.stamp)->find(line + "\n") == 0);
+
+  SUBCASE("first promotion") {
+    std::string line = RunStableStep(step, services);
+    CHECK(line == "r/x:stable moved to r/x:t (" + digest + "), from nothing (it was not in the registry)");
+    CHECK(f.docker.Called("pull r/x:t"));
+    CHECK(f.docker.Called("tag r/x:t r/x:stable"));
+    CHECK_FALSE(f.docker.Called("build"));
+    CHECK(ReadFile(step.stamp)->find(line + "\n") == 0);
+  }
+  SUBCASE("from an earlier image: its digest, and its commit when it is on this machine") {
+    f.docker.registry["r/x:stable"] = {"sha256:old", "sha256:oldid"};
+    f.docker.local["sha256:oldid"] = {"sha256:oldid", {{kCommitLabel, "5f71d3b0123456789"}}};
+    std::string line = RunStableStep(step, services);
+    CHECK(line == "r/x:stable moved to r/x:t (" + digest + "), from sha256:old (commit 5f71d3b)");
+    CHECK(Stamp(step.stamp)["previous"] == "sha256:old");
+  }
+}
+
+TEST_CASE("stable: idempotent: a stable tag that already is the image is not pulled or pushed again") {
+  StepFixture f;
+  StepServices services = f.Services();
+  f.docker.registry["r/x:t"] = {"sha256:d", "sha256:ffff"};
+  f.docker.registry["r/x:stable"] = {"sha256:d", "sha256:ffff"};
+  StableStep step{"x/P1", "r/x:t", "r/x:stable", false, f.dir / "stamps/x/P1/t.stable"};
+  CHECK(RunStableStep(step, services) == "r/x:stable already is r/x:t (sha256:d); nothing moved");
+  CHECK_FALSE(f.docker.Called("pull"));
+  CHECK_FALSE(f.docker.Called("push"));
+  CHECK_FALSE(f.docker.Called("tag"));
+  CHECK(Stamp(step.stamp)["digest"] == "sha256:d");
+}
+
+TEST_CASE("stable: an image that is not in the registry is refused, no stamp") {
+  StepFixture f;
+  StepServices services = f.Services();
+  f.docker.local["r/x:t"] = {"sha256:ffff", {}};
+  StableStep step{"x/P1", "r/x:t", "r/x:stable", false, f.dir / "stamps/x/P1/t.stable"};
+  WriteFileAtomic(step.stamp, "left from an earlier run\n");
+  CHECK_THROWS_WITH_AS(RunStableStep(step, services),
+                       "r/x:t is not in the registry: push it before it can become r/x:stable", StepFailed);
+  CHECK_FALSE(f.docker.Called("push"));
+  CHECK_FALSE(FileExists(step.stamp));
 }
 
 // ---- stamps, processes, signals
@@ -638,6 +677,18 @@ TEST_CASE("processes: a failing stdin source kills the child and its error comes
   CHECK_THROWS_WITH(RunProcess({"sh", "-c", "cat >/dev/null; sleep 30"}, log, {.stdin_source = &source}),
                     "source gave up");
   CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(10));
+}
+
+TEST_CASE("processes: a child that outlives its timeout is killed with its children, and says so") {
+  TempDir dir;
+  StepLog log(dir / "p.log");
+  auto start = std::chrono::steady_clock::now();
+  ProcessResult result = RunProcess({"sh", "-c", "sleep 30 & sleep 30"}, log, {.timeout = std::chrono::milliseconds(300)});
+  CHECK(result.timed_out);
+  CHECK_FALSE(result.ok());
+  CHECK(result.Describe() == "timed out");
+  CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(10));
+  CHECK(RunProcess({"true"}, log, {.timeout = std::chrono::milliseconds(5000)}).ok());
 }
 
 TEST_CASE("log tail: the last lines only") {

@@ -12,6 +12,7 @@ Each test ends by reporting a line `SCENARIO <x>: builds expected N, seen M ...`
 """
 
 import collections
+import subprocess
 import time
 
 import pytest
@@ -24,9 +25,9 @@ SAMPLE_NODE_COUNT = 7
 SLOW_SECONDS = 15
 
 
-def generate(stack):
-    """datahub-gen; checks that build.ninja has exactly the spec's nodes."""
-    rc, out = stack.run_gen()
+def generate(stack, args=()):
+    """datahub-gen [args]; checks that build.ninja has exactly the spec's nodes."""
+    rc, out = stack.run_gen(args)
     assert rc == 0, f"datahub-gen failed (rc {rc}):\n{out}"
     generated = stack.generated()
     assert set(generated) == {node.id for node in stack.nodes()}, \
@@ -229,7 +230,8 @@ def test_e_base_change_rebuilds_everything_below_it(make_stack, report):
     report("e", f"builds expected {len(expected)}, seen {len(builds)}")
 
 
-def test_f_failing_test_keeps_node_and_descendants_out_of_the_registry(make_stack, report):
+@pytest.mark.parametrize("gated", [False, True], ids=["per-node", "publish-only-if-all-pass"])
+def test_f_failing_test_keeps_node_and_descendants_out_of_the_registry(make_stack, report, gated):
     stack = make_stack(plans=("PY39",))
     # Tests are not inputs of the content key: the tags stay those of the first commit.
     short = stack.short_head()
@@ -238,7 +240,7 @@ def test_f_failing_test_keeps_node_and_descendants_out_of_the_registry(make_stac
                 '"""Added by scenario f: this image must not be pushed."""\n\n\n'
                 "def test_it_fails():\n    assert False, 'deliberate failure (integration scenario f)'\n")
     stack.git_commit("a failing test")
-    generated = generate(stack)
+    generated = generate(stack, ["--publish-only-if-all-pass"] if gated else [])
     for node in stack.nodes():
         assert generated[node.id].ref == node.ref_for(short), f"{node.id}: a test file changed its tag"
 
@@ -255,11 +257,19 @@ def test_f_failing_test_keeps_node_and_descendants_out_of_the_registry(make_stac
     for node in nodes:
         tags = registry_tags(node.repository)
         (in_registry if node.tag_for(short) in tags else absent).append(node.id)
-    assert sorted(absent) == sorted(n.id for n in nodes if n.image in blocked), \
-        f"in the registry: {in_registry}; not: {absent}"
-    assert {"base-notebook/PY39", "rstudio-notebook/PY39"} <= set(in_registry)
-    report("f", f"builds expected {len(nodes)}, seen {len(builds)}; ninja rc {rc}; "
-                f"pushed {sorted(in_registry)}; not pushed {sorted(absent)}")
+    # Per node, a failure keeps the node and its descendants out; with the
+    # gate, one failure keeps the whole stack out.
+    expected_absent = sorted(n.id for n in nodes if gated or n.image in blocked)
+    assert sorted(absent) == expected_absent, f"in the registry: {in_registry}; not: {absent}"
+    if not gated:
+        assert {"base-notebook/PY39", "rstudio-notebook/PY39"} <= set(in_registry)
+    for node in nodes:
+        assert not stack.stamps(node, ".push") or node.id in in_registry, \
+            f"{node.id}: a push stamp, but its tag is not in the registry"
+    letter = "f-gated" if gated else "f"
+    report(letter, f"builds expected {len(nodes)}, seen {len(builds)}; ninja rc {rc}; "
+                   f"pushed {sorted(in_registry)} (expected {len(nodes) - len(expected_absent)}); "
+                   f"not pushed {sorted(absent)}")
 
 
 @pytest.mark.parametrize("signal_name", ["SIGINT", "SIGTERM"])
@@ -352,10 +362,11 @@ def test_h_stable_tags_point_at_the_pushed_images(make_stack, report):
     # The sample spec: PY39 sets tag_stable_postfix, PY38 takes the default.
     assert set(stable_tags.values()) == {"2021.3-stable", "2021.2-stable"}, stable_tags
 
-    _, _, since, until = ninja(stack, ["stable"])
+    _, out, since, until = ninja(stack, ["stable"])
     builds = stack.builds(since, until)
     assert builds == [], f"ninja stable built {build_refs(builds)}"
     promoted = 0
+    digests = {}
     for node in nodes:
         tag = node.tag_for(short)
         digest = registry_digest(node.repository, tag)
@@ -363,9 +374,54 @@ def test_h_stable_tags_point_at_the_pushed_images(make_stack, report):
         assert digest, f"{node.repository}:{tag} is not in the registry"
         assert stable == digest, \
             f"{node.repository}:{node.stable_tag} is {stable}, but {tag} is {digest}"
+        # It says what it moved, from where to where.
+        moved = f"{node.repository}:{node.stable_tag} moved to {node.ref_for(short)} ({digest}), from nothing"
+        assert moved in out, f"ninja stable did not say '{moved}':\n{tail(out)}"
+        digests[node.id] = digest
         promoted += 1
+
+    # Idempotent: the stamps are removed (as in a fresh clone), and a second
+    # `ninja stable` moves nothing and pushes nothing.
+    for node in nodes:
+        for stamp in stack.stamps(node, ".stable"):
+            stamp.unlink()
+    _, again, since, until = ninja(stack, ["stable"])
+    assert stack.builds(since, until) == [], "the second ninja stable built something"
+    unmoved = 0
+    for node in nodes:
+        assert registry_digest(node.repository, node.stable_tag) == digests[node.id]
+        said = f"{node.repository}:{node.stable_tag} already is {node.ref_for(short)} ({digests[node.id]}); nothing moved"
+        assert said in again, f"the second ninja stable did not say '{said}':\n{tail(again)}"
+        unmoved += 1
+
+    # docs/ci.md's recipe for a global tag of one plan: scripts/promote-plan.sh.
+    promote = [str(stacklib.REPO_ROOT / "scripts" / "promote-plan.sh"), "PY39", "stable", *stack.gen_args()[1:]]
+    env = dict(stack.env(), DATAHUB_GEN=stack.tool)
+    for attempt in ("first", "again"):
+        result = subprocess.run(promote, cwd=stack.root, env=env, capture_output=True, text=True, timeout=300)
+        assert result.returncode == 0, f"promote-plan.sh ({attempt}) failed:\n{result.stdout}{result.stderr}"
+        for node in nodes:
+            if node.plan != "PY39":
+                continue
+            assert registry_digest(node.repository, "stable") == digests[node.id], \
+                f"{node.repository}:stable is not {node.ref_for(short)} after promote-plan.sh ({attempt})"
+            said = "moved to" if attempt == "first" else "nothing moved"
+            assert f"{node.repository}:stable " in result.stdout and said in result.stdout, result.stdout
+    global_stable = sum(1 for node in nodes if node.plan == "PY39")
+
+    # A dirty node is refused, and its stable tag stays where it was.
+    dirty = stack.node("rstudio-notebook", "PY39")
+    stack.append(f"images/{dirty.image}/Dockerfile", "# uncommitted (scenario h)\n")
+    generate(stack)
+    rc, refused, _, _ = ninja(stack, [f"{dirty.id}/stable"], expect_ok=False)
+    assert rc != 0, f"ninja {dirty.id}/stable succeeded for a dirty node:\n{tail(refused)}"
+    assert f"error: {dirty.id} is dirty" in refused and "--allow-dirty" in refused, tail(refused)
+    assert registry_digest(dirty.repository, dirty.stable_tag) == digests[dirty.id], \
+        f"{dirty.repository}:{dirty.stable_tag} moved to a dirty image"
     report("h", f"builds expected 0, seen {len(builds)}; stable tags matching their node's digest "
-                f"{promoted}/{len(nodes)} ({', '.join(sorted(set(stable_tags.values())))})")
+                f"{promoted}/{len(nodes)} ({', '.join(sorted(set(stable_tags.values())))}); second run: "
+                f"{unmoved}/{len(nodes)} 'nothing moved'; promote-plan.sh PY39 stable: {global_stable} "
+                f"':stable' tags; dirty {dirty.id} refused")
 
 
 # --------------------------------------------------------------------------
