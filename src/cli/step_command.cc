@@ -85,6 +85,9 @@ int RunBuild(int argc, char** argv) {
       ("label", "NAME=VALUE (repeatable)", Text())
       ("registry-check", "ask the registry before building", cxxopts::value<bool>())
       ("insecure-registry", "the registry speaks plain http", cxxopts::value<bool>())
+      ("epoch", "the node's epoch (for the input record)", Text())
+      ("parent-key", "the parent's content key (for the input record)", Text())
+      ("record", "the input record written beside the stamp (for explain)", Text())
       ("stamp", "the stamp file written on success", Text());
   StepArguments args(options, argc, argv);
   steps::BuildStep step{
@@ -98,9 +101,12 @@ int RunBuild(int argc, char** argv) {
       .labels = args.All("label"),
       .registry_check = args.Flag("registry-check"),
       .insecure_registry = args.Flag("insecure-registry"),
+      .epoch = args.Optional("epoch").value_or(""),
+      .parent_key = args.Optional("parent-key").value_or(""),
+      .record = args.Optional("record").value_or(""),
       .stamp = args.Required("stamp"),
   };
-  return steps::ExecuteStep(args.Required("log"),
+  return steps::ExecuteStep(args.Required("log"), args.Required("image"),
                             [&](steps::StepServices& services) { return steps::RunBuildStep(step, services); });
 }
 
@@ -125,7 +131,7 @@ int RunTest(int argc, char** argv) {
       .junit = args.Required("junit"),
       .stamp = args.Required("stamp"),
   };
-  return steps::ExecuteStep(args.Required("log"),
+  return steps::ExecuteStep(args.Required("log"), args.Required("image"),
                             [&](steps::StepServices& services) { return steps::RunTestStep(step, services); });
 }
 
@@ -153,7 +159,7 @@ int RunManifest(int argc, char** argv) {
       .out = args.Required("out"),
   };
   for (size_t i = 0; i < names.size(); ++i) step.commands.push_back({names[i], descriptions[i], commands[i]});
-  return steps::ExecuteStep(args.Required("log"),
+  return steps::ExecuteStep(args.Required("log"), args.Required("image"),
                             [&](steps::StepServices& services) { return steps::RunManifestStep(step, services); });
 }
 
@@ -172,7 +178,7 @@ int RunPush(int argc, char** argv) {
       .insecure_registry = args.Flag("insecure-registry"),
       .stamp = args.Required("stamp"),
   };
-  return steps::ExecuteStep(args.Required("log"),
+  return steps::ExecuteStep(args.Required("log"), args.Required("image"),
                             [&](steps::StepServices& services) { return steps::RunPushStep(step, services); });
 }
 
@@ -191,7 +197,7 @@ int RunStable(int argc, char** argv) {
       .insecure_registry = args.Flag("insecure-registry"),
       .stamp = args.Required("stamp"),
   };
-  return steps::ExecuteStep(args.Required("log"),
+  return steps::ExecuteStep(args.Required("log"), args.Required("image"),
                             [&](steps::StepServices& services) { return steps::RunStableStep(step, services); });
 }
 

@@ -86,14 +86,11 @@ class Emitter {
 
     std::vector<std::string> args = {"--node", node.Id(), "--image", node.Reference(), "--key", node.key,
                                      "--context", FromRoot(node.dir), "--context-hash", node.context.hash,
-                                     "--dockerfile", "Dockerfile"};
-    graph::Bindings build_args = node.build_args;
-    if (parent) {
-      build_args.emplace_back("BASE_IMAGE", parent->Reference());
-      build_args.emplace_back("BASE_TAG", parent->tag);
-      std::sort(build_args.begin(), build_args.end());
-    }
-    for (const auto& [name, value] : build_args) {
+                                     "--dockerfile", graph::kDockerfileName};
+    // Not needed to build; recorded beside the stamp for `explain`.
+    if (!node.epoch.empty()) args.insert(args.end(), {"--epoch", node.epoch});
+    if (parent) args.insert(args.end(), {"--parent-key", parent->key});
+    for (const auto& [name, value] : graph::DockerBuildArgs(node)) {
       args.push_back("--build-arg");
       args.push_back(name + "=" + value);
     }
@@ -114,7 +111,8 @@ class Emitter {
       args.push_back("--registry-check");
       if (insecure) args.push_back("--insecure-registry");
     }
-    args.insert(args.end(), {"--stamp", paths.image_stamp, "--log", paths.log_dir + "/build.log"});
+    args.insert(args.end(), {"--record", paths.input_record, "--stamp", paths.image_stamp, "--log",
+                             paths.log_dir + "/build.log"});
     Build build{.outputs = {paths.image_stamp}, .rule = "build_image"};
     if (parent) build.implicit_inputs.push_back(PathsOf(*parent).image_stamp);
     build.variables = {{"desc", "BUILD " + title}, {"args", CommandLine(args)}};
@@ -237,6 +235,7 @@ NodePaths PathsOf(const graph::Node& node) {
   std::string stamps = ".datahub/stamps/" + node.image + "/" + node.plan + "/";
   NodePaths paths;
   paths.image_stamp = stamps + node.key + ".image";
+  paths.input_record = stamps + node.key + ".inputs";
   // The test hash is shortened: stamp names stay readable, and a stamp is only
   // ever compared with its own node's other stamps.
   paths.test_stamp = stamps + node.key + "." + node.test_hash.substr(0, 16) + ".test";

@@ -29,7 +29,7 @@ struct Options {
 
 // Where the stamps, logs and manifest pages of a node live (build-dir relative).
 struct NodePaths {
-  std::string image_stamp, test_stamp, push_stamp, stable_stamp;
+  std::string image_stamp, input_record, test_stamp, push_stamp, stable_stamp;
   std::string manifest_page, log_dir, junit;
 };
 NodePaths PathsOf(const graph::Node& node);

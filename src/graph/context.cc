@@ -143,7 +143,7 @@ BuildContext ScanContext(git::TreeView& tree, const std::string& dir) {
   hash.Field("datahub-gen context v1");
   for (git::FileEntry& entry : tree.List(dir)) {
     std::string relative = entry.path.substr(dir.size() + 1);
-    bool always_kept = relative == "Dockerfile" || relative == ".dockerignore";
+    bool always_kept = relative == kDockerfileName || relative == ".dockerignore";
     if (!always_kept && (StartsWith(relative, "test/") || DockerIgnored(patterns, relative))) continue;
     hash.Field(relative);
     hash.Field(std::to_string(entry.mode));

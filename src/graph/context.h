@@ -9,6 +9,9 @@
 
 namespace dhg::graph {
 
+// Every image is built from the Dockerfile at the root of its folder.
+inline constexpr char kDockerfileName[] = "Dockerfile";
+
 struct BuildContext {
   std::string dir;                    // e.g. "images/base-notebook"
   std::vector<git::FileEntry> files;  // paths relative to the repository root, sorted

@@ -304,8 +304,15 @@ class Resolver {
     }
     if (node->parent && node->parent->overridden) node->overridden = true;
 
-    if (spec_.epoch) node->epoch = "global=" + spec_.epoch->value + "\n";
-    if (image.epoch) node->epoch += "image=" + image.epoch->value + "\n";
+    // One line: the build step gets it on its command line (for explain).
+    for (const auto& [scope, epoch] : {std::pair{"global=", &spec_.epoch}, std::pair{"image=", &image.epoch}}) {
+      if (!*epoch) continue;
+      if (std::string why = UnsafeTextReason((*epoch)->value); !why.empty()) {
+        ErrorOnce((*epoch)->where, "epoch " + why);
+        continue;
+      }
+      node->epoch += (node->epoch.empty() ? "" : " ") + std::string(scope) + (*epoch)->value;
+    }
 
     for (const spec::Text& name : image.manifests) {
       auto it = spec_.manifests.find(name.value);
@@ -457,6 +464,16 @@ std::string InvalidTagReason(const std::string& tag) {
       return "a tag may hold only letters, digits, '_', '.' and '-'";
   }
   return "";
+}
+
+Bindings DockerBuildArgs(const Node& node) {
+  Bindings args = node.build_args;
+  if (node.parent) {
+    args.emplace_back("BASE_IMAGE", node.parent->Reference());
+    args.emplace_back("BASE_TAG", node.parent->tag);
+    std::sort(args.begin(), args.end());
+  }
+  return args;
 }
 
 }  // namespace dhg::graph

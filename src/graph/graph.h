@@ -81,6 +81,10 @@ class Graph {
   std::vector<std::unique_ptr<Node>> nodes_;
 };
 
+// The build args as docker gets them: the node's own, and for a child
+// BASE_IMAGE (the parent's repo:tag) and BASE_TAG (its tag); sorted by name.
+Bindings DockerBuildArgs(const Node& node);
+
 // Resolves and validates the spec against the tree it came from (image
 // folders, Dockerfiles). Every problem goes to `diagnostics`; the graph holds
 // the nodes that could be resolved.

@@ -338,6 +338,13 @@ plans:
   CHECK(s.Errors() == "");
   CHECK(s.At("a", "P").epoch != "");
   CHECK(s.At("a", "P").epoch != r.At("b", "P").epoch);
+  CHECK(a.epoch == "global=2024-01 image=2");
+
+  // The epoch travels on the build step's command line (for explain): one line.
+  FakeRepository broken;
+  broken.Commit(StackFiles("\nepoch: \"a\\nb\"\nimages:\n  a: {image_name: x/a}\nplans:\n  P: {tag_prefix: '1'}\n", {"a"}));
+  Resolved t(broken);
+  CHECK(t.Errors() == "images/spec.yml:1:8: error: epoch contains a line break, which cannot be written into build.ninja\n");
 }
 
 TEST_CASE("--plan selects plans; an unknown one is an error with a suggestion") {

@@ -71,7 +71,7 @@ std::string TestHash(git::TreeView& tree, const std::vector<std::string>& dirs, 
 std::string ContentKey(const Node& node, const std::string& context_hash, const std::string& parent_key) {
   Sha256 hash;
   hash.Field("datahub-gen key v1");
-  hash.Field("Dockerfile");
+  hash.Field(kDockerfileName);
   hash.Field(context_hash);
   for (const auto& [name, value] : node.build_args) {
     hash.Field(name);

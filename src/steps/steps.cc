@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -10,6 +11,7 @@
 #include <random>
 
 #include "git/repository.h"
+#include "graph/input_record.h"
 #include "steps/manifest_page.h"
 #include "steps/tar.h"
 #include "util/exit_codes.h"
@@ -86,13 +88,27 @@ std::string ImageStampSummary(const BuildStep& step, const std::string& source, 
   return step.node + ": " + what + " " + step.image + (id.empty() ? "" : " (" + ShortId(id) + ")");
 }
 
-std::string FinishImageStamp(const BuildStep& step, const std::string& source, const std::string& id,
-                             StepServices& services) {
+// What the image was made from, for `datahub-gen explain`: the context as it
+// was hashed and checked, and the rest as build.ninja passed it.
+void WriteInputRecord(const BuildStep& step, const ScannedContext& scanned) {
+  if (step.record.empty()) return;
+  graph::InputRecord record{step.key, step.image, step.dockerfile, step.epoch, step.parent_key, {}, scanned.context.files};
+  for (const std::string& arg : step.build_args) {
+    size_t equals = arg.find('=');
+    record.build_args.emplace_back(arg.substr(0, equals), equals == std::string::npos ? "" : arg.substr(equals + 1));
+  }
+  std::sort(record.build_args.begin(), record.build_args.end());
+  WriteOutput(step.record, graph::FormatInputRecord(record));
+}
+
+std::string FinishImageStamp(const BuildStep& step, const ScannedContext& scanned, const std::string& source,
+                             const std::string& id, StepServices& services) {
   StampFields fields{{"source", source}, {"image", step.image}};
   if (!id.empty()) fields.emplace_back("id", id);
   fields.emplace_back("key", step.key);
   std::string summary = ImageStampSummary(step, source, id);
   services.log.Line(summary);
+  WriteInputRecord(step, scanned);
   WriteOutput(step.stamp, FormatStamp(fields));
   return summary;
 }
@@ -188,7 +204,7 @@ std::string RunBuildStep(const BuildStep& step, StepServices& services) {
   if (std::optional<LocalImage> local = docker.InspectImage(step.image)) {
     auto label = local->labels.find(kKeyLabel);
     if (label != local->labels.end() && label->second == step.key) {
-      return FinishImageStamp(step, "local", local->id, services);
+      return FinishImageStamp(step, scanned, "local", local->id, services);
     }
   }
   // Another local tag with the same key is deliberately not retagged: its
@@ -203,7 +219,7 @@ std::string RunBuildStep(const BuildStep& step, StepServices& services) {
                        "\n(not built: the registry must say whether it has the image. Log in with `docker login`, "
                        "or run datahub-gen with --offline to build without asking it)");
     }
-    if (remote) return FinishImageStamp(step, "registry", remote->id, services);
+    if (remote) return FinishImageStamp(step, scanned, "registry", remote->id, services);
     services.log.Line(step.image + " is not in the registry");
   }
 
@@ -228,7 +244,7 @@ std::string RunBuildStep(const BuildStep& step, StepServices& services) {
 
   std::optional<LocalImage> built = docker.InspectImage(step.image);
   if (!built) throw StepFailed("docker build reported success, but " + step.image + " does not exist");
-  return FinishImageStamp(step, "built", built->id, services);
+  return FinishImageStamp(step, scanned, "built", built->id, services);
 }
 
 std::vector<std::string> DefaultPytestCommand() {
@@ -397,7 +413,13 @@ std::string RunStableStep(const StableStep& step, StepServices& services) {
   return line;
 }
 
-int ExecuteStep(const std::string& log_path, const std::function<std::string(StepServices&)>& step) {
+std::string FailureMarkerPath(const std::string& log_path) {
+  std::string base = EndsWith(log_path, ".log") ? log_path.substr(0, log_path.size() - 4) : log_path;
+  return base + ".failed";
+}
+
+int ExecuteStep(const std::string& log_path, const std::string& image,
+                const std::function<std::string(StepServices&)>& step) {
   std::unique_ptr<StepLog> log;
   try {
     log = std::make_unique<StepLog>(log_path);
@@ -419,6 +441,7 @@ int ExecuteStep(const std::string& log_path, const std::function<std::string(Ste
   };
   try {
     std::string summary = step(services);
+    RemoveOutput(FailureMarkerPath(log_path));
     log->Flush();
     if (!summary.empty()) std::cout << summary << "\n";
     return kExitOk;
@@ -429,6 +452,13 @@ int ExecuteStep(const std::string& log_path, const std::function<std::string(Ste
     return 128 + interrupted.signal();
   } catch (const std::exception& error) {
     log->Line(std::string("error: ") + error.what());
+    try {
+      std::string what = error.what();
+      std::string first_line = what.substr(0, what.find('\n'));
+      WriteFileAtomic(FailureMarkerPath(log_path), FormatStamp({{"image", image}, {"error", first_line}}));
+    } catch (const std::exception& marker_error) {
+      log->Line(std::string("cannot write the failure marker: ") + marker_error.what());
+    }
     std::cerr << log->Tail(kFailureTailLines) << "datahub-gen: step failed; full log: " << log_path << "\n";
     return kExitUserError;
   }

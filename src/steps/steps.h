@@ -64,6 +64,9 @@ struct BuildStep {
   std::vector<std::string> labels;      // NAME=VALUE
   bool registry_check = false;
   bool insecure_registry = false;
+  std::string epoch;       // for the input record
+  std::string parent_key;  // for the input record; "" for a root
+  std::string record;      // graph::InputRecord written just before the stamp; "" = none
   std::string stamp;
 };
 
@@ -128,7 +131,13 @@ std::vector<std::string> DefaultPytestCommand();
 // Runs one step for real: opens the log, forwards signals, talks to the docker
 // CLI. Prints `step`'s summary on success (exit 0); on failure the last 20
 // lines of the log and its path to stderr (exit 1); 128 + signal when
-// interrupted.
-int ExecuteStep(const std::string& log_path, const std::function<std::string(StepServices&)>& step);
+// interrupted. A failure also leaves a marker beside the log (FailureMarkerPath)
+// naming `image` and the error, which `datahub-gen status` reports; a success
+// removes it.
+int ExecuteStep(const std::string& log_path, const std::string& image,
+                const std::function<std::string(StepServices&)>& step);
+
+// `.datahub/logs/x/P/build.log` -> `.datahub/logs/x/P/build.failed`.
+std::string FailureMarkerPath(const std::string& log_path);
 
 }  // namespace dhg::steps

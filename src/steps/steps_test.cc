@@ -10,6 +10,7 @@
 #include <functional>
 #include <set>
 
+#include "graph/input_record.h"
 #include "steps/docker.h"
 #include "steps/steps_testing.h"
 #include "steps/tar.h"
@@ -226,6 +227,36 @@ TEST_CASE("build: nothing local, no registry check: builds from our tar and stam
   CHECK(stamp["image"] == step.image);
   CHECK(stamp["id"] == f.docker.local.at(step.image).id);
   CHECK(stamp["key"] == "K1");
+}
+
+TEST_CASE("build: an input record beside the stamp says what the image was made from") {
+  StepFixture f;
+  StepServices services = f.Services();
+  BuildStep step = f.Build();
+  step.build_args = {"V=new\nline", "BASE_IMAGE=test/root:1"};
+  step.epoch = "3";
+  step.parent_key = "PK";
+  step.record = f.dir / "stamps/x/P1/K1.inputs";
+  RunBuildStep(step, services);
+  std::optional<std::string> text = ReadFile(step.record);
+  REQUIRE(text.has_value());
+  std::optional<graph::InputRecord> record = graph::ParseInputRecord(*text);
+  REQUIRE(record.has_value());
+  CHECK(record->key == "K1");
+  CHECK(record->image == step.image);
+  CHECK(record->epoch == "3");
+  CHECK(record->parent_key == "PK");
+  CHECK(record->build_args == graph::Bindings{{"BASE_IMAGE", "test/root:1"}, {"V", "new\nline"}});
+  CHECK(record->files == f.context_files);
+
+  SUBCASE("found in the registry: recorded too") {
+    f.docker.registry[step.image] = {"sha256:d", "sha256:e"};
+    f.docker.local.clear();
+    step.registry_check = true;
+    std::remove(step.record.c_str());
+    RunBuildStep(step, services);
+    CHECK(FileExists(step.record));
+  }
 }
 
 TEST_CASE("build: a failed build removes the old stamp and writes none") {

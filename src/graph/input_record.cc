@@ -1,0 +1,200 @@
+#include "graph/input_record.h"
+
+#include <cstdio>
+#include <cstdlib>
+#include <map>
+
+#include "util/strings.h"
+
+namespace dhg::graph {
+namespace {
+
+constexpr char kMagic[] = "datahub-gen inputs v1";
+
+std::string Escape(std::string_view text) {
+  std::string out;
+  for (char c : text) {
+    switch (c) {
+      case '\\': out += "\\\\"; break;
+      case '\t': out += "\\t"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+std::optional<std::string> Unescape(std::string_view text) {
+  std::string out;
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] != '\\') {
+      out += text[i];
+      continue;
+    }
+    if (++i == text.size()) return std::nullopt;
+    switch (text[i]) {
+      case '\\': out += '\\'; break;
+      case 't': out += '\t'; break;
+      case 'n': out += '\n'; break;
+      case 'r': out += '\r'; break;
+      default: return std::nullopt;
+    }
+  }
+  return out;
+}
+
+std::string Quoted(const std::string& value) { return "'" + value + "'"; }
+
+std::string OctalMode(unsigned mode) {
+  char text[16];
+  std::snprintf(text, sizeof text, "%o", mode);
+  return text;
+}
+
+}  // namespace
+
+InputRecord CurrentInputs(const Node& node) {
+  return {node.key, node.Reference(), kDockerfileName, node.epoch,
+          node.parent ? node.parent->key : "", DockerBuildArgs(node), node.context.files};
+}
+
+std::string FormatInputRecord(const InputRecord& record) {
+  std::string text = std::string(kMagic) + "\n";
+  auto field = [&text](std::string_view name, std::string_view value) {
+    text += std::string(name) + "\t" + Escape(value) + "\n";
+  };
+  field("key", record.key);
+  field("image", record.image);
+  field("dockerfile", record.dockerfile);
+  field("epoch", record.epoch);
+  field("parent", record.parent_key);
+  for (const auto& [name, value] : record.build_args) field("arg", name + "=" + value);
+  for (const git::FileEntry& file : record.files) {
+    text += "file\t" + OctalMode(file.mode) + "\t" + file.blob_id + "\t" + Escape(file.path) + "\n";
+  }
+  return text;
+}
+
+std::optional<InputRecord> ParseInputRecord(const std::string& text) {
+  std::vector<std::string> lines = Split(text, '\n');
+  if (lines.empty() || lines.front() != kMagic) return std::nullopt;
+  InputRecord record;
+  for (size_t i = 1; i < lines.size(); ++i) {
+    const std::string& line = lines[i];
+    if (line.empty()) continue;
+    std::vector<std::string> parts = Split(line, '\t');
+    if (parts.size() < 2) return std::nullopt;
+    const std::string& field = parts[0];
+    if (field == "file") {
+      if (parts.size() != 4) return std::nullopt;
+      std::optional<std::string> path = Unescape(parts[3]);
+      if (!path) return std::nullopt;
+      git::FileEntry entry{*path, static_cast<unsigned>(std::strtoul(parts[1].c_str(), nullptr, 8)), parts[2]};
+      record.files.push_back(std::move(entry));
+      continue;
+    }
+    if (parts.size() != 2) return std::nullopt;
+    std::optional<std::string> value = Unescape(parts[1]);
+    if (!value) return std::nullopt;
+    if (field == "key") {
+      record.key = *value;
+    } else if (field == "image") {
+      record.image = *value;
+    } else if (field == "dockerfile") {
+      record.dockerfile = *value;
+    } else if (field == "epoch") {
+      record.epoch = *value;
+    } else if (field == "parent") {
+      record.parent_key = *value;
+    } else if (field == "arg") {
+      size_t equals = value->find('=');
+      if (equals == std::string::npos) return std::nullopt;
+      record.build_args.emplace_back(value->substr(0, equals), value->substr(equals + 1));
+    }
+    // Unknown fields are skipped: a newer version may add some.
+  }
+  return record;
+}
+
+std::vector<InputChange> DiffInputs(const InputRecord& before, const InputRecord& now) {
+  using Kind = InputChange::Kind;
+  std::vector<InputChange> changes;
+  std::map<std::string, const git::FileEntry*> old_files;
+  for (const git::FileEntry& file : before.files) old_files[file.path] = &file;
+  std::map<std::string, const git::FileEntry*> new_files;
+  for (const git::FileEntry& file : now.files) new_files[file.path] = &file;
+  std::map<std::string, bool> paths;
+  for (const auto& [path, file] : old_files) paths[path] = true;
+  for (const auto& [path, file] : new_files) paths[path] = true;
+  for (const auto& [path, unused] : paths) {
+    auto was = old_files.find(path);
+    auto is = new_files.find(path);
+    if (was == old_files.end()) {
+      changes.push_back({Kind::kFileAdded, path, "", ""});
+    } else if (is == new_files.end()) {
+      changes.push_back({Kind::kFileRemoved, path, "", ""});
+    } else if (was->second->blob_id != is->second->blob_id) {
+      changes.push_back({Kind::kFileModified, path, was->second->blob_id, is->second->blob_id});
+    } else if (was->second->mode != is->second->mode) {
+      changes.push_back({Kind::kFileModeChanged, path, OctalMode(was->second->mode), OctalMode(is->second->mode)});
+    }
+  }
+
+  std::map<std::string, std::string> old_args(before.build_args.begin(), before.build_args.end());
+  std::map<std::string, std::string> new_args(now.build_args.begin(), now.build_args.end());
+  for (const auto& [name, value] : old_args) {
+    auto is = new_args.find(name);
+    if (is == new_args.end()) {
+      changes.push_back({Kind::kBuildArgRemoved, name, value, ""});
+    } else if (is->second != value) {
+      changes.push_back({Kind::kBuildArgChanged, name, value, is->second});
+    }
+  }
+  for (const auto& [name, value] : new_args) {
+    if (!old_args.count(name)) changes.push_back({Kind::kBuildArgAdded, name, "", value});
+  }
+  if (before.dockerfile != now.dockerfile) changes.push_back({Kind::kDockerfile, "", before.dockerfile, now.dockerfile});
+  if (before.epoch != now.epoch) changes.push_back({Kind::kEpoch, "", before.epoch, now.epoch});
+  if (before.parent_key != now.parent_key) changes.push_back({Kind::kParentKey, "", before.parent_key, now.parent_key});
+  return changes;
+}
+
+std::string ChangeKindName(InputChange::Kind kind) {
+  using Kind = InputChange::Kind;
+  switch (kind) {
+    case Kind::kFileAdded: return "added";
+    case Kind::kFileRemoved: return "removed";
+    case Kind::kFileModified: return "modified";
+    case Kind::kFileModeChanged: return "mode";
+    case Kind::kBuildArgAdded: return "build-arg-added";
+    case Kind::kBuildArgRemoved: return "build-arg-removed";
+    case Kind::kBuildArgChanged: return "build-arg";
+    case Kind::kDockerfile: return "dockerfile";
+    case Kind::kEpoch: return "epoch";
+    case Kind::kParentKey: return "parent";
+  }
+  return "?";
+}
+
+std::string DescribeChange(const InputChange& change) {
+  using Kind = InputChange::Kind;
+  switch (change.kind) {
+    case Kind::kFileAdded: return "added     " + change.name;
+    case Kind::kFileRemoved: return "removed   " + change.name;
+    case Kind::kFileModified: return "modified  " + change.name;
+    case Kind::kFileModeChanged:
+      return "mode      " + change.name + " (" + change.before + " -> " + change.after + ")";
+    case Kind::kBuildArgAdded: return "build arg " + change.name + " added: " + Quoted(change.after);
+    case Kind::kBuildArgRemoved: return "build arg " + change.name + " removed (was " + Quoted(change.before) + ")";
+    case Kind::kBuildArgChanged:
+      return "build arg " + change.name + ": " + Quoted(change.before) + " -> " + Quoted(change.after);
+    case Kind::kDockerfile: return "dockerfile: " + Quoted(change.before) + " -> " + Quoted(change.after);
+    case Kind::kEpoch: return "epoch: " + Quoted(change.before) + " -> " + Quoted(change.after);
+    case Kind::kParentKey:
+      return "parent key: " + change.before.substr(0, 12) + " -> " + change.after.substr(0, 12);
+  }
+  return "";
+}
+
+}  // namespace dhg::graph
