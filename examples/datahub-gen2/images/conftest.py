@@ -1,69 +1,48 @@
 """Fixtures shared by the tests of every image of the stack.
 
-datahub-gen runs, for image X built in plan P,
+datahub-gen runs, for image X,
 
     TEST_IMAGE=<repository>:<tag> python3 -m pytest --rootdir images \
-        images/tests_common images/X/test [the test/ of X's ancestors]
+        images/tests_common images/X/test
 
-so a test looks at exactly one image, the one TEST_IMAGE names.
+so every test looks at the one image TEST_IMAGE names. One container of that
+image serves the whole session: it idles, the tests run commands in it
+(`run`), and it is removed at the end, whatever happened.
 """
-import logging
 import os
+import uuid
 
 import docker
 import pytest
 
-LOGGER = logging.getLogger("datahub_docker_stack")
-
-
-@pytest.fixture(scope="session")
-def docker_client():
-    """Docker client configured from the environment (DOCKER_HOST, ...)."""
-    return docker.from_env()
-
 
 @pytest.fixture(scope="session")
 def image_name():
-    """The image under test, e.g. ucsdets/datahub-base-notebook:2021.3-5f71d3b."""
     name = os.environ.get("TEST_IMAGE")
     if not name:
-        pytest.fail("TEST_IMAGE is not set", pytrace=False)
+        pytest.fail("TEST_IMAGE is not set: it names the image under test", pytrace=False)
     return name
 
 
-class TrackedContainer:
-    """Runs containers of the image under test and removes them afterwards."""
-
-    def __init__(self, docker_client, image_name, **defaults):
-        self.docker_client = docker_client
-        self.image_name = image_name
-        self.defaults = defaults
-        self.containers = []
-
-    def run(self, **kwargs):
-        options = {**self.defaults, **kwargs}
-        LOGGER.info("running %s with %s", self.image_name, options)
-        container = self.docker_client.containers.run(self.image_name, **options)
-        self.containers.append(container)
-        return container
-
-    def exec(self, command, **kwargs):
-        """Starts a container that idles, runs `command` in it, returns
-        (exit code, output as text)."""
-        container = self.run(command=["sleep", "infinity"])
-        result = container.exec_run(command, **kwargs)
-        return result.exit_code, result.output.decode("utf-8", errors="replace")
-
-    def remove(self):
-        for container in self.containers:
-            container.remove(force=True)
+@pytest.fixture(scope="session")
+def container(image_name):
+    """A container of the image under test, idle until the session ends."""
+    client = docker.from_env()
+    started = client.containers.run(image_name, command=["sleep", "infinity"], detach=True,
+                                    name=f"datahub-test-{uuid.uuid4().hex[:12]}")
+    try:
+        yield started
+    finally:
+        started.remove(force=True)
+        client.close()
 
 
-@pytest.fixture(scope="function")
-def container(docker_client, image_name):
-    """A TrackedContainer of the image; every container it started is removed
-    when the test ends, whatever its outcome."""
-    tracked = TrackedContainer(docker_client, image_name, detach=True, tty=True,
-                               ports={"8888/tcp": None})
-    yield tracked
-    tracked.remove()
+@pytest.fixture(scope="session")
+def run(container):
+    """run(argv, user=None) -> (exit code, output as text, stripped)."""
+
+    def run_in_container(argv, user=None):
+        result = container.exec_run(argv, user=user or "")
+        return result.exit_code, result.output.decode("utf-8", errors="replace").strip()
+
+    return run_in_container

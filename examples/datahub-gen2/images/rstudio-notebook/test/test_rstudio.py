@@ -1,16 +1,10 @@
-"""RStudio Server is installed, and R is conda's."""
+"""RStudio Server is installed, R is conda's, and Jupyter can proxy to it."""
 
 
-def test_rserver_is_on_path(container):
-    code, out = container.exec(["bash", "-c", "command -v rserver"])
-    assert (code, out.strip()) == (0, "/usr/lib/rstudio-server/bin/rserver")
+def test_tools_are_where_rstudio_expects_them(run):
+    assert run(["bash", "-c", "command -v rserver R"]) == \
+        (0, "/usr/lib/rstudio-server/bin/rserver\n/opt/conda/bin/R")
 
 
-def test_r_is_condas(container):
-    code, out = container.exec(["bash", "-c", "command -v R"])
-    assert (code, out.strip()) == (0, "/opt/conda/bin/R")
-
-
-def test_rsession_proxy_is_installed(container):
-    code, out = container.exec(["python", "-c", "import jupyter_rsession_proxy"])
-    assert code == 0, out
+def test_rsession_proxy_is_installed(run):
+    assert run(["python", "-c", "import jupyter_rsession_proxy"])[0] == 0
