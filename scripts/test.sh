@@ -5,7 +5,7 @@
 #   2. scripts/services.sh start   dockerd and the registry (stopped again at
 #                                  exit, if this script started them)
 #   3. scripts/make-root-image.sh  the sample stack's root image
-#   4. meson test -C build         unit and golden tests
+#   4. meson test -C build         unit, golden and example tests
 #   5. pytest tests/integration    integration tests (real ninja, docker, registry)
 #
 # Every suite runs even when an earlier one failed; the last line sums up the

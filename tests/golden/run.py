@@ -32,8 +32,11 @@ def git(repo, *args):
 
 
 def generate(tool, fixture, scratch):
+    """Commits `fixture`/images to a scratch repository and runs the generator
+    there; returns the repository's path and the build.ninja it wrote."""
     repo = os.path.join(scratch, os.path.basename(fixture))
-    shutil.copytree(os.path.join(fixture, "images"), os.path.join(repo, "images"))
+    shutil.copytree(os.path.join(fixture, "images"), os.path.join(repo, "images"),
+                    ignore=shutil.ignore_patterns("__pycache__", "*.pyc", ".pytest_cache"))
     git(repo, "init", "-q", "-b", "main")
     git(repo, "add", "-A")
     git(repo, "commit", "-q", "-m", "fixture")
@@ -49,7 +52,25 @@ def generate(tool, fixture, scratch):
     if result.returncode != 0:
         raise RuntimeError(f"datahub-gen failed ({result.returncode}):\n{result.stderr}")
     with open(os.path.join(repo, "build.ninja"), encoding="utf-8") as f:
-        return f.read()
+        return repo, f.read()
+
+
+def compare(name, expected_path, actual, update):
+    """Compares `actual` with the file at `expected_path` (or, with `update`,
+    rewrites that file); prints the outcome and a diff; True when it passed."""
+    if update:
+        with open(expected_path, "w", encoding="utf-8") as f:
+            f.write(actual)
+        print(f"UPDATED {name}")
+        return True
+    expected = open(expected_path, encoding="utf-8").read() if os.path.exists(expected_path) else ""
+    if actual == expected:
+        print(f"ok {name}")
+        return True
+    print(f"FAIL {name}: differs from {expected_path}:")
+    sys.stdout.writelines(difflib.unified_diff(
+        expected.splitlines(True), actual.splitlines(True), "expected", "actual"))
+    return False
 
 
 def main():
@@ -60,28 +81,16 @@ def main():
     with tempfile.TemporaryDirectory() as scratch:
         for name in fixtures:
             fixture = os.path.join(HERE, name)
-            expected_path = os.path.join(fixture, "expected.ninja")
             try:
-                actual = generate(tool, fixture, scratch)
+                _, actual = generate(tool, fixture, scratch)
             except RuntimeError as e:
                 print(f"FAIL {name}: {e}")
                 failed += 1
                 continue
-            if update:
-                with open(expected_path, "w", encoding="utf-8") as f:
-                    f.write(actual)
-                print(f"UPDATED {name}")
-                passed += 1
-                continue
-            expected = open(expected_path, encoding="utf-8").read() if os.path.exists(expected_path) else ""
-            if actual == expected:
-                print(f"ok {name}")
+            if compare(name, os.path.join(fixture, "expected.ninja"), actual, update):
                 passed += 1
             else:
                 failed += 1
-                print(f"FAIL {name}: build.ninja differs from {expected_path}:")
-                sys.stdout.writelines(difflib.unified_diff(
-                    expected.splitlines(True), actual.splitlines(True), "expected", "actual"))
     print(f"golden: {passed} passed, {failed} failed")
     return 1 if failed or not fixtures else 0
 
