@@ -111,9 +111,13 @@ int RunGenerate(const GenerateOptions& options) {
     if (!changed) WriteFileAtomic(output_abs, text);  // newer than its inputs, so ninja does not regenerate
     RestatInNinjaLog(build_dir, emit_options.output_name);
     int dirty = 0;
-    for (const auto& node : graph.Nodes()) dirty += node->dirty;
+    std::set<std::string> plans;  // the generated ones: --plan may select some
+    for (const auto& node : graph.Nodes()) {
+      dirty += node->dirty;
+      plans.insert(node->plan);
+    }
     std::cout << "datahub-gen: " << (changed ? "wrote " : "unchanged ") << options.output << ": "
-              << graph.Nodes().size() << " nodes in " << graph.Spec().plans.size() << " plan(s)";
+              << graph.Nodes().size() << " nodes in " << plans.size() << " plan(s)";
     if (dirty) std::cout << ", " << dirty << " dirty";
     std::cout << "\n";
     if (!graph.Nodes().empty()) std::cout << RegistryStatusLine(graph, options.offline) << "\n";

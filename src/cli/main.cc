@@ -1,5 +1,5 @@
 // Entry point: `datahub-gen [OPTIONS]` generates build.ninja; `datahub-gen
-// graph|ci-matrix ...` print views of the stack; `datahub-gen step KIND ...`
+// status|explain|graph|ci-matrix ...` print views of the stack; `datahub-gen step KIND ...`
 // runs one edge of build.ninja.
 #include <cstring>
 #include <exception>
@@ -8,6 +8,7 @@
 #include "cli/generate.h"
 #include "cli/graph_commands.h"
 #include "cli/options.h"
+#include "cli/status_commands.h"
 #include "cli/step_command.h"
 #include "util/exit_codes.h"
 
@@ -16,6 +17,8 @@ int main(int argc, char** argv) {
     if (argc > 1 && std::strcmp(argv[1], "step") == 0) return dhg::cli::RunStepCommand(argc - 2, argv + 2);
     if (argc > 1 && std::strcmp(argv[1], "graph") == 0) return dhg::cli::RunGraphCommand(argc - 1, argv + 1);
     if (argc > 1 && std::strcmp(argv[1], "ci-matrix") == 0) return dhg::cli::RunCiMatrixCommand(argc - 1, argv + 1);
+    if (argc > 1 && std::strcmp(argv[1], "status") == 0) return dhg::cli::RunStatusCommand(argc - 1, argv + 1);
+    if (argc > 1 && std::strcmp(argv[1], "explain") == 0) return dhg::cli::RunExplainCommand(argc - 1, argv + 1);
     dhg::cli::GenerateOptions options;
     std::string message;
     switch (dhg::cli::ParseGenerateOptions(argc, argv, &options, &message)) {

@@ -13,7 +13,7 @@ namespace {
 // The commands that take the generation options: generation itself, and the
 // read-only views of the stack, which accept the same command line so that
 // one set of options can be passed to all of them.
-enum class Command { kGenerate, kGraph, kCiMatrix };
+enum class Command { kGenerate, kGraph, kCiMatrix, kStatus, kExplain };
 
 // The options a read-only command accepts only so that one command line
 // serves every command.
@@ -21,6 +21,15 @@ const char* const kGraphIgnores =
     "--build-jobs, --push-jobs, --pytest, --tool, --allow-dirty, --publish-only-if-all-pass and --offline";
 const char* const kCiMatrixIgnores =
     "-o, --build-jobs, --push-jobs, --pytest, --tool, --allow-dirty, --publish-only-if-all-pass and --offline";
+const char* const kStatusIgnores =
+    "--build-jobs, --push-jobs, --pytest, --tool, --allow-dirty and --publish-only-if-all-pass";
+
+// What the read-only commands take besides the generation options.
+struct CommandExtras {
+  std::string format;  // graph --format
+  bool json = false;   // status --json
+  std::string node;    // explain IMAGE[/PLAN]
+};
 
 std::string ReadOnlyNote(const char* ignored) {
   return std::string("\nTakes the options of generation (datahub-gen --help), so one command line serves every command:\n") +
@@ -44,14 +53,38 @@ cxxopts::Options MakeParser(Command command) {
     description =
         "Prints the stack as CI jobs, in JSON: one job per image and plan, parents first, each\n"
         "needing its parent's job; a job runs `ninja <image>/<plan>/push`.";
+  } else if (command == Command::kStatus) {
+    name = "datahub-gen status";
+    description =
+        "Prints one line per image and plan: its tag, short content key and state: up to date\n"
+        "locally, in registry, will build (and why: which inputs changed, the parent is rebuilt,\n"
+        "absent from the registry), failed last time; `dirty, ` in front when its inputs are not\n"
+        "committed. Asks the registry about nodes not built here, unless --offline.";
+  } else if (command == Command::kExplain) {
+    name = "datahub-gen explain";
+    description =
+        "Explains one node (IMAGE/PLAN), or every plan of IMAGE: its state, and the inputs that\n"
+        "changed since it was last built in this build folder, file by file (added, removed,\n"
+        "modified, mode), build args, epoch and parent key, from the record the build step keeps\n"
+        "beside its stamp.";
   }
   cxxopts::Options parser(name, description);
   if (command == Command::kGraph) {
     parser.add_options()
         ("format", "mermaid (renders in GitHub markdown) or dot (graphviz)", cxxopts::value<std::string>()->default_value("mermaid"), "FORMAT");
   }
-  parser.custom_help(command == Command::kGenerate ? "[OPTIONS]  |  graph [OPTIONS]  |  ci-matrix [OPTIONS]  |  step KIND [STEP OPTIONS]"
-                                                   : "[OPTIONS]");
+  if (command == Command::kStatus) parser.add_options()("json", "print JSON instead of text");
+  if (command == Command::kExplain) {
+    parser.add_options()("node", "IMAGE/PLAN, or IMAGE for every plan of it", cxxopts::value<std::string>(), "NODE");
+    parser.parse_positional({"node"});
+    parser.positional_help("IMAGE[/PLAN]");
+  }
+  if (command == Command::kGenerate) {
+    parser.custom_help(
+        "[OPTIONS]  |  status|explain|graph|ci-matrix [OPTIONS]  |  step KIND [STEP OPTIONS]");
+  } else {
+    parser.custom_help("[OPTIONS]");
+  }
   parser.add_options()
       ("spec", "the stack description", cxxopts::value<std::string>()->default_value("images/spec.yml"), "FILE")
       ("C", "change to DIR before doing anything", cxxopts::value<std::string>(), "DIR")
@@ -79,21 +112,24 @@ std::string HelpTextOf(Command command) {
   switch (command) {
     case Command::kGenerate:
       return MakeParser(command).help() +
-             "\nCommands: datahub-gen graph --help, datahub-gen ci-matrix --help"
+             "\nCommands: datahub-gen status|explain|graph|ci-matrix --help"
              "\nSteps (run by build.ninja): datahub-gen step build|test|manifest|push|stable --help\n" +
              kExitCodes;
     case Command::kGraph:
       return MakeParser(command).help() + ReadOnlyNote(kGraphIgnores) + kExitCodes;
     case Command::kCiMatrix:
       return MakeParser(command).help() + ReadOnlyNote(kCiMatrixIgnores) + kExitCodes;
+    case Command::kStatus:
+    case Command::kExplain:
+      return MakeParser(command).help() + ReadOnlyNote(kStatusIgnores) + kExitCodes;
   }
   return "";
 }
 
-// Parses the command line of `command` into *options (and --format into
-// *format for graph).
+// Parses the command line of `command` into *options, and what only that
+// command takes into *extras (may be null for generation).
 ParseOutcome ParseCommandLine(Command command, int argc, const char* const* argv, GenerateOptions* options,
-                              std::string* format, std::string* message) {
+                              CommandExtras* extras, std::string* message) {
   cxxopts::Options parser = MakeParser(command);
   try {
     cxxopts::ParseResult result = parser.parse(argc, argv);
@@ -109,7 +145,15 @@ ParseOutcome ParseCommandLine(Command command, int argc, const char* const* argv
       *message = std::string("datahub-gen ") + DATAHUB_GEN_VERSION + "\n";
       return ParseOutcome::kVersion;
     }
-    if (format) *format = result["format"].as<std::string>();
+    if (command == Command::kGraph) extras->format = result["format"].as<std::string>();
+    if (command == Command::kStatus) extras->json = result.count("json") > 0;
+    if (command == Command::kExplain) {
+      if (!result.count("node")) {
+        *message = "which node? datahub-gen explain IMAGE[/PLAN]";
+        return ParseOutcome::kUsageError;
+      }
+      extras->node = result["node"].as<std::string>();
+    }
     options->spec = result["spec"].as<std::string>();
     options->output = result["o"].as<std::string>();
     if (result.count("C")) options->directory = result["C"].as<std::string>();
@@ -169,9 +213,10 @@ ParseOutcome ParseGenerateOptions(int argc, const char* const* argv, GenerateOpt
 }
 
 ParseOutcome ParseGraphOptions(int argc, const char* const* argv, GraphOptions* options, std::string* message) {
-  std::string format;
-  ParseOutcome outcome = ParseCommandLine(Command::kGraph, argc, argv, &options->stack, &format, message);
+  CommandExtras extras;
+  ParseOutcome outcome = ParseCommandLine(Command::kGraph, argc, argv, &options->stack, &extras, message);
   if (outcome != ParseOutcome::kRun) return outcome;
+  const std::string& format = extras.format;
   if (format == "mermaid") {
     options->format = emit::GraphFormat::kMermaid;
   } else if (format == "dot") {
@@ -184,7 +229,22 @@ ParseOutcome ParseGraphOptions(int argc, const char* const* argv, GraphOptions* 
 }
 
 ParseOutcome ParseCiMatrixOptions(int argc, const char* const* argv, GenerateOptions* options, std::string* message) {
-  return ParseCommandLine(Command::kCiMatrix, argc, argv, options, nullptr, message);
+  CommandExtras unused;
+  return ParseCommandLine(Command::kCiMatrix, argc, argv, options, &unused, message);
+}
+
+ParseOutcome ParseStatusOptions(int argc, const char* const* argv, StatusOptions* options, std::string* message) {
+  CommandExtras extras;
+  ParseOutcome outcome = ParseCommandLine(Command::kStatus, argc, argv, &options->stack, &extras, message);
+  options->json = extras.json;
+  return outcome;
+}
+
+ParseOutcome ParseExplainOptions(int argc, const char* const* argv, ExplainOptions* options, std::string* message) {
+  CommandExtras extras;
+  ParseOutcome outcome = ParseCommandLine(Command::kExplain, argc, argv, &options->stack, &extras, message);
+  options->node = extras.node;
+  return outcome;
 }
 
 std::vector<std::string> RegenerateArgs(const GenerateOptions& options, const std::string& spec_from_build_dir,

@@ -45,6 +45,18 @@ struct GraphOptions {
 ParseOutcome ParseGraphOptions(int argc, const char* const* argv, GraphOptions* options, std::string* message);
 ParseOutcome ParseCiMatrixOptions(int argc, const char* const* argv, GenerateOptions* options, std::string* message);
 
+// `datahub-gen status [--json]` and `datahub-gen explain IMAGE[/PLAN]`.
+struct StatusOptions {
+  GenerateOptions stack;
+  bool json = false;
+};
+struct ExplainOptions {
+  GenerateOptions stack;
+  std::string node;  // IMAGE or IMAGE/PLAN
+};
+ParseOutcome ParseStatusOptions(int argc, const char* const* argv, StatusOptions* options, std::string* message);
+ParseOutcome ParseExplainOptions(int argc, const char* const* argv, ExplainOptions* options, std::string* message);
+
 // The arguments that make a later run (from the build directory, by ninja)
 // repeat this one: everything but -C and --regenerate, paths made relative to
 // the build directory.

@@ -122,3 +122,33 @@ TEST_CASE("ci-matrix takes the generation options, not --format") {
   CHECK(message.find("datahub-gen ci-matrix [OPTIONS]") != std::string::npos);
   CHECK(message.find("--format") == std::string::npos);
 }
+
+TEST_CASE("status takes --json and the generation options; explain takes one node") {
+  dhg::cli::StatusOptions status;
+  std::string message;
+  std::vector<const char*> args = {"status", "--json", "--offline", "--plan", "PY39"};
+  REQUIRE(dhg::cli::ParseStatusOptions(static_cast<int>(args.size()), args.data(), &status, &message) ==
+          ParseOutcome::kRun);
+  CHECK(status.json);
+  CHECK(status.stack.offline);
+  CHECK(status.stack.plans == std::vector<std::string>{"PY39"});
+  args = {"status", "--help"};
+  REQUIRE(dhg::cli::ParseStatusOptions(static_cast<int>(args.size()), args.data(), &status, &message) ==
+          ParseOutcome::kHelp);
+  CHECK(message.find("datahub-gen status [OPTIONS]") != std::string::npos);
+  CHECK(message.find("--json") != std::string::npos);
+
+  dhg::cli::ExplainOptions explain;
+  args = {"explain", "scipy-ml-notebook/PY39", "--registry", "localhost:5000"};
+  REQUIRE(dhg::cli::ParseExplainOptions(static_cast<int>(args.size()), args.data(), &explain, &message) ==
+          ParseOutcome::kRun);
+  CHECK(explain.node == "scipy-ml-notebook/PY39");
+  CHECK(explain.stack.registry == "localhost:5000");
+  args = {"explain"};
+  CHECK(dhg::cli::ParseExplainOptions(static_cast<int>(args.size()), args.data(), &explain, &message) ==
+        ParseOutcome::kUsageError);
+  CHECK(message == "which node? datahub-gen explain IMAGE[/PLAN]");
+  args = {"explain", "a", "b"};
+  CHECK(dhg::cli::ParseExplainOptions(static_cast<int>(args.size()), args.data(), &explain, &message) ==
+        ParseOutcome::kUsageError);
+}

@@ -13,12 +13,6 @@ using ninja::Build;
 using ninja::CommandLine;
 using ninja::Rule;
 
-bool IsLoopbackHost(const std::string& host) {
-  std::string name = host.substr(0, host.rfind(':') == std::string::npos || host.back() == ']' ? host.size()
-                                                                                                : host.rfind(':'));
-  return name == "localhost" || StartsWith(name, "127.") || name == "[::1]";
-}
-
 // A file name for a repository: the manifest pages form one flat folder, as a
 // wiki does. The registry host is left out: the page is about the content.
 std::string FlatName(const std::string& repository) {
@@ -81,8 +75,7 @@ class Emitter {
     NodePaths paths = PathsOf(node);
     const graph::Node* parent = node.parent;
     std::string title = node.image + " (" + node.plan + ") " + node.Reference();
-    std::string registry_host = graph::RegistryHost(node.repository);
-    bool insecure = !registry_host.empty() && IsLoopbackHost(registry_host);
+    bool insecure = graph::IsLoopbackRegistry(node.repository);
 
     std::vector<std::string> args = {"--node", node.Id(), "--image", node.Reference(), "--key", node.key,
                                      "--context", FromRoot(node.dir), "--context-hash", node.context.hash,

@@ -476,4 +476,12 @@ Bindings DockerBuildArgs(const Node& node) {
   return args;
 }
 
+bool IsLoopbackRegistry(const std::string& repository) {
+  std::string host = RegistryHost(repository);
+  if (host.empty()) return false;
+  size_t colon = host.rfind(':');
+  std::string name = colon == std::string::npos || host.back() == ']' ? host : host.substr(0, colon);
+  return name == "localhost" || StartsWith(name, "127.") || name == "[::1]";
+}
+
 }  // namespace dhg::graph

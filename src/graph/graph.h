@@ -108,5 +108,8 @@ std::string InvalidTagReason(const std::string& tag);
 
 // The registry host of a repository name ("" for Docker Hub names).
 std::string RegistryHost(const std::string& repository);
+// Whether the repository's registry is on this machine (localhost, 127.x,
+// [::1]): docker speaks plain http to those.
+bool IsLoopbackRegistry(const std::string& repository);
 
 }  // namespace dhg::graph
