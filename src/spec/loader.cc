@@ -306,7 +306,8 @@ class Reader {
       } else if (key == "epoch") {
         spec.epoch = ReadText(value, key);
       } else if (key == "root") {
-        spec.root = ReadText(value, key);
+        // `root: [name]` is written too (UCSD's own test specs): one name in a list is that name.
+        spec.root = ReadText(value.IsSequence() && value.size() == 1 ? value[0] : value, key);
       }
     });
     if (!has_images) {

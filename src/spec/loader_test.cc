@@ -172,6 +172,16 @@ TEST_CASE("generation 1: images, plans and manifests are read as written") {
   CHECK_FALSE(spec.root);
 }
 
+TEST_CASE("generation 2: `root: [name]` (a list of one) is that name; a longer list is an error") {
+  Spec spec = LoadClean("root: [base]\nimages:\n  base: {image_name: x/base}\ntag: {prefix: '1'}\n");
+  REQUIRE(spec.root);
+  CHECK(spec.root->value == "base");
+  CHECK(spec.root->where == At(1, 8));
+  Diagnostics diagnostics;
+  LoadSpec("root: [a, b]\nimages:\n  a: {image_name: x/a}\ntag: {prefix: '1'}\n", "spec.yml", diagnostics);
+  CHECK(diagnostics.Format() == "spec.yml:1:7: error: root must be a single value, not a list\n");
+}
+
 TEST_CASE("generation 2: root, build_args, info_cmds, switches, tag.prefix, all_info_cmds") {
   Spec spec = LoadClean(R"(
 root: datascience-notebook
