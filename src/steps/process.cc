@@ -109,6 +109,11 @@ void StepLog::Command(const std::vector<std::string>& argv) { Line("$ " + QuoteF
 
 void StepLog::Flush() { out_.flush(); }
 
+bool StepLog::Intact() {
+  Flush();
+  return out_.good();
+}
+
 std::string StepLog::Tail(size_t count) {
   Flush();
   std::ifstream in(path_, std::ios::binary | std::ios::ate);

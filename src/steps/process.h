@@ -23,6 +23,8 @@ class StepLog {
   void Line(std::string_view text);  // adds the newline
   void Command(const std::vector<std::string>& argv);
   void Flush();
+  // False once a write failed (a full disk): the file lacks what came after.
+  bool Intact();
   // The last `count` lines written so far (for the failure report).
   std::string Tail(size_t count);
   const std::string& path() const { return path_; }

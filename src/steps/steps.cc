@@ -459,7 +459,13 @@ int ExecuteStep(const std::string& log_path, const std::string& image,
     } catch (const std::exception& marker_error) {
       log->Line(std::string("cannot write the failure marker: ") + marker_error.what());
     }
-    std::cerr << log->Tail(kFailureTailLines) << "datahub-gen: step failed; full log: " << log_path << "\n";
+    if (log->Intact()) {
+      std::cerr << log->Tail(kFailureTailLines) << "datahub-gen: step failed; full log: " << log_path << "\n";
+    } else {
+      // The log lost lines (a full disk): its tail would hide the error.
+      std::cerr << "datahub-gen: error: " << error.what() << "\ndatahub-gen: step failed; its log " << log_path
+                << " could not be written in full\n";
+    }
     return kExitUserError;
   }
 }
