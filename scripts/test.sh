@@ -7,6 +7,8 @@
 #   3. scripts/make-root-image.sh  the sample stack's root image
 #   4. meson test -C build         unit, golden and example tests
 #   5. pytest tests/integration    integration tests (real ninja, docker, registry)
+#   6. pytest -m faults            fault tests (they stop and start dockerd and
+#                                  registries: a session of their own)
 #
 # Every suite runs even when an earlier one failed; the last line sums up the
 # suites and the exit code is non-zero if any failed.
@@ -19,7 +21,7 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT" || exit 1
 
 case ${1:-} in
-  -h | --help) sed -n '2,15s/^# \{0,1\}//p' "$0"; exit 0 ;;
+  -h | --help) sed -n '2,17s/^# \{0,1\}//p' "$0"; exit 0 ;;
 esac
 
 # No __pycache__ in images/ (it would be in the build contexts) or tests/.
@@ -103,17 +105,30 @@ suite meson-test meson test -C build --print-errorlogs
 
 # shellcheck disable=SC2317 # called through suite()
 integration_tests() {
-  "$PYTHON" -m pytest -p no:cacheprovider tests/integration -v "$@"
+  "$PYTHON" -m pytest -p no:cacheprovider tests/integration -v -m "not faults" "$@"
   local rc=$?
   # 5: pytest collected no test. The suite exists, so that is a failure.
   ((rc == 5)) && echo "pytest collected no test in tests/integration"
   return "$rc"
 }
 
+# The fault tests stop and start dockerd and registries: a session of their
+# own, after everything else.
+# shellcheck disable=SC2317 # called through suite()
+fault_tests() {
+  "$PYTHON" -m pytest -p no:cacheprovider tests/integration -v -m faults "$@"
+  local rc=$?
+  # 5: no test collected, fine only when PYTEST-ARGS (-k ...) selected none.
+  if ((rc == 5 && $# > 0)); then echo "no fault test matches $*"; return 0; fi
+  return "$rc"
+}
+
 if ((services_up)); then
   suite integration integration_tests "$@"
+  suite faults fault_tests "$@"
 else
   failed+=("integration (not run: the services did not start)")
+  failed+=("faults (not run: the services did not start)")
 fi
 
 finish

@@ -16,6 +16,7 @@ SCENARIO_LINES = pytest.StashKey[list]()
 
 def pytest_configure(config):
     config.stash[SCENARIO_LINES] = []
+    config.addinivalue_line("markers", "faults: stops and starts services; run alone (-m faults)")
     # Debian's python3-docker 5.0 uses distutils' deprecated version classes.
     config.addinivalue_line("filterwarnings", "ignore::DeprecationWarning")
 

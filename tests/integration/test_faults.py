@@ -1,0 +1,271 @@
+"""Faults on the real daemon, registry and ninja (issue 5): the registry goes
+down during a push, dockerd stops during a build, ninja is killed at random
+points, the build folder's disk fills. After each: nothing claims success that
+did not happen (a stamp is there only for work that is really done, a push
+stamp only for a tag the registry has), no child is published without its
+parent, and the next run completes the work.
+
+These tests stop and start services, so they run in a pytest session of their
+own, after the other integration tests (scripts/test.sh: `-m faults`); the
+registry tests use a registry of their own on a free port, the dockerd test
+stops the machine's daemon and starts it again with scripts/services.sh.
+"""
+
+import os
+import pathlib
+import random
+import signal
+import socket
+import subprocess
+import time
+
+import pytest
+
+import stack as stacklib
+from stack import tail, wait_for
+from test_scenarios import generate, ninja
+
+pytestmark = pytest.mark.faults
+
+REPO_ROOT = stacklib.REPO_ROOT
+PLAN = "PY39"
+
+
+class PrivateRegistry:
+    """Debian's docker-registry on a free loopback port, storage in tmp; it
+    can be killed and started again on the same port and storage."""
+
+    def __init__(self, directory: pathlib.Path):
+        self.directory = directory
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.host = f"localhost:{self.port}"
+        (directory / "storage").mkdir(parents=True, exist_ok=True)
+        self.config = directory / "config.yml"
+        self.config.write_text(
+            "version: 0.1\nlog: {level: info}\n"
+            f"storage: {{filesystem: {{rootdirectory: {directory / 'storage'}}}, delete: {{enabled: true}}}}\n"
+            f"http: {{addr: 127.0.0.1:{self.port}, secret: datahub-gen-fault-test}}\n", encoding="utf-8")
+        self.process = None
+
+    def start(self):
+        log = open(self.directory / "registry.log", "ab")
+        self.process = subprocess.Popen(["docker-registry", "serve", str(self.config)], stdout=log,
+                                        stderr=subprocess.STDOUT)
+        wait_for(self.answers, 30, what=f"the registry on {self.host}")
+
+    def kill(self):
+        self.process.kill()
+        self.process.wait(timeout=30)
+
+    def answers(self) -> bool:
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=1):
+                return True
+        except OSError:
+            return False
+
+    def has(self, repository: str, tag: str) -> bool:
+        result = subprocess.run(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "-H",
+                                 "Accept: " + stacklib.MANIFEST_ACCEPT,
+                                 f"http://{self.host}/v2/{repository}/manifests/{tag}"],
+                                capture_output=True, text=True, timeout=30)
+        return result.stdout == "200"
+
+
+def use_registry(stack, host: str):
+    """Points the stack's generation at another registry than the suite's."""
+    plain = stack.gen_args
+
+    def gen_args(args=()):
+        argv = plain(args)
+        argv[argv.index("--registry") + 1] = f"{host}/{stack.namespace}"
+        return argv
+
+    stack.gen_args = gen_args
+
+
+def step_log_mentions(stack, step: str, text: str) -> bool:
+    return any(text in log.read_text(errors="replace")
+               for log in stack.path(".datahub/logs").rglob(f"{step}.log"))
+
+
+def check_push_stamps(stack, registry: PrivateRegistry):
+    """Every push stamp stands for a tag the registry has; no child is
+    published without its parent. Returns (stamped, in registry) node ids."""
+    stamped, present = [], []
+    generated = stack.generated()
+    for node in stack.nodes():
+        ref = generated[node.id].ref
+        repository, tag = ref.split("/", 1)[1].rsplit(":", 1)
+        has = registry.has(repository, tag)
+        if has:
+            present.append(node.id)
+        if stack.stamps(node, ".push"):
+            stamped.append(node.id)
+            assert has, f"{node.id}: a push stamp, but the registry has no {ref}"
+    for node in stack.nodes():
+        if node.id in present and node.parent:
+            assert f"{node.parent}/{node.plan}" in present, f"{node.id} is in the registry without its parent"
+    return stamped, present
+
+
+@pytest.mark.parametrize("outage", ["for good", "for one second"])
+def test_registry_down_during_push(make_stack, report, tmp_path, outage):
+    registry = PrivateRegistry(tmp_path / "registry")
+    registry.start()
+    try:
+        stack = make_stack(plans=(PLAN,))
+        use_registry(stack, registry.host)
+        generate(stack)
+        ninja(stack)  # build, test, document: only the pushes are left
+        process = stack.start_ninja(["push"])
+        wait_for(lambda: step_log_mentions(stack, "push", "$ docker push"), 120, interval=0.05,
+                 what="the first docker push")
+        registry.kill()
+        if outage == "for one second":
+            time.sleep(1)
+            registry.start()
+        rc = process.wait(timeout=600)
+        output = stack.path("ninja-bg.log").read_text(errors="replace")
+        if outage == "for good":
+            assert rc != 0, f"ninja push succeeded with the registry down:\n{tail(output)}"
+            assert step_log_mentions(stack, "push", "push attempt 3 of 3 failed"), \
+                "no push was retried 3 times:\n" + stacklib.failed_step_logs(stack)
+            registry.start()
+        else:
+            assert rc == 0, f"a one-second outage was not ridden out by the retries:\n{tail(output)}\n" + \
+                stacklib.failed_step_logs(stack)
+        stamped, present = check_push_stamps(stack, registry)
+
+        # The next run completes the work.
+        ninja(stack, ["push"])
+        done, present_after = check_push_stamps(stack, registry)
+        nodes = [n.id for n in stack.nodes()]
+        assert sorted(done) == sorted(nodes) and sorted(present_after) == sorted(nodes)
+        report(f"fault-registry ({outage})", f"ninja push rc {rc}; push stamps after the outage "
+                                             f"{len(stamped)}/{len(nodes)}, all backed by the registry; "
+                                             f"next run: {len(done)}/{len(nodes)} pushed")
+    finally:
+        if registry.process and registry.process.poll() is None:
+            registry.kill()
+
+
+def parse_stamp(text: str) -> dict:
+    """A stamp's `key=value` lines."""
+    return dict(line.split("=", 1) for line in text.splitlines() if "=" in line)
+
+
+def dockerd_pid() -> int:
+    return int(pathlib.Path("/var/run/docker.pid").read_text().strip())
+
+
+def test_dockerd_stopped_during_a_build(make_stack, report, tmp_path):
+    stack = make_stack(plans=(PLAN,))
+    generate(stack)
+    process = stack.start_ninja()
+    wait_for(lambda: step_log_mentions(stack, "build", "$ docker build"), 120, interval=0.05,
+             what="the first docker build")
+    pid = dockerd_pid()
+    os.kill(pid, signal.SIGTERM)
+    wait_for(lambda: not pathlib.Path(f"/proc/{pid}").exists(), 120, what=f"dockerd (pid {pid}) to stop")
+    rc = process.wait(timeout=600)
+    output = stack.path("ninja-bg.log").read_text(errors="replace")
+    started = subprocess.run([str(REPO_ROOT / "scripts" / "services.sh"), "start"], capture_output=True,
+                             text=True, timeout=300)
+    assert started.returncode == 0, f"dockerd did not start again:\n{started.stderr}"
+    # The session's `docker events` reader ended with the daemon.
+    stacklib.start_daemon_events(tmp_path)
+    assert rc != 0, f"ninja succeeded although dockerd stopped during a build:\n{tail(output)}"
+
+    # No stamp claims an image that is not there.
+    claimed = 0
+    for node in stack.nodes():
+        for stamp in stack.stamps(node, ".image"):
+            ref = parse_stamp(stamp.read_text())["image"]
+            assert stack.image_attrs(ref) is not None, f"{stamp} claims {ref}, which the daemon does not have"
+            claimed += 1
+
+    ninja(stack)
+    for node in stack.nodes():
+        assert stack.stamps(node, ".image") and stack.stamps(node, ".test"), f"{node.id} was not completed"
+    rc2, again = stack.run_ninja()
+    assert rc2 == 0 and "no work to do" in again, tail(again)
+    report("fault-dockerd", f"ninja rc {rc} with dockerd stopped during a build; image stamps left "
+                            f"{claimed}, all backed by images; the next run completed every node")
+
+
+def test_ninja_killed_at_random_points(make_stack, report):
+    stack = make_stack(plans=(PLAN,))
+    generate(stack)
+    rng = random.Random(os.environ.get("DATAHUB_FAULT_SEED", "datahub-gen"))
+    kills = []
+    for attempt in range(4):
+        process = subprocess.Popen([stacklib.NINJA, "push"], cwd=stack.root, env=stack.env(),
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        delay = rng.uniform(0.5, 12)
+        try:
+            process.wait(timeout=delay)
+            kills.append(f"{delay:.1f}s: finished first")
+            break
+        except subprocess.TimeoutExpired:
+            # As a CI runner cancelling the job does: the whole process group.
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=60)
+            kills.append(f"{delay:.1f}s")
+        # Whatever was killed, no stamp claims what is not so.
+        generated = stack.generated()
+        for node in stack.nodes():
+            ref = generated[node.id].ref
+            if stack.stamps(node, ".image"):
+                assert stack.image_attrs(ref) is not None, f"after a kill: image stamp of {node.id}, no {ref}"
+            if stack.stamps(node, ".push"):
+                repository, tag = ref.split("/", 1)[1].rsplit(":", 1)
+                assert tag in stacklib.registry_tags(f"{stacklib.REGISTRY}/{repository}"), \
+                    f"after a kill: push stamp of {node.id}, but the registry has no {ref}"
+        leftovers = [c for c in stacklib.stack_containers(stack) if c.get("State") == "running"]
+        for container in leftovers:  # a killed test or manifest step cannot clean up after itself
+            stacklib.docker_client().api.remove_container(container["Id"], force=True)
+    ninja(stack, ["push"])
+    rc, out = stack.run_ninja(["push"])
+    assert rc == 0 and "no work to do" in out, tail(out)
+    generated = stack.generated()
+    for node in stack.nodes():
+        repository, tag = generated[node.id].ref.split("/", 1)[1].rsplit(":", 1)
+        assert tag in stacklib.registry_tags(f"{stacklib.REGISTRY}/{repository}"), f"{node.id} not pushed"
+    report("fault-kill", f"ninja push killed (SIGKILL to its process group) at {', '.join(kills)}; "
+                         f"stamps always backed by images and tags; the next run completed and a last one "
+                         f"had no work")
+
+
+def test_build_folder_disk_full(make_stack, report, tmp_path):
+    stack = make_stack(plans=(PLAN,))
+    mount = tmp_path / "small-disk"
+    mount.mkdir()
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(mount)], check=True)
+    try:
+        out_dir = mount / "out"
+        plain = stack.gen_args
+        stack.gen_args = lambda args=(): plain(["-o", str(out_dir / "build.ninja"), *args])
+        rc, out = stack.run_gen()
+        assert rc == 0, out
+        # Fill the disk, leaving a few kB: enough for build.ninja's edits, not for the logs.
+        filler = mount / "filler"
+        subprocess.run(["dd", "if=/dev/zero", f"of={filler}", "bs=4k"], capture_output=True)
+        rc, out = stack._run([stacklib.NINJA, "-C", str(out_dir)], timeout=900)
+        assert rc != 0, f"ninja succeeded on a full disk:\n{tail(out)}"
+        assert "No space left on device" in out or "no space" in out.lower(), tail(out)
+        half_written = [p for p in out_dir.rglob("*") if p.is_file() and p.name.startswith(".") and
+                        ".tmp" in p.name]
+        assert not half_written, f"temporary files left: {half_written}"
+        for stamp in out_dir.rglob("*.image"):
+            text = stamp.read_text()
+            assert "source=" in text and "key=" in text, f"a truncated stamp {stamp}: {text!r}"
+        filler.unlink()
+        rc, out = stack._run([stacklib.NINJA, "-C", str(out_dir)], timeout=900)
+        assert rc == 0, f"the next run did not complete after space was freed:\n{tail(out)}"
+        report("fault-disk", "ninja on a full 4 MB build folder failed with 'No space left on device', no "
+                             "truncated stamp; after freeing space the next run completed")
+    finally:
+        subprocess.run(["umount", "-l", str(mount)], check=False)
