@@ -13,7 +13,7 @@ namespace {
 // The commands that take the generation options: generation itself, and the
 // read-only views of the stack, which accept the same command line so that
 // one set of options can be passed to all of them.
-enum class Command { kGenerate, kGraph, kCiMatrix };
+enum class Command { kGenerate, kGraph, kCiMatrix, kReport };
 
 // The options a read-only command accepts only so that one command line
 // serves every command.
@@ -21,6 +21,8 @@ const char* const kGraphIgnores =
     "--build-jobs, --push-jobs, --pytest, --tool, --allow-dirty, --publish-only-if-all-pass and --offline";
 const char* const kCiMatrixIgnores =
     "-o, --build-jobs, --push-jobs, --pytest, --tool, --allow-dirty, --publish-only-if-all-pass and --offline";
+const char* const kReportIgnores =
+    "--build-jobs, --push-jobs, --pytest, --tool, --publish-only-if-all-pass and --offline";
 
 std::string ReadOnlyNote(const char* ignored) {
   return std::string("\nTakes the options of generation (datahub-gen --help), so one command line serves every command:\n") +
@@ -44,14 +46,27 @@ cxxopts::Options MakeParser(Command command) {
     description =
         "Prints the stack as CI jobs, in JSON: one job per image and plan, parents first, each\n"
         "needing its parent's job; a job runs `ninja <image>/<plan>/push`.";
+  } else if (command == Command::kReport) {
+    name = "datahub-gen report";
+    description =
+        "Reports what the last ninja run did in the build folder (the folder of -o): per node, each\n"
+        "step's outcome and time (from .ninja_log), what was reused from the registry, test results\n"
+        "(pytest's junit files), failed steps with their logs, and totals. Markdown on stdout,\n"
+        "unless --markdown or --html name files.";
   }
   cxxopts::Options parser(name, description);
+  if (command == Command::kReport) {
+    parser.add_options()
+        ("markdown", "write the markdown report to FILE (- for stdout)", cxxopts::value<std::string>(), "FILE")
+        ("html", "write the report as a self-contained HTML page to FILE", cxxopts::value<std::string>(), "FILE");
+  }
   if (command == Command::kGraph) {
     parser.add_options()
         ("format", "mermaid (renders in GitHub markdown) or dot (graphviz)", cxxopts::value<std::string>()->default_value("mermaid"), "FORMAT");
   }
-  parser.custom_help(command == Command::kGenerate ? "[OPTIONS]  |  graph [OPTIONS]  |  ci-matrix [OPTIONS]  |  step KIND [STEP OPTIONS]"
-                                                   : "[OPTIONS]");
+  parser.custom_help(command == Command::kGenerate
+                         ? "[OPTIONS]  |  graph [OPTIONS]  |  ci-matrix [OPTIONS]  |  report [OPTIONS]  |  step KIND [STEP OPTIONS]"
+                         : "[OPTIONS]");
   parser.add_options()
       ("spec", "the stack description", cxxopts::value<std::string>()->default_value("images/spec.yml"), "FILE")
       ("C", "change to DIR before doing anything", cxxopts::value<std::string>(), "DIR")
@@ -79,13 +94,15 @@ std::string HelpTextOf(Command command) {
   switch (command) {
     case Command::kGenerate:
       return MakeParser(command).help() +
-             "\nCommands: datahub-gen graph --help, datahub-gen ci-matrix --help"
-             "\nSteps (run by build.ninja): datahub-gen step build|test|manifest|push|stable --help\n" +
+             "\nCommands: datahub-gen graph --help, datahub-gen ci-matrix --help, datahub-gen report --help"
+             "\nSteps (run by build.ninja): datahub-gen step build|test|manifest|index|push|stable --help\n" +
              kExitCodes;
     case Command::kGraph:
       return MakeParser(command).help() + ReadOnlyNote(kGraphIgnores) + kExitCodes;
     case Command::kCiMatrix:
       return MakeParser(command).help() + ReadOnlyNote(kCiMatrixIgnores) + kExitCodes;
+    case Command::kReport:
+      return MakeParser(command).help() + ReadOnlyNote(kReportIgnores) + kExitCodes;
   }
   return "";
 }
@@ -93,7 +110,7 @@ std::string HelpTextOf(Command command) {
 // Parses the command line of `command` into *options (and --format into
 // *format for graph).
 ParseOutcome ParseCommandLine(Command command, int argc, const char* const* argv, GenerateOptions* options,
-                              std::string* format, std::string* message) {
+                              std::string* format, std::string* message, ReportOptions* report = nullptr) {
   cxxopts::Options parser = MakeParser(command);
   try {
     cxxopts::ParseResult result = parser.parse(argc, argv);
@@ -110,6 +127,14 @@ ParseOutcome ParseCommandLine(Command command, int argc, const char* const* argv
       return ParseOutcome::kVersion;
     }
     if (format) *format = result["format"].as<std::string>();
+    if (report) {
+      if (result.count("markdown")) report->markdown = result["markdown"].as<std::string>();
+      if (result.count("html")) report->html = result["html"].as<std::string>();
+      if (report->html == "-") {
+        *message = "--html needs a file name (the page is for a browser, not for stdout)";
+        return ParseOutcome::kUsageError;
+      }
+    }
     options->spec = result["spec"].as<std::string>();
     options->output = result["o"].as<std::string>();
     if (result.count("C")) options->directory = result["C"].as<std::string>();
@@ -185,6 +210,10 @@ ParseOutcome ParseGraphOptions(int argc, const char* const* argv, GraphOptions* 
 
 ParseOutcome ParseCiMatrixOptions(int argc, const char* const* argv, GenerateOptions* options, std::string* message) {
   return ParseCommandLine(Command::kCiMatrix, argc, argv, options, nullptr, message);
+}
+
+ParseOutcome ParseReportOptions(int argc, const char* const* argv, ReportOptions* options, std::string* message) {
+  return ParseCommandLine(Command::kReport, argc, argv, &options->stack, nullptr, message, options);
 }
 
 std::vector<std::string> RegenerateArgs(const GenerateOptions& options, const std::string& spec_from_build_dir,
