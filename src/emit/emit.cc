@@ -140,7 +140,12 @@ class Emitter {
       args.insert(args.end(), {"--cmd-name", command->name, "--cmd-description", command->description.value,
                                "--cmd", command->command.value});
     }
-    if (parent) args.insert(args.end(), {"--base", parent->Reference()});
+    // The base for the page and the index: the parent, or a root's BASE_IMAGE build arg.
+    std::string base = parent ? parent->Reference() : "";
+    for (const auto& [name, value] : node.build_args) {
+      if (!parent && name == "BASE_IMAGE") base = value;
+    }
+    if (!base.empty()) args.insert(args.end(), {"--base", base});
     args.insert(args.end(), {"--out", paths.manifest_page, "--log", paths.log_dir + "/manifest.log"});
     Build manifest{.outputs = {paths.manifest_page}, .rule = "manifest_page", .inputs = {paths.image_stamp}};
     manifest.variables = {{"desc", "MANIFEST " + title}, {"args", CommandLine(args)}};

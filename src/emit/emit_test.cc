@@ -287,9 +287,11 @@ TEST_CASE("manifest commands and descriptions survive into the manifest edge") {
   CHECK(Values(argv, "--cmd") == Strings{"bash -c 'conda list | grep \"cuda\\|cudnn\" && echo $PATH'"});
   CHECK(Value(argv, "--out") == PathsOf(grandchild).manifest_page);
   CHECK(Value(argv, "--image") == grandchild.Reference());
-  // The parent, for the page and the index; a root has none.
+  // The parent, for the page and the index; for a root, its BASE_IMAGE build arg.
   CHECK(Value(argv, "--base") == grandchild.parent->Reference());
-  CHECK(Values(Argv(BuildOf(file, PathsOf(stack.Node("base", "P1")).manifest_page)), "--base").empty());
+  CHECK(Values(Argv(BuildOf(file, PathsOf(stack.Node("base", "P1")).manifest_page)), "--base") ==
+        Strings{"busybox:1.35"});
+  CHECK(Values(Argv(BuildOf(file, PathsOf(stack.Node("plain", "P1")).manifest_page)), "--base").empty());
   // A node without manifest commands still gets a page (the layer table).
   const ninja::Build& plain = BuildOf(file, PathsOf(stack.Node("plain", "P1")).manifest_page);
   CHECK(Values(Argv(plain), "--cmd").empty());
