@@ -436,6 +436,7 @@ table { border-collapse: collapse; margin: 0.5em 0 1em; }
 th, td { border: 1px solid #d0d7de; padding: 4px 8px; text-align: left; vertical-align: top; }
 th { background: #f6f8fa; }
 td.number { text-align: right; }
+td.node { white-space: nowrap; }
 code { font: 12px ui-monospace, SFMono-Regular, Menlo, monospace; background: #f6f8fa; padding: 1px 3px; }
 td.done.latest { background: #dafbe1; }
 td.done.earlier { background: #f6f8fa; color: #57606a; }
