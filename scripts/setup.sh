@@ -15,7 +15,7 @@ BUILD_DIR="$ROOT/build"
 PACKAGES=(
   # build the tool
   meson ninja-build g++ pkg-config
-  libyaml-cpp-dev libcxxopts-dev libgit2-dev doctest-dev libssl-dev
+  libyaml-cpp-dev libcxxopts-dev libgit2-dev doctest-dev libssl-dev libexpat1-dev
   git
   # run a stack: docker daemon + client, a local registry, the root image
   docker.io docker-registry busybox-static curl
@@ -23,6 +23,8 @@ PACKAGES=(
   python3 python3-pytest python3-docker python3-yaml
   # htpasswd, for the registry-auth tests
   apache2-utils
+  # a real browser for the test of the HTML report (headless)
+  chromium
 )
 
 log() { echo "setup.sh: $*" >&2; }

@@ -1,47 +1,28 @@
 #include "cli/graph_commands.h"
 
 #include <iostream>
+#include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 
 #include "cli/options.h"
 #include "cli/stack_loader.h"
 #include "emit/ci_matrix.h"
 #include "emit/emit.h"
 #include "emit/graph_render.h"
+#include "report/ninja_log.h"
+#include "report/report.h"
 #include "util/exit_codes.h"
 #include "util/files.h"
 
 namespace dhg::cli {
-namespace {
-
-// kRun -> kExitOk with nothing printed; otherwise prints the help, version or
-// usage error and returns the exit code.
-int ReportParseOutcome(ParseOutcome outcome, const std::string& command, const std::string& message) {
-  switch (outcome) {
-    case ParseOutcome::kRun:
-      return kExitOk;
-    case ParseOutcome::kHelp:
-    case ParseOutcome::kVersion:
-      std::cout << message;
-      return kExitOk;
-    case ParseOutcome::kUsageError:
-      break;
-  }
-  std::cerr << "datahub-gen " << command << ": " << message << "\n";
-  return kExitUsage;
-}
-
-}  // namespace
 
 int RunGraphCommand(int argc, char** argv) {
   GraphOptions options;
-  std::string message;
-  ParseOutcome outcome = ParseGraphOptions(argc, argv, &options, &message);
-  if (outcome != ParseOutcome::kRun) return ReportParseOutcome(outcome, "graph", message);
   LoadedStack stack;
-  int loaded = LoadStack(options.stack, "no graph printed", &stack);
-  if (loaded != kExitOk) return loaded;
+  if (std::optional<int> done = ParseAndLoad(ParseGraphOptions, argc, argv, "graph", "no graph printed", &options, &stack))
+    return *done;
   // The build step deletes its stamp first and writes it only on success, so
   // a missing image stamp is exactly "the next ninja run builds this node".
   std::set<std::string> will_build;
@@ -54,13 +35,42 @@ int RunGraphCommand(int argc, char** argv) {
 
 int RunCiMatrixCommand(int argc, char** argv) {
   GenerateOptions options;
-  std::string message;
-  ParseOutcome outcome = ParseCiMatrixOptions(argc, argv, &options, &message);
-  if (outcome != ParseOutcome::kRun) return ReportParseOutcome(outcome, "ci-matrix", message);
   LoadedStack stack;
-  int loaded = LoadStack(options, "no matrix printed", &stack);
-  if (loaded != kExitOk) return loaded;
+  if (std::optional<int> done =
+          ParseAndLoad(ParseCiMatrixOptions, argc, argv, "ci-matrix", "no matrix printed", &options, &stack))
+    return *done;
   std::cout << emit::RenderCiMatrix(*stack.graph);
+  return kExitOk;
+}
+
+int RunReportCommand(int argc, char** argv) {
+  ReportOptions options;
+  LoadedStack stack;
+  if (std::optional<int> done = ParseAndLoad(ParseReportOptions, argc, argv, "report", "no report made", &options, &stack))
+    return *done;
+  std::unique_ptr<report::BuildFolder> folder = report::OpenBuildFolder(stack.build_dir);
+  report::Report made;
+  try {
+    made = report::MakeReport(*stack.graph, *folder, stack.build_dir, options.stack.allow_dirty);
+  } catch (const report::NinjaLogError& error) {
+    std::cerr << stack.build_dir << "/.ninja_log: error: " << error.what() << " (not a ninja build log)\n";
+    return kExitUserError;
+  }
+  try {
+    if ((options.markdown.empty() && options.html.empty()) || options.markdown == "-") {
+      std::cout << report::RenderMarkdown(made);
+    } else if (!options.markdown.empty()) {
+      WriteFileAtomic(options.markdown, report::RenderMarkdown(made));
+      std::cerr << "datahub-gen report: wrote " << options.markdown << "\n";
+    }
+    if (!options.html.empty()) {
+      WriteFileAtomic(options.html, report::RenderHtml(made));
+      std::cerr << "datahub-gen report: wrote " << options.html << "\n";
+    }
+  } catch (const std::runtime_error& error) {
+    std::cerr << "datahub-gen report: error: " << error.what() << "\n";
+    return kExitUserError;
+  }
   return kExitOk;
 }
 

@@ -1,6 +1,7 @@
-// `datahub-gen graph` and `datahub-gen ci-matrix`: read-only views of the
-// stack. They load it as generation does (stack_loader.h), print to stdout and
-// write nothing.
+// `datahub-gen graph`, `datahub-gen ci-matrix` and `datahub-gen report`:
+// read-only views of the stack. They load it as generation does
+// (stack_loader.h) and print to stdout; only report writes, and only the files
+// it is asked for.
 #pragma once
 
 namespace dhg::cli {
@@ -9,5 +10,6 @@ namespace dhg::cli {
 // in the stack), 2 (bad command line).
 int RunGraphCommand(int argc, char** argv);
 int RunCiMatrixCommand(int argc, char** argv);
+int RunReportCommand(int argc, char** argv);
 
 }  // namespace dhg::cli

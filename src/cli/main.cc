@@ -1,6 +1,6 @@
 // Entry point: `datahub-gen [OPTIONS]` generates build.ninja; `datahub-gen
-// status|explain|graph|ci-matrix ...` print views of the stack; `datahub-gen step KIND ...`
-// runs one edge of build.ninja.
+// status|explain|graph|ci-matrix|report ...` print views of the stack;
+// `datahub-gen step KIND ...` runs one edge of build.ninja.
 #include <cstring>
 #include <exception>
 #include <iostream>
@@ -19,6 +19,7 @@ int main(int argc, char** argv) {
     if (argc > 1 && std::strcmp(argv[1], "ci-matrix") == 0) return dhg::cli::RunCiMatrixCommand(argc - 1, argv + 1);
     if (argc > 1 && std::strcmp(argv[1], "status") == 0) return dhg::cli::RunStatusCommand(argc - 1, argv + 1);
     if (argc > 1 && std::strcmp(argv[1], "explain") == 0) return dhg::cli::RunExplainCommand(argc - 1, argv + 1);
+    if (argc > 1 && std::strcmp(argv[1], "report") == 0) return dhg::cli::RunReportCommand(argc - 1, argv + 1);
     dhg::cli::GenerateOptions options;
     std::string message;
     switch (dhg::cli::ParseGenerateOptions(argc, argv, &options, &message)) {

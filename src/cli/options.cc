@@ -13,7 +13,7 @@ namespace {
 // The commands that take the generation options: generation itself, and the
 // read-only views of the stack, which accept the same command line so that
 // one set of options can be passed to all of them.
-enum class Command { kGenerate, kGraph, kCiMatrix, kStatus, kExplain };
+enum class Command { kGenerate, kGraph, kCiMatrix, kStatus, kExplain, kReport };
 
 // The options a read-only command accepts only so that one command line
 // serves every command.
@@ -21,6 +21,8 @@ const char* const kGraphIgnores =
     "--build-jobs, --push-jobs, --pytest, --tool, --allow-dirty, --publish-only-if-all-pass and --offline";
 const char* const kCiMatrixIgnores =
     "-o, --build-jobs, --push-jobs, --pytest, --tool, --allow-dirty, --publish-only-if-all-pass and --offline";
+const char* const kReportIgnores =
+    "--build-jobs, --push-jobs, --pytest, --tool, --publish-only-if-all-pass and --offline";
 const char* const kStatusIgnores =
     "--build-jobs, --push-jobs, --pytest, --tool, --allow-dirty and --publish-only-if-all-pass";
 
@@ -29,6 +31,7 @@ struct CommandExtras {
   std::string format;  // graph --format
   bool json = false;   // status --json
   std::string node;    // explain IMAGE[/PLAN]
+  std::string markdown, html;  // report --markdown, --html
 };
 
 std::string ReadOnlyNote(const char* ignored) {
@@ -67,8 +70,20 @@ cxxopts::Options MakeParser(Command command) {
         "changed since it was last built in this build folder, file by file (added, removed,\n"
         "modified, mode), build args, epoch and parent key, from the record the build step keeps\n"
         "beside its stamp.";
+  } else if (command == Command::kReport) {
+    name = "datahub-gen report";
+    description =
+        "Reports what the last ninja run did in the build folder (the folder of -o): per node, each\n"
+        "step's outcome and time (from .ninja_log), what was reused from the registry, test results\n"
+        "(pytest's junit files), failed steps with their logs, and totals. Markdown on stdout,\n"
+        "unless --markdown or --html name files.";
   }
   cxxopts::Options parser(name, description);
+  if (command == Command::kReport) {
+    parser.add_options()
+        ("markdown", "write the markdown report to FILE (- for stdout)", cxxopts::value<std::string>(), "FILE")
+        ("html", "write the report as a self-contained HTML page to FILE", cxxopts::value<std::string>(), "FILE");
+  }
   if (command == Command::kGraph) {
     parser.add_options()
         ("format", "mermaid (renders in GitHub markdown) or dot (graphviz)", cxxopts::value<std::string>()->default_value("mermaid"), "FORMAT");
@@ -81,7 +96,7 @@ cxxopts::Options MakeParser(Command command) {
   }
   if (command == Command::kGenerate) {
     parser.custom_help(
-        "[OPTIONS]  |  status|explain|graph|ci-matrix [OPTIONS]  |  step KIND [STEP OPTIONS]");
+        "[OPTIONS]  |  status|explain|graph|ci-matrix|report [OPTIONS]  |  step KIND [STEP OPTIONS]");
   } else {
     parser.custom_help("[OPTIONS]");
   }
@@ -112,8 +127,8 @@ std::string HelpTextOf(Command command) {
   switch (command) {
     case Command::kGenerate:
       return MakeParser(command).help() +
-             "\nCommands: datahub-gen status|explain|graph|ci-matrix --help"
-             "\nSteps (run by build.ninja): datahub-gen step build|test|manifest|push|stable --help\n" +
+             "\nCommands: datahub-gen status|explain|graph|ci-matrix|report --help"
+             "\nSteps (run by build.ninja): datahub-gen step build|test|manifest|index|push|stable --help\n" +
              kExitCodes;
     case Command::kGraph:
       return MakeParser(command).help() + ReadOnlyNote(kGraphIgnores) + kExitCodes;
@@ -122,6 +137,8 @@ std::string HelpTextOf(Command command) {
     case Command::kStatus:
     case Command::kExplain:
       return MakeParser(command).help() + ReadOnlyNote(kStatusIgnores) + kExitCodes;
+    case Command::kReport:
+      return MakeParser(command).help() + ReadOnlyNote(kReportIgnores) + kExitCodes;
   }
   return "";
 }
@@ -153,6 +170,14 @@ ParseOutcome ParseCommandLine(Command command, int argc, const char* const* argv
         return ParseOutcome::kUsageError;
       }
       extras->node = result["node"].as<std::string>();
+    }
+    if (command == Command::kReport) {
+      if (result.count("markdown")) extras->markdown = result["markdown"].as<std::string>();
+      if (result.count("html")) extras->html = result["html"].as<std::string>();
+      if (extras->html == "-") {
+        *message = "--html needs a file name (the page is for a browser, not for stdout)";
+        return ParseOutcome::kUsageError;
+      }
     }
     options->spec = result["spec"].as<std::string>();
     options->output = result["o"].as<std::string>();
@@ -244,6 +269,14 @@ ParseOutcome ParseExplainOptions(int argc, const char* const* argv, ExplainOptio
   CommandExtras extras;
   ParseOutcome outcome = ParseCommandLine(Command::kExplain, argc, argv, &options->stack, &extras, message);
   options->node = extras.node;
+  return outcome;
+}
+
+ParseOutcome ParseReportOptions(int argc, const char* const* argv, ReportOptions* options, std::string* message) {
+  CommandExtras extras;
+  ParseOutcome outcome = ParseCommandLine(Command::kReport, argc, argv, &options->stack, &extras, message);
+  options->markdown = extras.markdown;
+  options->html = extras.html;
   return outcome;
 }
 

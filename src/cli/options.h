@@ -1,6 +1,6 @@
-// Command-line options of `datahub-gen` (generation), of `datahub-gen graph`
-// and `datahub-gen ci-matrix` (which take the generation options too), and
-// their parsing. The only layer that includes cxxopts.
+// Command-line options of `datahub-gen` (generation), of `datahub-gen graph`,
+// `datahub-gen ci-matrix` and `datahub-gen report` (which take the generation
+// options too), and their parsing. The only layer that includes cxxopts.
 #pragma once
 #include <map>
 #include <string>
@@ -56,6 +56,15 @@ struct ExplainOptions {
 };
 ParseOutcome ParseStatusOptions(int argc, const char* const* argv, StatusOptions* options, std::string* message);
 ParseOutcome ParseExplainOptions(int argc, const char* const* argv, ExplainOptions* options, std::string* message);
+
+// `datahub-gen report`: the generation options say which stack and nodes (and
+// -o where the build folder is); the report goes to stdout, or to the files.
+struct ReportOptions {
+  GenerateOptions stack;
+  std::string markdown;  // --markdown FILE ("-" = stdout)
+  std::string html;      // --html FILE
+};
+ParseOutcome ParseReportOptions(int argc, const char* const* argv, ReportOptions* options, std::string* message);
 
 // The arguments that make a later run (from the build directory, by ninja)
 // repeat this one: everything but -C and --regenerate, paths made relative to

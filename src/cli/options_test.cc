@@ -152,3 +152,28 @@ TEST_CASE("status takes --json and the generation options; explain takes one nod
   CHECK(dhg::cli::ParseExplainOptions(static_cast<int>(args.size()), args.data(), &explain, &message) ==
         ParseOutcome::kUsageError);
 }
+
+TEST_CASE("report takes --markdown, --html and the generation options") {
+  auto parse = [](std::vector<const char*> args, dhg::cli::ReportOptions* options, std::string* message) {
+    args.insert(args.begin(), "report");
+    return dhg::cli::ParseReportOptions(static_cast<int>(args.size()), args.data(), options, message);
+  };
+  dhg::cli::ReportOptions options;
+  std::string message;
+  REQUIRE(parse({"--plan", "PY39", "-o", "b/build.ninja", "--allow-dirty", "--html", "r.html"}, &options, &message) ==
+          ParseOutcome::kRun);
+  CHECK(options.stack.plans == std::vector<std::string>{"PY39"});
+  CHECK(options.stack.output == "b/build.ninja");
+  CHECK(options.stack.allow_dirty);
+  CHECK(options.html == "r.html");
+  CHECK(options.markdown.empty());
+  REQUIRE(parse({"--markdown", "-"}, &options, &message) == ParseOutcome::kRun);
+  CHECK(options.markdown == "-");
+  CHECK(parse({"--html", "-"}, &options, &message) == ParseOutcome::kUsageError);
+  CHECK(message.find("--html needs a file name") == 0);
+  CHECK(parse({"--format", "dot"}, &options, &message) == ParseOutcome::kUsageError);
+  CHECK(parse({"--regenerate"}, &options, &message) == ParseOutcome::kUsageError);
+  REQUIRE(parse({"--help"}, &options, &message) == ParseOutcome::kHelp);
+  CHECK(message.find("datahub-gen report [OPTIONS]") != std::string::npos);
+  CHECK(message.find("--html") != std::string::npos);
+}

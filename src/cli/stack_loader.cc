@@ -72,4 +72,19 @@ int LoadStack(const GenerateOptions& options, std::string_view not_done, LoadedS
   return kExitOk;
 }
 
+int ReportParseOutcome(ParseOutcome outcome, const std::string& command, const std::string& message) {
+  switch (outcome) {
+    case ParseOutcome::kRun:
+      return kExitOk;
+    case ParseOutcome::kHelp:
+    case ParseOutcome::kVersion:
+      std::cout << message;
+      return kExitOk;
+    case ParseOutcome::kUsageError:
+      break;
+  }
+  std::cerr << "datahub-gen " << command << ": " << message << "\n";
+  return kExitUsage;
+}
+
 }  // namespace dhg::cli

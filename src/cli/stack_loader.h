@@ -4,12 +4,14 @@
 // read-only commands (graph, ci-matrix) so that they all see the same nodes.
 #pragma once
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
 #include "cli/options.h"
 #include "git/repository.h"
 #include "graph/graph.h"
+#include "util/exit_codes.h"
 
 namespace dhg::cli {
 
@@ -27,5 +29,30 @@ struct LoadedStack {
 // exit code. Diagnostics (warnings too) go to stderr; when there are errors,
 // a last line counts them and says `not_done` ("build.ninja not written").
 int LoadStack(const GenerateOptions& options, std::string_view not_done, LoadedStack* stack);
+
+// kRun -> kExitOk with nothing printed; otherwise prints the help, version or
+// usage error and returns the exit code.
+int ReportParseOutcome(ParseOutcome outcome, const std::string& command, const std::string& message);
+
+inline GenerateOptions& StackOptionsOf(GenerateOptions& options) { return options; }
+inline GenerateOptions& StackOptionsOf(GraphOptions& options) { return options.stack; }
+inline GenerateOptions& StackOptionsOf(ReportOptions& options) { return options.stack; }
+inline GenerateOptions& StackOptionsOf(StatusOptions& options) { return options.stack; }
+inline GenerateOptions& StackOptionsOf(ExplainOptions& options) { return options.stack; }
+
+// What every read-only command does first: parse its command line with
+// `parse` (printing help, version or a usage error), then load the stack.
+// Returns the exit code to end with, or nullopt to go on with *stack.
+template <typename Options>
+std::optional<int> ParseAndLoad(ParseOutcome (*parse)(int, const char* const*, Options*, std::string*), int argc,
+                                char** argv, const std::string& command, std::string_view not_done, Options* options,
+                                LoadedStack* stack) {
+  std::string message;
+  ParseOutcome outcome = parse(argc, argv, options, &message);
+  if (outcome != ParseOutcome::kRun) return ReportParseOutcome(outcome, command, message);
+  int loaded = LoadStack(StackOptionsOf(*options), not_done, stack);
+  if (loaded != kExitOk) return loaded;
+  return std::nullopt;
+}
 
 }  // namespace dhg::cli

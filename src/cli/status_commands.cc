@@ -31,15 +31,6 @@ class RegistryLookup {
   steps::CliDocker docker_;
 };
 
-int ParseFailed(ParseOutcome outcome, const std::string& command, const std::string& message) {
-  if (outcome == ParseOutcome::kUsageError) {
-    std::cerr << "datahub-gen " << command << ": " << message << "\n";
-    return kExitUsage;
-  }
-  std::cout << message;
-  return kExitOk;
-}
-
 // Computes the status of every node; prints why and returns an exit code
 // when the registry could not say.
 int ComputeStatuses(const LoadedStack& stack, bool offline, std::vector<status::NodeStatus>* statuses) {
@@ -64,11 +55,8 @@ int ComputeStatuses(const LoadedStack& stack, bool offline, std::vector<status::
 
 int RunStatusCommand(int argc, char** argv) {
   StatusOptions options;
-  std::string message;
-  ParseOutcome outcome = ParseStatusOptions(argc, argv, &options, &message);
-  if (outcome != ParseOutcome::kRun) return ParseFailed(outcome, "status", message);
   LoadedStack stack;
-  if (int loaded = LoadStack(options.stack, "no status", &stack); loaded != kExitOk) return loaded;
+  if (auto done = ParseAndLoad(ParseStatusOptions, argc, argv, "status", "no status", &options, &stack)) return *done;
   std::vector<status::NodeStatus> statuses;
   if (int computed = ComputeStatuses(stack, options.stack.offline, &statuses); computed != kExitOk) return computed;
   std::cout << (options.json ? status::RenderStatusJson(statuses) : status::RenderStatusText(statuses));
@@ -77,11 +65,10 @@ int RunStatusCommand(int argc, char** argv) {
 
 int RunExplainCommand(int argc, char** argv) {
   ExplainOptions options;
-  std::string message;
-  ParseOutcome outcome = ParseExplainOptions(argc, argv, &options, &message);
-  if (outcome != ParseOutcome::kRun) return ParseFailed(outcome, "explain", message);
   LoadedStack stack;
-  if (int loaded = LoadStack(options.stack, "nothing explained", &stack); loaded != kExitOk) return loaded;
+  if (auto done = ParseAndLoad(ParseExplainOptions, argc, argv, "explain", "nothing explained", &options, &stack)) {
+    return *done;
+  }
 
   std::vector<std::string> names;
   bool known = false;

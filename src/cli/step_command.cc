@@ -143,6 +143,7 @@ int RunManifest(int argc, char** argv) {
       ("cmd-name", "a manifest command's name (repeatable, with the next two)", Text())
       ("cmd-description", "its description", Text())
       ("cmd", "its command (shell words, not run by a shell)", Text())
+      ("base", "the parent image repo:tag (for the page and the index)", Text())
       ("out", "the markdown page to write", Text());
   StepArguments args(options, argc, argv);
   std::vector<std::string> names = args.All("cmd-name");
@@ -157,10 +158,26 @@ int RunManifest(int argc, char** argv) {
       .image_stamp = args.Required("image-stamp"),
       .commands = {},
       .out = args.Required("out"),
+      .base = args.Optional("base").value_or(""),
   };
   for (size_t i = 0; i < names.size(); ++i) step.commands.push_back({names[i], descriptions[i], commands[i]});
   return steps::ExecuteStep(args.Required("log"), args.Required("image"),
                             [&](steps::StepServices& services) { return steps::RunManifestStep(step, services); });
+}
+
+int RunIndex(int argc, char** argv) {
+  cxxopts::Options options("datahub-gen step index",
+                           "Merges manifest pages into the index page, keeping the entries already there.");
+  options.add_options()
+      ("page", "a manifest page (repeatable)", Text())
+      ("out", "the index page to update", Text())
+      ("log", "the file that receives the step's whole output", Text())
+      ("h,help", "print this help");
+  StepArguments args(options, argc, argv);
+  steps::IndexStep step{.pages = args.All("page"), .out = args.Required("out")};
+  // The index is about no one image: its failure marker names the index page.
+  return steps::ExecuteStep(args.Required("log"), step.out,
+                            [&](steps::StepServices& services) { return steps::RunIndexStep(step, services); });
 }
 
 int RunPush(int argc, char** argv) {
@@ -205,15 +222,16 @@ int RunStable(int argc, char** argv) {
 
 int RunStepCommand(int argc, char** argv) {
   static const std::map<std::string, std::function<int(int, char**)>> kSteps = {
-      {"build", RunBuild}, {"test", RunTest}, {"manifest", RunManifest}, {"push", RunPush}, {"stable", RunStable},
+      {"build", RunBuild}, {"test", RunTest},     {"manifest", RunManifest},
+      {"index", RunIndex}, {"push", RunPush},     {"stable", RunStable},
   };
   if (argc >= 1 && (std::string(argv[0]) == "--help" || std::string(argv[0]) == "-h")) {
-    std::cout << "Usage: datahub-gen step build|test|manifest|push|stable [OPTIONS]\n"
+    std::cout << "Usage: datahub-gen step build|test|manifest|index|push|stable [OPTIONS]\n"
                  "Runs one edge of build.ninja. `datahub-gen step KIND --help` lists a step's options.\n";
     return kExitOk;
   }
   if (argc < 1 || !kSteps.count(argv[0])) {
-    std::cerr << "datahub-gen step: expected a step kind: build, test, manifest, push or stable"
+    std::cerr << "datahub-gen step: expected a step kind: build, test, manifest, index, push or stable"
               << (argc >= 1 ? std::string(" (got '") + argv[0] + "')" : std::string()) << "\n";
     return kExitUsage;
   }

@@ -57,11 +57,13 @@ class Emitter {
                   StepRule("build_image", "build", "docker_build"),
                   StepRule("test_image", "test", ""),
                   StepRule("manifest_page", "manifest", ""),
+                  StepRule("manifest_index", "index", ""),
                   StepRule("push_image", "push", "docker_push"),
                   StepRule("promote_stable", "stable", "docker_push"),
                   refuse};
 
     for (const auto& node : graph_.Nodes()) EmitNode(*node, file);
+    EmitIndex(file);
     EmitPhonies(file);
     EmitRegeneration(file);
     file.defaults = {"all"};
@@ -129,6 +131,12 @@ class Emitter {
       args.insert(args.end(), {"--cmd-name", command->name, "--cmd-description", command->description.value,
                                "--cmd", command->command.value});
     }
+    // The base for the page and the index: the parent, or a root's BASE_IMAGE build arg.
+    std::string base = parent ? parent->Reference() : "";
+    for (const auto& [name, value] : node.build_args) {
+      if (!parent && name == "BASE_IMAGE") base = value;
+    }
+    if (!base.empty()) args.insert(args.end(), {"--base", base});
     args.insert(args.end(), {"--out", paths.manifest_page, "--log", paths.log_dir + "/manifest.log"});
     Build manifest{.outputs = {paths.manifest_page}, .rule = "manifest_page", .inputs = {paths.image_stamp}};
     manifest.variables = {{"desc", "MANIFEST " + title}, {"args", CommandLine(args)}};
@@ -165,6 +173,20 @@ class Emitter {
     file.builds.push_back(stable);
   }
 
+  // One edge after every page: it reads the index from disk and merges the
+  // pages into it, so earlier entries survive (manifest_index.h). Pages are
+  // written by parallel edges; one writer of the index needs no locking.
+  void EmitIndex(ninja::File& file) {
+    std::vector<std::string> pages;
+    for (const auto& node : graph_.Nodes()) pages.push_back(PathsOf(*node).manifest_page);
+    std::vector<std::string> args = {"--out", kManifestIndexPath};
+    for (const std::string& page : pages) args.insert(args.end(), {"--page", page});
+    args.insert(args.end(), {"--log", kManifestIndexLog});
+    Build index{.outputs = {kManifestIndexPath}, .rule = "manifest_index", .inputs = pages};
+    index.variables = {{"desc", std::string("INDEX ") + kManifestIndexPath}, {"args", CommandLine(args)}};
+    file.builds.push_back(index);
+  }
+
   std::string graph_images_dir() const {
     const graph::Node& any = *graph_.Nodes().front();
     size_t slash = any.dir.rfind('/');
@@ -198,6 +220,8 @@ class Emitter {
       per_node.push_back(Phony(id + "/push", {paths.push_stamp}));
       per_node.push_back(Phony(id + "/stable", {paths.stable_stamp}));
     }
+    all.push_back(kManifestIndexPath);
+    manifests.push_back(kManifestIndexPath);
     file.builds.push_back(Phony("all", all));
     file.builds.push_back(Phony("build", builds));
     file.builds.push_back(Phony("test", tests));

@@ -1,7 +1,8 @@
 // Turns the resolved graph into the ninja IR of build.ninja (DESIGN §5): one
-// chain of edges per node (build -> test, manifest -> push -> stable), every
-// edge a `datahub-gen step ...` command, stamps named by content keys, phony
-// targets, pools and the self-regeneration edge. The one place that knows both
+// chain of edges per node (build -> test, manifest -> push -> stable), the
+// index of the manifest pages after every page, every edge a `datahub-gen step
+// ...` command, stamps named by content keys, phony targets, pools and the
+// self-regeneration edge. The one place that knows both
 // the graph and ninja.
 #pragma once
 #include <string>
@@ -33,6 +34,11 @@ struct NodePaths {
   std::string manifest_page, log_dir, junit;
 };
 NodePaths PathsOf(const graph::Node& node);
+
+// The index of the manifest pages (a GitHub wiki's front page) and the log of
+// the edge that writes it: after every page, in `all` and `manifest`.
+inline constexpr char kManifestIndexPath[] = "manifests/Home.md";
+inline constexpr char kManifestIndexLog[] = ".datahub/logs/manifest-index.log";
 
 ninja::File EmitBuildFile(const graph::Graph& graph, const Options& options);
 

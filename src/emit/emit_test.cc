@@ -287,9 +287,49 @@ TEST_CASE("manifest commands and descriptions survive into the manifest edge") {
   CHECK(Values(argv, "--cmd") == Strings{"bash -c 'conda list | grep \"cuda\\|cudnn\" && echo $PATH'"});
   CHECK(Value(argv, "--out") == PathsOf(grandchild).manifest_page);
   CHECK(Value(argv, "--image") == grandchild.Reference());
+  // The parent, for the page and the index; for a root, its BASE_IMAGE build arg.
+  CHECK(Value(argv, "--base") == grandchild.parent->Reference());
+  CHECK(Values(Argv(BuildOf(file, PathsOf(stack.Node("base", "P1")).manifest_page)), "--base") ==
+        Strings{"busybox:1.35"});
+  CHECK(Values(Argv(BuildOf(file, PathsOf(stack.Node("plain", "P1")).manifest_page)), "--base").empty());
   // A node without manifest commands still gets a page (the layer table).
   const ninja::Build& plain = BuildOf(file, PathsOf(stack.Node("plain", "P1")).manifest_page);
   CHECK(Values(Argv(plain), "--cmd").empty());
+}
+
+TEST_CASE("the manifest index: one edge after every page, in all and manifest, not in a node's targets") {
+  Stack stack;
+  const graph::Graph& graph = stack.Resolve();
+  ninja::File file = EmitBuildFile(graph, DefaultOptions());
+  Strings pages;
+  for (const auto& node : graph.Nodes()) pages.push_back(PathsOf(*node).manifest_page);
+  const ninja::Build& index = BuildOf(file, kManifestIndexPath);
+  CHECK(index.rule == "manifest_index");
+  CHECK(index.inputs == pages);
+  CHECK(index.implicit_inputs.empty());
+  Strings argv = Argv(index);
+  CHECK(Values(argv, "--page") == pages);
+  CHECK(Value(argv, "--out") == kManifestIndexPath);
+  CHECK(Value(argv, "--log") == kManifestIndexLog);
+  const ninja::Rule* rule = nullptr;
+  for (const ninja::Rule& r : file.rules) {
+    if (r.name == "manifest_index") rule = &r;
+  }
+  REQUIRE(rule);
+  CHECK(rule->command == "$dhg step index $args");
+  CHECK(rule->pool.empty());
+  // Always written, never restat: a run that made pages leaves the index newer than all of them.
+  CHECK_FALSE(rule->restat);
+  for (const char* target : {"all", "manifest"}) {
+    const Strings& inputs = BuildOf(file, target).inputs;
+    CHECK_MESSAGE(std::count(inputs.begin(), inputs.end(), kManifestIndexPath) == 1, target);
+  }
+  for (const auto& node : graph.Nodes()) {
+    for (const std::string& target : {node->Id(), node->Id() + "/manifest", node->image}) {
+      const Strings& inputs = BuildOf(file, target).inputs;
+      CHECK_MESSAGE(std::count(inputs.begin(), inputs.end(), kManifestIndexPath) == 0, target);
+    }
+  }
 }
 
 TEST_CASE("test edges: after the build, with the node's test folders") {
@@ -506,7 +546,10 @@ TEST_CASE("phony targets: all, build, test, manifest, push, stable, per image an
     std::sort(list.begin(), list.end());
     return list;
   };
-  CHECK(sorted(BuildOf(file, "all").inputs) == sorted(all));  // push and stable are not default work
+  // Push and stable are not default work; the index is.
+  all.push_back(kManifestIndexPath);
+  manifests.push_back(kManifestIndexPath);
+  CHECK(sorted(BuildOf(file, "all").inputs) == sorted(all));
   CHECK(sorted(BuildOf(file, "build").inputs) == sorted(builds));
   CHECK(sorted(BuildOf(file, "test").inputs) == sorted(tests));
   CHECK(sorted(BuildOf(file, "manifest").inputs) == sorted(manifests));

@@ -295,17 +295,20 @@ std::optional<LocalImage> CliDocker::InspectImage(const std::string& ref) {
   std::string out;
   std::string err;
   ProcessResult result = RunProcess(
-      DockerArgv({"image", "inspect", "--format", "{{.Id}} {{json .Config.Labels}}", ref}), log_,
+      DockerArgv({"image", "inspect", "--format", "{{.Id}} {{.Created}} {{json .Config.Labels}}", ref}), log_,
       {.stdout_capture = &out, .stderr_capture = &err});
   if (!result.ok()) {
     if (ContainsIgnoringCase(err, "no such image")) return std::nullopt;
     throw DockerError("docker image inspect " + ref + " failed: " + TrimmedMessage(err));
   }
+  // Neither the id nor the time has a space; the labels' JSON may.
   std::string line = TrimmedMessage(out);
   size_t space = line.find(' ');
+  size_t second_space = space == std::string::npos ? std::string::npos : line.find(' ', space + 1);
   LocalImage image;
   image.id = line.substr(0, space);
-  std::string labels = space == std::string::npos ? "null" : line.substr(space + 1);
+  if (space != std::string::npos) image.created = line.substr(space + 1, second_space - space - 1);
+  std::string labels = second_space == std::string::npos ? "null" : line.substr(second_space + 1);
   if (labels != "null") {
     std::optional<std::map<std::string, std::string>> parsed = ParseFlatJsonObject(labels);
     if (!parsed) throw DockerError("cannot read the labels of " + ref + ": " + labels);

@@ -23,6 +23,7 @@ class DockerError : public std::runtime_error {
 struct LocalImage {
   std::string id;  // sha256:...
   std::map<std::string, std::string> labels;
+  std::string created;  // RFC 3339, when docker created the image
 };
 
 struct RegistryImage {

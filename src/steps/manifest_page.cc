@@ -6,6 +6,7 @@
 
 #include "templates.h"
 #include "util/strings.h"
+#include "util/time.h"
 
 namespace dhg::steps {
 namespace {
@@ -26,16 +27,8 @@ std::string OneLine(std::string_view text) {
   return line;
 }
 
-// A code span inside a table cell: `|` must be escaped even there (GFM splits
-// cells before it parses inlines).
-std::string TableCodeSpan(std::string_view text) {
-  std::string escaped;
-  for (char c : OneLine(text)) {
-    if (c == '|') escaped += '\\';
-    escaped += c;
-  }
-  return CodeSpan(escaped);
-}
+constexpr std::string_view kInfoLinePrefix = "<!-- datahub-gen-page ";
+constexpr std::string_view kCommentEnd = " -->";
 
 // The classic builder records metadata instructions as `/bin/sh -c #(nop)  LABEL ...`.
 std::string ReadableInstruction(const HistoryEntry& layer) {
@@ -81,7 +74,7 @@ std::string FencedBlock(std::string_view text) {
 }
 
 std::string CommandSection(const ManifestCommandOutput& command) {
-  std::string title = OneLine(command.description.empty() ? command.name : command.description);
+  std::string title = MarkdownText(command.description.empty() ? command.name : command.description);
   std::string section = "### " + title + "\n\n";
   section += "Command (" + CodeSpan(OneLine(command.name)) + "): " + CodeSpan(OneLine(command.command)) + "\n\n";
   if (command.exit_code != 0) {
@@ -94,7 +87,126 @@ std::string CommandSection(const ManifestCommandOutput& command) {
          FencedBlock(command.output) + "\n</details>\n";
 }
 
+int64_t SizeOfLayers(const std::vector<HistoryEntry>& layers) {
+  int64_t size = 0;
+  for (const HistoryEntry& layer : layers) size += layer.size_bytes;
+  return size;
+}
+
+std::string Facts(const ManifestPage& page) {
+  PageInfo info = InfoOf(page);
+  std::string facts = "- Image id: " + CodeSpan(OneLine(page.image_id)) + "\n";
+  if (!info.node.empty()) facts += "- Node: " + CodeSpan(OneLine(info.node)) + "\n";
+  if (!info.base.empty()) facts += "- Base image: " + CodeSpan(OneLine(info.base)) + "\n";
+  if (std::optional<int64_t> created = ParseRfc3339(info.created)) {
+    facts += "- Created: " + FormatUtc(*created / 1000000) + "\n";
+  }
+  facts += "- Size: " + FormatSize(info.size_bytes);
+  return facts;
+}
+
+bool IsHexDigit(char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
+
+int HexValue(char c) { return c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10; }
+
 }  // namespace
+
+std::string TableCodeSpan(std::string_view text) {
+  // `|` must be escaped even in a code span: GFM splits cells before it parses inlines.
+  std::string escaped;
+  for (char c : OneLine(text)) {
+    if (c == '|') escaped += '\\';
+    escaped += c;
+  }
+  return CodeSpan(escaped);
+}
+
+std::string MarkdownText(std::string_view text) {
+  static constexpr std::string_view kSpecial = "\\`*_[]<>&|~#";
+  std::string escaped;
+  for (char c : OneLine(text)) {
+    if (kSpecial.find(c) != std::string_view::npos) escaped += '\\';
+    escaped += c;
+  }
+  return escaped;
+}
+
+std::string EncodeRecord(const std::vector<std::pair<std::string, std::string>>& fields) {
+  std::string line;
+  for (const auto& [key, value] : fields) {
+    if (!line.empty()) line += ' ';
+    line += key + "=";
+    for (unsigned char c : value) {
+      if (c <= ' ' || c >= 0x7f || c == '%' || c == '<' || c == '>') {
+        char escape[4];
+        std::snprintf(escape, sizeof escape, "%%%02X", c);
+        line += escape;
+      } else {
+        line += static_cast<char>(c);
+      }
+    }
+  }
+  return line;
+}
+
+std::optional<std::map<std::string, std::string>> DecodeRecord(std::string_view line) {
+  std::map<std::string, std::string> fields;
+  for (const std::string& word : Split(line, ' ')) {
+    if (word.empty()) continue;
+    size_t equals = word.find('=');
+    if (equals == std::string::npos || equals == 0) return std::nullopt;
+    std::string value;
+    for (size_t i = equals + 1; i < word.size(); ++i) {
+      if (word[i] != '%') {
+        value += word[i];
+        continue;
+      }
+      if (i + 2 >= word.size() || !IsHexDigit(word[i + 1]) || !IsHexDigit(word[i + 2])) return std::nullopt;
+      value += static_cast<char>(HexValue(word[i + 1]) * 16 + HexValue(word[i + 2]));
+      i += 2;
+    }
+    fields[word.substr(0, equals)] = value;
+  }
+  return fields;
+}
+
+PageInfo InfoOf(const ManifestPage& page) {
+  std::string created = page.created;
+  if (created.empty() && !page.layers.empty()) created = page.layers.front().created;
+  return {page.node, page.image, page.base, created, SizeOfLayers(page.layers)};
+}
+
+std::vector<std::pair<std::string, std::string>> PageInfoFields(const PageInfo& info) {
+  return {{"node", info.node},
+          {"image", info.image},
+          {"base", info.base},
+          {"created", info.created},
+          {"size", std::to_string(info.size_bytes)}};
+}
+
+std::optional<PageInfo> PageInfoFromFields(const std::map<std::string, std::string>& fields) {
+  auto field = [&](const char* key) {
+    auto it = fields.find(key);
+    return it == fields.end() ? std::string() : it->second;
+  };
+  std::string size = field("size");
+  if (field("image").empty() || size.empty() || size.size() > 18 ||
+      size.find_first_not_of("0123456789") != std::string::npos) {
+    return std::nullopt;
+  }
+  return PageInfo{field("node"), field("image"), field("base"), field("created"), std::stoll(size)};
+}
+
+std::optional<PageInfo> FindPageInfo(std::string_view markdown) {
+  size_t start = markdown.rfind(kInfoLinePrefix);
+  if (start == std::string_view::npos) return std::nullopt;
+  std::string_view line = markdown.substr(start + kInfoLinePrefix.size());
+  size_t end = line.find('\n');
+  if (end != std::string_view::npos) line = line.substr(0, end);
+  if (!EndsWith(line, kCommentEnd)) return std::nullopt;
+  std::optional<std::map<std::string, std::string>> fields = DecodeRecord(line.substr(0, line.size() - kCommentEnd.size()));
+  return fields ? PageInfoFromFields(*fields) : std::nullopt;
+}
 
 std::string FormatSize(int64_t bytes) {
   if (bytes < 1000) return std::to_string(bytes) + " B";
@@ -132,7 +244,8 @@ std::string RenderManifestPage(const ManifestPage& page, std::string_view page_t
   const std::pair<std::string_view, std::string> values[] = {
       {"repository", repository},     {"tag", tag},
       {"image", page.image},          {"image_id", page.image_id},
-      {"layers", LayerTable(page.layers)}, {"commands", commands},
+      {"facts", Facts(page)},         {"layers", LayerTable(page.layers)},
+      {"commands", commands},
   };
 
   std::string out;
@@ -151,7 +264,9 @@ std::string RenderManifestPage(const ManifestPage& page, std::string_view page_t
     pos = close + 2;
   }
   out.append(page_template.substr(pos));
-  return out;
+  if (!out.empty() && out.back() != '\n') out += '\n';
+  return out + "\n" + std::string(kInfoLinePrefix) + EncodeRecord(PageInfoFields(InfoOf(page))) +
+         std::string(kCommentEnd) + "\n";
 }
 
 }  // namespace dhg::steps

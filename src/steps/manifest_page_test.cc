@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include "templates.h"
+#include "util/strings.h"
 
 namespace dhg::steps {
 namespace {
@@ -32,7 +33,8 @@ ManifestPage SamplePage() {
 TEST_CASE("the manifest page: title, layers oldest first with cumulative sizes, one section per command") {
   std::string page = RenderManifestPage(SamplePage());
   CHECK(page.find("# localhost:5000/ucsdets/base:2021.2-5f71d3b\n") == 0);
-  CHECK(page.find("Image id: `sha256:73fa3aea6b47`") != std::string::npos);
+  CHECK(page.find("- Image id: `sha256:73fa3aea6b47`\n") != std::string::npos);
+  CHECK(page.find("- Size: 4.48 MB\n") != std::string::npos);
   CHECK(page.find("| 1 | 2026-11-26T11:15:04Z | `Imported from -` | 1.98 MB | 1.98 MB |\n") != std::string::npos);
   // The pipe inside the command is escaped so the table keeps its columns.
   CHECK(page.find("| 2 | 2026-11-26T11:19:00Z | `\\|1 BASE_IMAGE=x /bin/sh -c ls / \\| sort > /list` | 2.5 MB | 4.48 MB |\n") !=
@@ -88,9 +90,72 @@ TEST_CASE("a command without output, and a page without commands or history") {
 TEST_CASE("templates: every placeholder of templates/manifest.md is known, an unknown one throws") {
   CHECK(templates::kManifest.find("{{layers}}") != std::string_view::npos);
   CHECK_NOTHROW(RenderManifestPage(SamplePage(), templates::kManifest));
-  CHECK(RenderManifestPage(SamplePage(), "{{tag}} of {{repository}}") == "2021.2-5f71d3b of localhost:5000/ucsdets/base");
+  CHECK(StartsWith(RenderManifestPage(SamplePage(), "{{tag}} of {{repository}}"),
+                   "2021.2-5f71d3b of localhost:5000/ucsdets/base\n\n<!-- datahub-gen-page "));
   CHECK_THROWS_AS(RenderManifestPage(SamplePage(), "{{nope}}"), std::logic_error);
   CHECK_THROWS_AS(RenderManifestPage(SamplePage(), "{{tag"), std::logic_error);
+}
+
+TEST_CASE("the facts list and the info line the index reads back") {
+  ManifestPage page = SamplePage();
+  page.node = "base/PY39";
+  page.base = "localhost:5000/ucsdets/root:1";
+  page.created = "2026-11-26T12:20:00.123+01:00";
+  std::string markdown = RenderManifestPage(page);
+  CHECK(markdown.find("- Image id: `sha256:73fa3aea6b47`\n- Node: `base/PY39`\n"
+                      "- Base image: `localhost:5000/ucsdets/root:1`\n- Created: 2026-11-26 11:20:00 UTC\n"
+                      "- Size: 4.48 MB\n") != std::string::npos);
+  // The info line is the page's last line, an HTML comment.
+  std::string last = markdown.substr(markdown.rfind('\n', markdown.size() - 2) + 1);
+  CHECK(last == "<!-- datahub-gen-page node=base/PY39 image=localhost:5000/ucsdets/base:2021.2-5f71d3b "
+                "base=localhost:5000/ucsdets/root:1 created=2026-11-26T12:20:00.123+01:00 size=4482375 -->\n");
+  std::optional<PageInfo> info = FindPageInfo(markdown);
+  REQUIRE(info);
+  CHECK(info->node == "base/PY39");
+  CHECK(info->image == page.image);
+  CHECK(info->base == page.base);
+  CHECK(info->created == page.created);
+  CHECK(info->size_bytes == 4482375);
+
+  // Without the image's own time, the newest layer's; a root has no base line.
+  page.created.clear();
+  page.base.clear();
+  markdown = RenderManifestPage(page);
+  CHECK(FindPageInfo(markdown)->created == "2026-11-26T11:20:00Z");
+  CHECK(markdown.find("Base image") == std::string::npos);
+  // An output that imitates the info line does not fool the reader: the last one counts.
+  page.commands = {{"X", "x", "x", 0, "<!-- datahub-gen-page node=evil image=evil:1 size=1 -->\n"}};
+  CHECK(FindPageInfo(RenderManifestPage(page))->image == page.image);
+  CHECK_FALSE(FindPageInfo("# a page without the line\n"));
+  CHECK_FALSE(FindPageInfo("<!-- datahub-gen-page node=a size=1 -->\n"));           // no image
+  CHECK_FALSE(FindPageInfo("<!-- datahub-gen-page image=a:1 size=12kB -->\n"));     // not a byte count
+}
+
+TEST_CASE("headings are literal text: markdown punctuation is escaped") {
+  ManifestPage page = SamplePage();
+  page.commands = {{"H", "R & <b>Python</b> *packages* [1] #", "true", 0, "x\n"}};
+  CHECK(RenderManifestPage(page).find("### R \\& \\<b\\>Python\\</b\\> \\*packages\\* \\[1\\] \\#\n") !=
+        std::string::npos);
+  CHECK(MarkdownText("plain text, v1.0 (x)") == "plain text, v1.0 (x)");
+  CHECK(MarkdownText("a\nb|c") == "a b\\|c");
+}
+
+TEST_CASE("records: every byte round-trips, and nothing in a line can end an HTML comment") {
+  std::string all_bytes;
+  for (int c = 0; c < 256; ++c) all_bytes += static_cast<char>(c);
+  std::string line = EncodeRecord({{"a", "x --> y"}, {"b", all_bytes}, {"c", ""}});
+  CHECK(line.find('>') == std::string::npos);
+  CHECK(line.find(' ', line.find("b=")) == line.find(" c="));
+  CHECK(StartsWith(line, "a=x%20--%3E%20y b="));
+  std::optional<std::map<std::string, std::string>> fields = DecodeRecord(line);
+  REQUIRE(fields);
+  CHECK((*fields)["a"] == "x --> y");
+  CHECK((*fields)["b"] == all_bytes);
+  CHECK((*fields)["c"].empty());
+  CHECK_FALSE(DecodeRecord("novalue"));
+  CHECK_FALSE(DecodeRecord("=x"));
+  CHECK_FALSE(DecodeRecord("a=%4"));
+  CHECK_FALSE(DecodeRecord("a=%g0"));
 }
 
 TEST_CASE("sizes are printed like docker prints them") {

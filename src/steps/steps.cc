@@ -12,6 +12,7 @@
 
 #include "git/repository.h"
 #include "graph/input_record.h"
+#include "steps/manifest_index.h"
 #include "steps/manifest_page.h"
 #include "steps/tar.h"
 #include "util/exit_codes.h"
@@ -298,6 +299,9 @@ std::string RunTestStep(const TestStep& step, StepServices& services) {
 
   std::string junit_dir = ParentDir(step.junit);
   if (!junit_dir.empty()) MakeDirs(junit_dir);
+  // So that a junit file is always the one of the node's last pytest run
+  // (the report reads it).
+  RemoveOutput(step.junit);
   int exit_code = services.run_tests(argv, {"TEST_IMAGE=" + step.image, "PYTHONDONTWRITEBYTECODE=1"});
   StampFields fields{{"image", step.image}, {"id", id}, {"junit", step.junit}, {"command", command_line}};
   std::string summary;
@@ -340,7 +344,7 @@ std::string RunManifestStep(const ManifestStep& step, StepServices& services) {
     if (!local) throw StepFailed("docker pull " + step.image + " succeeded, but the image is not there");
   }
 
-  ManifestPage page{step.image, local->id, docker.History(step.image), {}};
+  ManifestPage page{step.image, local->id, docker.History(step.image), {}, step.node, step.base, local->created};
   std::vector<std::string> failed;
   if (!step.commands.empty()) {
     std::string container = ContainerName();
@@ -366,6 +370,41 @@ std::string RunManifestStep(const ManifestStep& step, StepServices& services) {
   }
   WriteOutput(step.out, markdown);
   std::string summary = step.node + ": manifest " + step.out;
+  services.log.Line(summary);
+  return summary;
+}
+
+std::string RunIndexStep(const IndexStep& step, StepServices& services) {
+  std::vector<IndexEntry> added;
+  for (const std::string& path : step.pages) {
+    std::optional<std::string> text = ReadFile(path);
+    if (!text) throw StepFailed("cannot read the manifest page " + path + ": " + std::strerror(errno));
+    std::optional<PageInfo> info = FindPageInfo(*text);
+    if (!info) {
+      throw StepFailed(path + " has no datahub-gen-page line (made by an older datahub-gen?): delete it and run "
+                       "ninja again");
+    }
+    added.push_back({*info, WikiPageName(path)});
+  }
+  std::vector<IndexEntry> existing;
+  if (std::optional<std::string> text = ReadFile(step.out)) {
+    std::string error;
+    std::optional<std::vector<IndexEntry>> parsed = ParseIndex(*text, &error);
+    if (!parsed) {
+      throw StepFailed(step.out + ": " + error + "; it is not overwritten: move it away (it holds the build "
+                       "history) so that datahub-gen can write the index there");
+    }
+    existing = std::move(*parsed);
+  } else if (FileExists(step.out)) {
+    throw StepFailed("cannot read the index " + step.out + ": " + std::strerror(errno));
+  }
+  size_t before = existing.size();
+  std::vector<IndexEntry> merged = MergeIndex(std::move(existing), added);
+  services.log.Line("merged " + std::to_string(added.size()) + " page(s) into " + std::to_string(before) +
+                    " earlier entries");
+  WriteOutput(step.out, RenderIndex(merged));
+  std::string summary = "manifest index " + step.out + ": " + std::to_string(merged.size()) + " entries, " +
+                        std::to_string(merged.size() - before) + " new";
   services.log.Line(summary);
   return summary;
 }

@@ -93,6 +93,14 @@ struct ManifestStep {
   std::string image_stamp;
   std::vector<ManifestCommand> commands;
   std::string out;
+  std::string base;  // the parent's repo:tag, for the page and the index; "" for a root
+};
+
+// Merges the pages into the index page `out` (manifest_index.h): the entries
+// already in `out` are kept.
+struct IndexStep {
+  std::vector<std::string> pages;
+  std::string out;
 };
 
 struct PushStep {
@@ -116,6 +124,7 @@ struct StableStep {
 std::string RunBuildStep(const BuildStep& step, StepServices& services);
 std::string RunTestStep(const TestStep& step, StepServices& services);
 std::string RunManifestStep(const ManifestStep& step, StepServices& services);
+std::string RunIndexStep(const IndexStep& step, StepServices& services);
 std::string RunPushStep(const PushStep& step, StepServices& services);
 std::string RunStableStep(const StableStep& step, StepServices& services);
 

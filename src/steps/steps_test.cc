@@ -12,6 +12,7 @@
 
 #include "graph/input_record.h"
 #include "steps/docker.h"
+#include "steps/manifest_page.h"
 #include "steps/steps_testing.h"
 #include "steps/tar.h"
 #include "util/files.h"
@@ -403,11 +404,13 @@ TEST_CASE("test: pytest runs as argv with the image in the environment") {
     RunTestStep(step, services);
     CHECK(Stamp(step.stamp)["note"] == "pytest collected no tests");
   }
-  SUBCASE("failed: no stamp") {
+  SUBCASE("failed: no stamp, and no junit report of an earlier run") {
     WriteFileAtomic(step.stamp, "id=sha256:0000\n");
+    WriteFileAtomic(step.junit, "<testsuites/>\n");
     f.test_exit_code = 1;
     CHECK_THROWS_WITH_AS(RunTestStep(step, services), "tests of x/P1 failed (pytest exit code 1)", StepFailed);
     CHECK_FALSE(FileExists(step.stamp));
+    CHECK_FALSE(FileExists(step.junit));
   }
   CHECK(f.test_argv == std::vector<std::string>{"/usr/bin/python3", "-m", "pytest", "-x", "-p", "no:cacheprovider",
                                                 "--rootdir", "images", "--junitxml", step.junit, "-q",
@@ -523,6 +526,72 @@ TEST_CASE("manifest: an unterminated quote in a command fails before any contain
   ManifestStep step{"x/P1", "r/x:t", f.dir / "stamps/x/P1/K1.image", {{"Q", "q", "sh -c 'ls"}}, f.dir / "m.md"};
   CHECK_THROWS_AS(RunManifestStep(step, services), StepFailed);
   CHECK_FALSE(f.docker.Called("start"));
+}
+
+TEST_CASE("manifest: the page records node, base, the image's creation time and size for the index") {
+  StepFixture f;
+  StepServices services = f.Services();
+  f.WriteImageStamp("built", "sha256:dddd");
+  f.docker.local["r/x:t"] = {"sha256:dddd", {}, "2026-01-03T00:00:00.5Z"};
+  ManifestStep step{"x/P1", "r/x:t", f.dir / "stamps/x/P1/K1.image", {}, f.dir / "manifests/r-x-t.md", "r/base:t"};
+  RunManifestStep(step, services);
+  std::optional<PageInfo> info = FindPageInfo(*ReadFile(step.out));
+  REQUIRE(info);
+  CHECK(info->node == "x/P1");
+  CHECK(info->image == "r/x:t");
+  CHECK(info->base == "r/base:t");
+  CHECK(info->created == "2026-01-03T00:00:00.5Z");
+  CHECK(info->size_bytes == 1000);  // the fake history's layers
+}
+
+// ---- index
+
+TEST_CASE("index: pages are merged into the index on disk, earlier entries kept, reruns change nothing") {
+  StepFixture f;
+  StepServices services = f.Services();
+  f.WriteImageStamp("built", "sha256:eeee");
+  auto make_page = [&](const std::string& image, const std::string& created, const std::string& page) {
+    f.docker.local[image] = {"sha256:eeee", {}, created};
+    RunManifestStep({"x/P1", image, f.dir / "stamps/x/P1/K1.image", {}, f.dir / page}, services);
+    return f.dir / page;
+  };
+  std::string old_page = make_page("r/x:1", "2026-01-01T00:00:00Z", "manifests/r-x-1.md");
+  IndexStep first{{old_page}, f.dir / "manifests/Home.md"};
+  CHECK(RunIndexStep(first, services) == "manifest index " + first.out + ": 1 entries, 1 new");
+
+  // The next run knows only its own pages; the index still lists the first one.
+  std::string new_page = make_page("r/x:2", "2026-01-02T00:00:00Z", "manifests/r-x-2.md");
+  IndexStep second{{new_page}, first.out};
+  CHECK(RunIndexStep(second, services) == "manifest index " + first.out + ": 2 entries, 1 new");
+  std::string index = *ReadFile(first.out);
+  CHECK(index.find("[`r/x:2`](r-x-2)") < index.find("[`r/x:1`](r-x-1)"));
+  CHECK(RunIndexStep(second, services) == "manifest index " + first.out + ": 2 entries, 0 new");
+  CHECK(*ReadFile(first.out) == index);
+}
+
+TEST_CASE("index: a hand-written Home.md or a page without its info line stops the step, nothing is overwritten") {
+  StepFixture f;
+  StepServices services = f.Services();
+  WriteFileAtomic(f.dir / "manifests/a.md", "# a page of someone else\n");
+  IndexStep step{{f.dir / "manifests/a.md"}, f.dir / "manifests/Home.md"};
+  CHECK_THROWS_WITH_AS(RunIndexStep(step, services),
+                       (f.dir / "manifests/a.md" + " has no datahub-gen-page line (made by an older datahub-gen?): "
+                                                    "delete it and run ninja again").c_str(),
+                       StepFailed);
+  CHECK_FALSE(FileExists(step.out));
+
+  step.pages.clear();
+  WriteFileAtomic(step.out, "# Our wiki\n\nWritten by hand.\n");
+  try {
+    RunIndexStep(step, services);
+    FAIL("no error");
+  } catch (const StepFailed& error) {
+    CHECK(std::string(error.what()).find("not written by datahub-gen") != std::string::npos);
+    CHECK(std::string(error.what()).find("move it away") != std::string::npos);
+  }
+  CHECK(*ReadFile(step.out) == "# Our wiki\n\nWritten by hand.\n");
+  step.pages = {f.dir / "manifests/missing.md"};
+  CHECK_THROWS_AS(RunIndexStep(step, services), StepFailed);
 }
 
 // ---- push

@@ -1,0 +1,85 @@
+#include "report/ninja_log.h"
+
+#include <doctest/doctest.h>
+
+namespace dhg::report {
+namespace {
+
+// An entry of a run that started at `run_start_ms` (epoch ms) whose output
+// was written when the edge ended.
+NinjaLogEntry Entry(int64_t run_start_ms, int64_t start, int64_t end, std::string output) {
+  return {start, end, (run_start_ms + end) * 1000000 + 123, std::move(output)};
+}
+
+std::string Line(const NinjaLogEntry& e) {
+  return std::to_string(e.start_ms) + "\t" + std::to_string(e.end_ms) + "\t" + std::to_string(e.mtime_ns) + "\t" +
+         e.output + "\t0123456789abcdef\n";
+}
+
+constexpr int64_t kT = 1795700000000;  // some time in ms since the epoch
+
+}  // namespace
+
+TEST_CASE("the latest run: end times restart at a new run") {
+  std::vector<NinjaLogEntry> entries = {
+      Entry(kT, 0, 5000, "a.image"), Entry(kT, 5000, 9000, "a.test"),  // run 1
+      Entry(kT + 60000, 10, 2000, "a.push"),                           // run 2
+      Entry(kT + 70000, 0, 3000, "a.stable"), Entry(kT + 70000, 0, 3500, "b.stable"),  // run 3
+  };
+  CHECK(LatestRunBegin(entries) == 3);
+  entries.resize(3);
+  CHECK(LatestRunBegin(entries) == 2);
+  entries.resize(2);
+  CHECK(LatestRunBegin(entries) == 0);
+  CHECK(LatestRunBegin({}) == 0);
+}
+
+TEST_CASE("the latest run: the run start from mtimes parts runs whose end times happen to go up") {
+  // Run 1 ended its last edge at 3 s; run 2, started 10 s later, its first at 4 s.
+  std::vector<NinjaLogEntry> entries = {Entry(kT, 0, 3000, "a.push"), Entry(kT + 10000, 0, 4000, "a.stable")};
+  CHECK(LatestRunBegin(entries) == 1);
+  // Parallel edges of one run: the ends go up, the run start agrees (within the tolerance).
+  entries = {Entry(kT, 0, 3000, "a"), Entry(kT, 100, 4000, "b"), Entry(kT + 400, 2000, 4100, "c")};
+  CHECK(LatestRunBegin(entries) == 0);
+  entries.back().mtime_ns += (kRunStartToleranceMs + 1) * 1000000;
+  CHECK(LatestRunBegin(entries) == 2);
+  // An entry without an mtime is judged by its end time alone.
+  entries = {Entry(kT, 0, 3000, "a"), {100, 4000, 0, "b"}, Entry(kT, 200, 4500, "c")};
+  CHECK(LatestRunBegin(entries) == 0);
+}
+
+TEST_CASE(".ninja_log: parsed in file order, the last entry of an output wins") {
+  std::string text = "# ninja log v5\n" + Line(Entry(kT, 0, 5000, "s/a.image")) + Line(Entry(kT, 5000, 9000, "s/a.test")) +
+                     Line(Entry(kT + 60000, 0, 7000, "s/a.image"));
+  NinjaLog log = ParseNinjaLog(text);
+  REQUIRE(log.entries.size() == 3);
+  CHECK(log.latest_run_begin == 2);
+  bool latest = false;
+  const NinjaLogEntry* image = log.Last("s/a.image", &latest);
+  REQUIRE(image);
+  CHECK(image->DurationMs() == 7000);
+  CHECK(image->RunStartMs() == kT + 60000);
+  CHECK(latest);
+  const NinjaLogEntry* test = log.Last("s/a.test", &latest);
+  REQUIRE(test);
+  CHECK(test->DurationMs() == 4000);
+  CHECK_FALSE(latest);
+  CHECK(log.Last("nothing", &latest) == nullptr);
+  // v6 lines are the same; a last line cut short is ignored, as ninja does.
+  CHECK(ParseNinjaLog("# ninja log v6\n" + Line(Entry(kT, 0, 1, "x")) + "12\t3").entries.size() == 1);
+  CHECK(ParseNinjaLog("# ninja log v5\n").entries.empty());
+}
+
+TEST_CASE(".ninja_log: other versions and damaged lines are errors that say where") {
+  CHECK_THROWS_WITH_AS(ParseNinjaLog("# ninja log v4\n"),
+                       "line 1: expected `# ninja log v5` (ninja 1.10, 1.11) or `# ninja log v6` (1.12), got "
+                       "`# ninja log v4`",
+                       NinjaLogError);
+  CHECK_THROWS_AS(ParseNinjaLog(""), NinjaLogError);
+  CHECK_THROWS_WITH_AS(ParseNinjaLog("# ninja log v5\n1\t2\tx\tout\thash\n" + Line(Entry(kT, 0, 1, "y"))),
+                       "line 2: expected start, end, mtime, output and hash separated by tabs, got `1\t2\tx\tout\thash`",
+                       NinjaLogError);
+  CHECK_THROWS_AS(ParseNinjaLog("# ninja log v5\n5\t2\t1\tout\thash\n\n"), NinjaLogError);  // ends before it starts
+}
+
+}  // namespace dhg::report
