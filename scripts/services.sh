@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # Starts, stops and reports the services datahub-gen needs on a machine where
-# nothing starts them: the docker daemon and a local registry on 127.0.0.1:5000.
+# nothing starts them: the docker daemon, a local registry without auth on
+# 127.0.0.1:5000, and a second one on 127.0.0.1:5001 that needs a password
+# (htpasswd; for the integration tests of registry auth).
 #
 #   scripts/services.sh start            start what does not answer yet
-#   scripts/services.sh stop [NAME...]   stop what this script started (dockerd, registry)
-#   scripts/services.sh status           report; exit 0 when both answer
+#   scripts/services.sh stop [NAME...]   stop what this script started
+#                                        (dockerd, registry, registry-auth)
+#   scripts/services.sh status           report; exit 0 when all three answer
 #
 # A service that already answers (started by systemd, by hand, by another
 # project) is used as it is and never stopped by this script: `stop` stops only
@@ -19,8 +22,17 @@
 # State (pids, logs, the registry's config and storage) lives in
 # <repo>/.datahub/services/. Works from any directory.
 #
-# Environment: DATAHUB_REGISTRY_PORT (default 5000), DOCKERD_ARGS (extra
-# arguments for dockerd, split on spaces).
+# The auth registry's credentials are test credentials, made on its first
+# start and kept in .datahub/services/registry-auth/: `user` (the user name),
+# `password` (random, mode 0600) and `htpasswd` (its bcrypt hash: the registry
+# accepts no other). The password is never on a command line (`htpasswd -i`
+# reads it from stdin); log in with
+#     docker login 127.0.0.1:5001 -u "$(<user)" --password-stdin <password
+# Docker treats 127.0.0.0/8 as insecure registries: plain http, no TLS (and
+# the registry accepts htpasswd auth over http).
+#
+# Environment: DATAHUB_REGISTRY_PORT (default 5000), DATAHUB_AUTH_REGISTRY_PORT
+# (default 5001), DOCKERD_ARGS (extra arguments for dockerd, split on spaces).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -28,6 +40,11 @@ STATE="$ROOT/.datahub/services"
 REGISTRY_PORT=${DATAHUB_REGISTRY_PORT:-5000}
 REGISTRY_ADDR="127.0.0.1:$REGISTRY_PORT"
 REGISTRY_URL="http://$REGISTRY_ADDR/v2/"
+AUTH_REGISTRY_PORT=${DATAHUB_AUTH_REGISTRY_PORT:-5001}
+AUTH_REGISTRY_ADDR="127.0.0.1:$AUTH_REGISTRY_PORT"
+AUTH_REGISTRY_URL="http://$AUTH_REGISTRY_ADDR/v2/"
+AUTH_STATE="$STATE/registry-auth"
+AUTH_USER=datahub-test
 DOCKER_WAIT=60
 REGISTRY_WAIT=30
 
@@ -36,11 +53,22 @@ die() { echo "services.sh: error: $*" >&2; exit 1; }
 
 docker_answers() { timeout 20 docker info >/dev/null 2>&1; }
 
+# http_code URL: the HTTP status of a GET (000: no answer).
+http_code() {
+  curl -s -o /dev/null -m 5 -w '%{http_code}' "$1" 2>/dev/null || true
+}
+
 # Any HTTP answer counts (200, or 401 for a registry with auth).
 registry_answers() {
   local code
-  code=$(curl -s -o /dev/null -m 5 -w '%{http_code}' "$REGISTRY_URL" 2>/dev/null) || return 1
-  [[ $code != 000 ]]
+  code=$(http_code "$REGISTRY_URL")
+  [[ -n $code && $code != 000 ]]
+}
+
+# The auth registry must ask for credentials: one that answers 200 is some
+# other registry, and the auth tests would prove nothing against it.
+auth_registry_answers() {
+  [[ $(http_code "$AUTH_REGISTRY_URL") == 401 ]]
 }
 
 # pid recorded in $STATE/<name>.pid, printed if that process still runs the
@@ -109,10 +137,14 @@ start_dockerd() {
   echo dockerd >>"$STATE/last-start"
 }
 
+# write_registry_config DIR ADDR [HTPASSWD-FILE]: DIR/config.yml for a registry
+# on ADDR with its storage in DIR/storage; with htpasswd auth when a file is
+# given.
 write_registry_config() {
-  local dir="$STATE/registry"
+  local dir=$1 addr=$2 htpasswd=${3:-}
   mkdir -p "$dir/storage"
-  cat >"$dir/config.yml" <<EOF
+  {
+    cat <<EOF
 # Written by scripts/services.sh; rewritten on every start.
 version: 0.1
 log:
@@ -125,34 +157,83 @@ storage:
   delete:
     enabled: true
 http:
-  addr: $REGISTRY_ADDR
+  addr: $addr
   # Only this one registry serves this storage; a fixed secret is enough.
   secret: datahub-gen-local-registry
   headers:
     X-Content-Type-Options: [nosniff]
 EOF
+    if [[ -n $htpasswd ]]; then
+      cat <<EOF
+auth:
+  htpasswd:
+    realm: datahub-gen-test-registry
+    path: "$htpasswd"
+EOF
+    fi
+  } >"$dir/config.yml"
 }
 
-start_registry() {
-  if registry_answers; then
-    log "registry: $REGISTRY_URL answers already; using it"
+# The auth registry's test credentials: made once, kept across restarts.
+write_auth_credentials() {
+  need htpasswd apache2-utils
+  mkdir -p "$AUTH_STATE"
+  echo "$AUTH_USER" >"$AUTH_STATE/user"
+  if [[ ! -s $AUTH_STATE/password ]]; then
+    (
+      umask 077
+      # `|| true`: head ends the pipe early, and tr then fails.
+      { LC_ALL=C tr -dc 'A-Za-z0-9' </dev/urandom || true; } | head -c 24 >"$AUTH_STATE/password"
+    )
+  fi
+  # bcrypt (-B) is the only hash the registry accepts; -i reads the password
+  # from stdin, so that it is never on a command line.
+  (
+    umask 077
+    htpasswd -iBn "$AUTH_USER" <"$AUTH_STATE/password" | sed '/^$/d' >"$AUTH_STATE/htpasswd.new"
+    mv "$AUTH_STATE/htpasswd.new" "$AUTH_STATE/htpasswd"
+  )
+}
+
+# start_one_registry NAME DIR ADDR URL CHECK [HTPASSWD-FILE]
+start_one_registry() {
+  local name=$1 dir=$2 addr=$3 url=$4 check=$5 htpasswd=${6:-} code
+  if "$check"; then
+    log "$name: $url answers already; using it"
     return 0
   fi
   need docker-registry docker-registry
   need curl curl
-  write_registry_config
-  local logfile="$STATE/registry.log" pid
-  log "registry: starting docker-registry on $REGISTRY_ADDR (storage: $STATE/registry/storage, log: $logfile)"
-  pid=$(launch "$STATE/registry.pid" "$logfile" docker-registry serve "$STATE/registry/config.yml")
-  if ! wait_for "$REGISTRY_WAIT" "$pid" registry_answers; then
-    log "registry: docker-registry (pid $pid) did not answer within ${REGISTRY_WAIT}s; last lines of $logfile:"
+  code=$(http_code "$url")
+  if [[ -n $code && $code != 000 ]]; then
+    die "$name: something else answers at $url ($code)"
+  fi
+  write_registry_config "$dir" "$addr" "$htpasswd"
+  local logfile="$STATE/$name.log" pid
+  log "$name: starting docker-registry on $addr${htpasswd:+ with htpasswd auth}" \
+    "(storage: $dir/storage, log: $logfile)"
+  pid=$(launch "$STATE/$name.pid" "$logfile" docker-registry serve "$dir/config.yml")
+  if ! wait_for "$REGISTRY_WAIT" "$pid" "$check"; then
+    log "$name: docker-registry (pid $pid) did not answer within ${REGISTRY_WAIT}s; last lines of $logfile:"
     tail -n 25 "$logfile" >&2 || true
     kill "$pid" 2>/dev/null || true
-    rm -f "$STATE/registry.pid"
-    die "could not start the registry"
+    rm -f "$STATE/$name.pid"
+    die "could not start the registry $name"
   fi
-  log "registry: up at $REGISTRY_URL (pid $pid)"
-  echo registry >>"$STATE/last-start"
+  log "$name: up at $url (pid $pid)"
+  echo "$name" >>"$STATE/last-start"
+}
+
+start_registry() {
+  start_one_registry registry "$STATE/registry" "$REGISTRY_ADDR" "$REGISTRY_URL" registry_answers
+}
+
+start_auth_registry() {
+  # Credentials first, also when the registry runs already (from an earlier
+  # start): the tests read them.
+  write_auth_credentials
+  start_one_registry registry-auth "$AUTH_STATE" "$AUTH_REGISTRY_ADDR" "$AUTH_REGISTRY_URL" \
+    auth_registry_answers "$AUTH_STATE/htpasswd"
 }
 
 # stop_one NAME PROGRAM SECONDS
@@ -199,11 +280,22 @@ status() {
     echo "registry: down ($REGISTRY_URL)"
     rc=3
   fi
+  if auth_registry_answers; then
+    if pid=$(recorded_pid registry-auth docker-registry); then
+      echo "registry-auth: up at $AUTH_REGISTRY_URL, htpasswd auth (pid $pid, started by" \
+        "services.sh; credentials in $AUTH_STATE)"
+    else
+      echo "registry-auth: up at $AUTH_REGISTRY_URL, asks for credentials (not started by services.sh)"
+    fi
+  else
+    echo "registry-auth: down ($AUTH_REGISTRY_URL answers $(http_code "$AUTH_REGISTRY_URL"), expected 401)"
+    rc=3
+  fi
   return "$rc"
 }
 
 usage() {
-  echo "usage: $0 start | stop [dockerd|registry]... | status" >&2
+  echo "usage: $0 start | stop [dockerd|registry|registry-auth]... | status" >&2
   exit 2
 }
 
@@ -214,14 +306,16 @@ case ${1:-} in
     : >"$STATE/last-start"
     start_dockerd
     start_registry
+    start_auth_registry
     ;;
   stop)
     shift
-    [[ $# -gt 0 ]] || set -- registry dockerd
+    [[ $# -gt 0 ]] || set -- registry-auth registry dockerd
     for name in "$@"; do
-      [[ $name == dockerd || $name == registry ]] || usage
+      [[ $name == dockerd || $name == registry || $name == registry-auth ]] || usage
     done
-    # The registry first: docker may still be talking to it.
+    # The registries first: docker may still be talking to them.
+    if [[ " $* " == *" registry-auth "* ]]; then stop_one registry-auth docker-registry 10; fi
     if [[ " $* " == *" registry "* ]]; then stop_one registry docker-registry 10; fi
     if [[ " $* " == *" dockerd "* ]]; then stop_one dockerd dockerd 30; fi
     ;;

@@ -2,8 +2,8 @@
 # The project's test command (CI runs it through .ci/run):
 #
 #   1. scripts/setup.sh            install packages, build datahub-gen
-#   2. scripts/services.sh start   dockerd and the registry (stopped again at
-#                                  exit, if this script started them)
+#   2. scripts/services.sh start   dockerd and the registries (stopped again
+#                                  at exit, if this script started them)
 #   3. scripts/make-root-image.sh  the sample stack's root image
 #   4. meson test -C build         unit, golden and example tests
 #   5. pytest tests/integration    integration tests (real ninja, docker, registry)
@@ -29,8 +29,10 @@ export PYTHONDONTWRITEBYTECODE=1
 # Debian's interpreter: it sees python3-pytest and python3-docker (the python3
 # first on PATH may be another one).
 PYTHON=/usr/bin/python3
-# For the integration tests: the registry to use (and DATAHUB_GEN, below).
+# For the integration tests: the registries to use (and DATAHUB_GEN, below);
+# the auth registry's credentials are read from .datahub/services/registry-auth/.
 export DATAHUB_REGISTRY="localhost:${DATAHUB_REGISTRY_PORT:-5000}"
+export DATAHUB_AUTH_REGISTRY="127.0.0.1:${DATAHUB_AUTH_REGISTRY_PORT:-5001}"
 
 passed=()
 failed=()

@@ -13,6 +13,10 @@ import stack as stacklib
 
 SCENARIO_LINES = pytest.StashKey[list]()
 
+# Stacks the tests copy (their images' own tests and conftest.py are not
+# tests of this suite).
+collect_ignore = ["stacks"]
+
 
 def pytest_configure(config):
     config.stash[SCENARIO_LINES] = []
@@ -49,37 +53,20 @@ def report(request):
 
 @pytest.fixture
 def make_stack(environment, tmp_path):
-    """make_stack(plans=(), epoch=None, git_date=None) -> a Stack in tmp_path
-    with a namespace of its own; its local images are removed at the end of
-    the test."""
+    """make_stack(plans=(), epoch=None, git_date=None, source=images/,
+    registry=open) -> a Stack in tmp_path with a namespace of its own; its
+    local images are removed at the end of the test."""
     made = []
 
-    def make(plans=(), epoch=None, git_date=None):
+    def make(plans=(), epoch=None, git_date=None, source=stacklib.SAMPLE_IMAGES, registry=None):
         stack = stacklib.make_stack(tmp_path / f"stack{len(made)}", plans=plans, epoch=epoch,
-                                    git_date=git_date)
+                                    git_date=git_date, source=source, registry=registry)
         made.append(stack)
         return stack
 
     started = time.monotonic()
     yield make
-    problems = []
-    for stack in made:
-        # Every step has ended: a container of the stack's images now is one
-        # that a step (or the images' own tests) left behind.
-        containers = stacklib.stack_containers(stack)
-        for container in containers:
-            try:
-                stacklib.docker_client().api.remove_container(container["Id"], force=True)
-            except stacklib.docker.errors.NotFound:
-                pass
-        if containers:
-            problems.append(f"containers of namespace {stack.namespace} were left: " + ", ".join(
-                f"{c.get('Names')} ({c.get('Image')}, {c.get('Command')!r}, {c.get('State')})"
-                for c in containers))
-        stack.cleanup()
-        left = stack.local_refs()
-        if left:
-            problems.append(f"images of namespace {stack.namespace} left after cleanup: {left}")
+    problems = stacklib.clean_up_stacks(made)
     print(f"test wall time {time.monotonic() - started:.1f} s")
     assert not problems, "\n".join(problems)
 

@@ -18,7 +18,14 @@ What happened is counted where it happened, not taken from the tool's output:
   only its last 256 events, and one build of the stack makes more than that);
   each is checked against the image's Created time (a new image, or an old
   one tagged again);
-* pushes and stable tags: the registry's HTTP API (tags/list, manifests).
+* pushes and stable tags: the registry's HTTP API (tags/list, manifests);
+  and pushes also from the daemon's image `push` events (a push of a tag the
+  registry already holds changes nothing there, but the daemon reports it).
+
+Two registries: the open one (`localhost:5000`, DATAHUB_REGISTRY) and one that
+needs a password (`127.0.0.1:5001`, DATAHUB_AUTH_REGISTRY; its credentials are
+written by scripts/services.sh). A Stack pushes to the Registry it is given;
+the module-level registry_* functions talk to the open one.
 
 Helpers named in the brief: make_stack(tmp), Stack.run_gen(args),
 Stack.run_ninja(targets) -> (rc, output), builds_seen(since, until, namespace),
@@ -27,6 +34,8 @@ registry_tags(repo), Stack.git_commit(msg).
 
 from __future__ import annotations
 
+import base64
+import dataclasses
 import datetime
 import json
 import os
@@ -48,10 +57,17 @@ import yaml
 
 REPO_ROOT = pathlib.Path(__file__).resolve().parents[2]
 SAMPLE_IMAGES = REPO_ROOT / "images"
+# A 4-image stack (a chain with a branch) with quick tests: stacks/mini/images/spec.yml.
+MINI_IMAGES = pathlib.Path(__file__).resolve().parent / "stacks" / "mini" / "images"
 NINJA = os.environ.get("NINJA", "/usr/bin/ninja")
 # HOST:PORT of the registry the tests push to (scripts/test.sh sets it).
 REGISTRY = os.environ.get("DATAHUB_REGISTRY", "localhost:5000")
 REGISTRY_URL = f"http://{REGISTRY}"
+# HOST:PORT of the registry with htpasswd auth, and the folder with its test
+# credentials (files `user` and `password`; scripts/services.sh makes them).
+AUTH_REGISTRY = os.environ.get("DATAHUB_AUTH_REGISTRY", "127.0.0.1:5001")
+AUTH_REGISTRY_CREDENTIALS = pathlib.Path(os.environ.get(
+    "DATAHUB_AUTH_REGISTRY_CREDENTIALS", REPO_ROOT / ".datahub" / "services" / "registry-auth"))
 
 # Fixed identity and dates: a commit id is a function of the tree and history.
 GIT_ENV = {
@@ -275,13 +291,14 @@ class BuildSeen:
     fresh: bool | None  # image created inside the window (None: image gone)
 
 
-def builds_seen(since_ns: int, until_ns: int, namespace: str, exclude_tags=()) -> list[BuildSeen]:
-    """The docker builds of images in `localhost:5000/<namespace>/` between two
+def builds_seen(since_ns: int, until_ns: int, namespace: str, exclude_tags=(),
+                registry: str = REGISTRY) -> list[BuildSeen]:
+    """The docker builds of images in `<registry>/<namespace>/` between two
     times (time.time_ns()), as the daemon saw them: its image tag events, less
     those of refs whose tag is in exclude_tags (stable tags, which the stable
     step adds with `docker tag`). `fresh` says whether the image was created in
     the window (a real build; an old image tagged again is not fresh)."""
-    prefix = f"{REGISTRY}/{namespace}/"
+    prefix = f"{registry}/{namespace}/"
     seen = []
     for event in daemon_events().between(since_ns, until_ns):
         if event.get("Type") != "image" or event.get("Action") != "tag":
@@ -299,12 +316,25 @@ def builds_seen(since_ns: int, until_ns: int, namespace: str, exclude_tags=()) -
     return seen
 
 
-def containers_created(since_ns: int, until_ns: int, namespace: str, image_ids=()) -> list[dict]:
+def image_events(since_ns: int, until_ns: int, namespace: str, action: str,
+                 registry: str = REGISTRY) -> list[str]:
+    """The refs of the daemon's image events `action` (push, pull) for images
+    of `<registry>/<namespace>/` between two times, in order. A push event
+    comes once a `docker push` has succeeded, also when the registry had that
+    tag already; a pull's, for `docker pull` and for a build's FROM."""
+    prefix = f"{registry}/{namespace}/"
+    return [event.get("id") or "" for event in daemon_events().between(since_ns, until_ns)
+            if event.get("Type") == "image" and event.get("Action") == action
+            and (event.get("id") or "").startswith(prefix)]
+
+
+def containers_created(since_ns: int, until_ns: int, namespace: str, image_ids=(),
+                       registry: str = REGISTRY) -> list[dict]:
     """Containers created between two times from an image of the namespace,
     by name or by one of image_ids (the images' own tests run their image by
     id). Build containers come from intermediate images: builds are counted
     by builds_seen()."""
-    prefix = f"{REGISTRY}/{namespace}/"
+    prefix = f"{registry}/{namespace}/"
     ids = set(image_ids)
     created = []
     for event in daemon_events().between(since_ns, until_ns):
@@ -320,49 +350,140 @@ def containers_created(since_ns: int, until_ns: int, namespace: str, image_ids=(
 # the registry
 
 
-def _registry_request(method: str, path: str, accept: str | None = None):
-    request = urllib.request.Request(f"{REGISTRY_URL}{path}", method=method)
-    if accept:
-        request.add_header("Accept", accept)
-    return urllib.request.urlopen(request, timeout=30)
+@dataclass(frozen=True)
+class Registry:
+    """A registry the tests push to: its HOST:PORT as image names spell it;
+    for one with auth, the credentials (the HTTP API calls here send them) and
+    the DOCKER_CONFIG folder that `docker login` wrote them to (the tool's
+    docker commands get it through the environment)."""
+    host: str
+    label: str = "open registry"
+    user: str | None = None
+    password: str | None = field(default=None, repr=False)
+    docker_config: str | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}"
+
+    def env(self) -> dict:
+        return {"DOCKER_CONFIG": self.docker_config} if self.docker_config else {}
+
+    def basic_auth(self) -> str:
+        """base64 of user:password, as docker keeps it in config.json."""
+        return base64.b64encode(f"{self.user}:{self.password}".encode()).decode()
+
+    def secrets(self) -> list[str]:
+        """What must never show in a file or an output: the password, and its
+        basic-auth form."""
+        return [self.password, self.basic_auth()] if self.password else []
+
+    def name_of(self, repo: str) -> str:
+        """The repository's name on the registry: without the host."""
+        return repo[len(self.host) + 1:] if repo.startswith(self.host + "/") else repo
+
+    def request(self, method: str, path: str, accept: str | None = None, authenticate: bool = True):
+        request = urllib.request.Request(f"{self.url}{path}", method=method)
+        if accept:
+            request.add_header("Accept", accept)
+        if self.user and authenticate:
+            request.add_header("Authorization", f"Basic {self.basic_auth()}")
+        return urllib.request.urlopen(request, timeout=30)
+
+    def tags(self, repo: str) -> list[str]:
+        """The tags of a repository (with or without the registry host), [] if
+        the registry does not know it."""
+        try:
+            with self.request("GET", f"/v2/{self.name_of(repo)}/tags/list") as response:
+                return sorted(json.load(response).get("tags") or [])
+        except urllib.error.HTTPError as error:
+            if error.code == 404:
+                return []
+            raise
+
+    def digest(self, repo: str, tag: str) -> str | None:
+        """The manifest digest the registry serves for repo:tag, None if absent."""
+        try:
+            with self.request("HEAD", f"/v2/{self.name_of(repo)}/manifests/{tag}",
+                              MANIFEST_ACCEPT) as response:
+                return response.headers.get("Docker-Content-Digest")
+        except urllib.error.HTTPError as error:
+            if error.code == 404:
+                return None
+            raise
+
+    def delete(self, repo: str, tag: str):
+        """Best effort: works when the registry allows deletes."""
+        digest = self.digest(repo, tag)
+        if not digest:
+            return
+        try:
+            with self.request("DELETE", f"/v2/{self.name_of(repo)}/manifests/{digest}"):
+                pass
+        except urllib.error.HTTPError:
+            pass
+
+    def login(self, docker_config: pathlib.Path) -> "Registry":
+        """`docker login` into a DOCKER_CONFIG folder of the caller's (the
+        machine's ~/.docker is left alone), the password on stdin, never on a
+        command line. Returns this registry with that folder."""
+        docker_config.mkdir(parents=True, exist_ok=True)
+        result = subprocess.run(
+            ["docker", "login", self.host, "--username", self.user, "--password-stdin"],
+            input=self.password, capture_output=True, text=True, timeout=60,
+            env={**os.environ, "DOCKER_CONFIG": str(docker_config)})
+        if result.returncode != 0:
+            raise EnvironmentProblem(f"docker login {self.host} failed: {result.stderr.strip()}")
+        return dataclasses.replace(self, docker_config=str(docker_config))
+
+
+OPEN_REGISTRY = Registry(REGISTRY)
+
+
+def auth_registry() -> Registry:
+    """The registry with htpasswd auth and its test credentials (not logged
+    in: see Registry.login), or EnvironmentProblem saying what to run."""
+    try:
+        user = (AUTH_REGISTRY_CREDENTIALS / "user").read_text(encoding="utf-8").strip()
+        password = (AUTH_REGISTRY_CREDENTIALS / "password").read_text(encoding="utf-8").strip()
+    except OSError as error:
+        raise EnvironmentProblem(
+            f"no credentials of the auth registry in {AUTH_REGISTRY_CREDENTIALS} ({error}): run "
+            "scripts/services.sh start (or set DATAHUB_AUTH_REGISTRY_CREDENTIALS)") from None
+    registry = Registry(AUTH_REGISTRY, "auth registry", user, password)
+    try:
+        with registry.request("GET", "/v2/", authenticate=False) as response:
+            raise EnvironmentProblem(
+                f"the registry at {registry.url} answers {response.status} without credentials: "
+                "the auth tests need one that asks for them (scripts/services.sh start)")
+    except urllib.error.HTTPError as error:
+        if error.code != 401:
+            raise EnvironmentProblem(f"{registry.url}/v2/ answers {error.code}, expected 401") from None
+    except (urllib.error.URLError, OSError) as error:
+        raise EnvironmentProblem(f"no registry answers at {registry.url}/v2/ ({error}): start it "
+                                 "(scripts/services.sh start)") from None
+    try:
+        with registry.request("GET", "/v2/"):
+            pass
+    except (urllib.error.URLError, OSError) as error:
+        raise EnvironmentProblem(f"{registry.url} refuses the credentials of "
+                                 f"{AUTH_REGISTRY_CREDENTIALS} ({error})") from None
+    return registry
 
 
 def registry_tags(repo: str) -> list[str]:
-    """The tags of a repository (with or without the registry host), [] if the
-    registry does not know it."""
-    name = repo[len(REGISTRY) + 1:] if repo.startswith(REGISTRY + "/") else repo
-    try:
-        with _registry_request("GET", f"/v2/{name}/tags/list") as response:
-            return sorted(json.load(response).get("tags") or [])
-    except urllib.error.HTTPError as error:
-        if error.code == 404:
-            return []
-        raise
+    """The tags of a repository of the open registry, [] if it does not know it."""
+    return OPEN_REGISTRY.tags(repo)
 
 
 def registry_digest(repo: str, tag: str) -> str | None:
-    """The manifest digest the registry serves for repo:tag, None if absent."""
-    name = repo[len(REGISTRY) + 1:] if repo.startswith(REGISTRY + "/") else repo
-    try:
-        with _registry_request("HEAD", f"/v2/{name}/manifests/{tag}", MANIFEST_ACCEPT) as response:
-            return response.headers.get("Docker-Content-Digest")
-    except urllib.error.HTTPError as error:
-        if error.code == 404:
-            return None
-        raise
+    """The manifest digest the open registry serves for repo:tag, None if absent."""
+    return OPEN_REGISTRY.digest(repo, tag)
 
 
 def registry_delete(repo: str, tag: str):
     """Best effort: works when the registry allows deletes."""
-    digest = registry_digest(repo, tag)
-    if not digest:
-        return
-    name = repo[len(REGISTRY) + 1:] if repo.startswith(REGISTRY + "/") else repo
-    try:
-        with _registry_request("DELETE", f"/v2/{name}/manifests/{digest}"):
-            pass
-    except urllib.error.HTTPError:
-        pass
+    OPEN_REGISTRY.delete(repo, tag)
 
 
 # --------------------------------------------------------------------------
@@ -406,12 +527,15 @@ class Generated:
 class Stack:
     """A scratch copy of the sample stack in a git repository of its own."""
 
-    def __init__(self, root: pathlib.Path, namespace: str, plans=(), git_date: str | None = None):
+    def __init__(self, root: pathlib.Path, namespace: str, plans=(), git_date: str | None = None,
+                 registry: Registry | None = None):
         self.root = root
         self.namespace = namespace
         self.plans = list(plans)  # --plan: [] = every plan
+        self.registry = registry or OPEN_REGISTRY
         self.tool = tool_path()
         self.log_lines: list[str] = []
+        self.outputs: list[str] = []  # of every run_gen and run_ninja, in order
         self.git_env = dict(GIT_ENV)
         if git_date:
             self.git_env["GIT_AUTHOR_DATE"] = self.git_env["GIT_COMMITTER_DATE"] = git_date
@@ -438,6 +562,26 @@ class Stack:
         """Independent of the tool: what `git rev-parse --short=7 HEAD` says."""
         return self.git("rev-parse", "--short=7", "HEAD")
 
+    def clone(self, dest: pathlib.Path, branch: str | None = None, depth: int | None = None) -> "Stack":
+        """`git clone` of this stack (committed state only: no stamps, no
+        build.ninja) into dest, as CI makes one; same namespace and registry.
+        With depth, a shallow clone (through file://, which honours --depth)."""
+        argv = ["clone", "-q"]
+        if branch:
+            argv += ["--branch", branch]
+        if depth:
+            argv += ["--depth", str(depth)]
+        self.git(*argv, f"file://{self.root}", str(dest))
+        return Stack(pathlib.Path(dest), self.namespace, self.plans, registry=self.registry,
+                     git_date=self.git_env["GIT_COMMITTER_DATE"])
+
+    def copy_workspace(self, dest: pathlib.Path) -> "Stack":
+        """A copy of the whole work tree (stamps, build.ninja, manifest pages,
+        .ninja_log included): a developer's workspace as this one left it."""
+        shutil.copytree(self.root, dest, symlinks=True)
+        return Stack(pathlib.Path(dest), self.namespace, self.plans, registry=self.registry,
+                     git_date=self.git_env["GIT_COMMITTER_DATE"])
+
     # -- files
 
     def path(self, relative: str) -> pathlib.Path:
@@ -459,16 +603,18 @@ class Stack:
         result = subprocess.run(argv, cwd=self.root, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                 text=True, timeout=timeout, env=self.env())
         self.log(f"$ {shlex.join(argv)}  -> rc {result.returncode} in {time.monotonic() - started:.1f} s")
+        self.outputs.append(result.stdout)
         return result.returncode, result.stdout
 
     def env(self) -> dict:
         env = dict(os.environ)
         env.pop("PYTEST_CURRENT_TEST", None)
         env["PYTHONDONTWRITEBYTECODE"] = "1"
+        env.update(self.registry.env())
         return env
 
     def gen_args(self, args=()) -> list[str]:
-        argv = [self.tool, "--registry", f"{REGISTRY}/{self.namespace}"]
+        argv = [self.tool, "--registry", f"{self.registry.host}/{self.namespace}"]
         for plan in self.plans:
             argv += ["--plan", plan]
         return argv + list(args)
@@ -515,7 +661,7 @@ class Stack:
                 image_name = expand(image["image_name"], variables)
                 nodes.append(Node(
                     image=key, plan=plan_name, image_name=image_name,
-                    repository=f"{REGISTRY}/{self.namespace}/{image_name.rsplit('/', 1)[-1]}",
+                    repository=f"{self.registry.host}/{self.namespace}/{image_name.rsplit('/', 1)[-1]}",
                     parent=image.get("depend_on"),
                     tag_prefix=expand(plan.get("tag_prefix", ""), variables),
                     stable_postfix=expand(plan.get("tag_stable_postfix", DEFAULT_STABLE_POSTFIX),
@@ -571,7 +717,7 @@ class Stack:
 
     def manifest_page(self, node: Node, tag: str) -> pathlib.Path:
         """manifests/<repository without host, '/' -> '-'>-<tag>.md"""
-        flat = node.repository[len(REGISTRY) + 1:].replace("/", "-")
+        flat = node.repository[len(self.registry.host) + 1:].replace("/", "-")
         return self.path(f"manifests/{flat}-{tag}.md")
 
     def step_log(self, node: Node, step: str) -> pathlib.Path:
@@ -580,10 +726,28 @@ class Stack:
     # -- what the daemon and the registry hold
 
     def builds(self, since_ns: int, until_ns: int) -> list[BuildSeen]:
-        return builds_seen(since_ns, until_ns, self.namespace, exclude_tags=self.stable_tags())
+        return builds_seen(since_ns, until_ns, self.namespace, exclude_tags=self.stable_tags(),
+                           registry=self.registry.host)
+
+    def pushes(self, since_ns: int, until_ns: int) -> list[str]:
+        """Refs the daemon pushed between two times (its push events)."""
+        return image_events(since_ns, until_ns, self.namespace, "push", self.registry.host)
+
+    def pulls(self, since_ns: int, until_ns: int) -> list[str]:
+        """Refs the daemon pulled between two times (its pull events)."""
+        return image_events(since_ns, until_ns, self.namespace, "pull", self.registry.host)
+
+    def registry_refs(self) -> dict[str, str]:
+        """ref -> digest of every tag the registry holds in the repositories
+        of the stack's nodes."""
+        found = {}
+        for repository in sorted({node.repository for node in self.nodes()}):
+            for tag in self.registry.tags(repository):
+                found[f"{repository}:{tag}"] = self.registry.digest(repository, tag)
+        return found
 
     def local_refs(self) -> list[str]:
-        prefix = f"{REGISTRY}/{self.namespace}/"
+        prefix = f"{self.registry.host}/{self.namespace}/"
         refs = []
         # The low-level list: images.list() inspects every image, and fails on
         # one that another user of the daemon removes meanwhile.
@@ -595,7 +759,7 @@ class Stack:
         """Ids of the namespace's images: the images' own tests run their
         image by id. (Not the layers below them: those are shared with every
         other build of the same Dockerfile steps, by anyone.)"""
-        prefix = f"{REGISTRY}/{self.namespace}/"
+        prefix = f"{self.registry.host}/{self.namespace}/"
         return {image["Id"] for image in docker_client().api.images()
                 if any(t.startswith(prefix) for t in image.get("RepoTags") or [])}
 
@@ -605,29 +769,50 @@ class Stack:
         except docker.errors.ImageNotFound:
             return None
 
+    def remove_local_images(self) -> list[str]:
+        """Removes the namespace's local images (not the registry's): what a
+        fresh CI machine has. Returns the refs removed."""
+        refs = self.local_refs()
+        for ref in refs:
+            try:
+                docker_client().images.remove(ref, force=True)
+            except docker.errors.ImageNotFound:
+                pass
+        return refs
+
     def cleanup(self):
         """Removes the namespace's local images (and, if the registry allows
-        deletes, its manifests)."""
+        deletes, its manifests: those of the local images, and every tag of the
+        nodes' repositories, which clones may have pushed and removed locally)."""
         client = docker_client()
         for ref in self.local_refs():
             repo, tag = ref.rsplit(":", 1)
-            registry_delete(repo, tag)
+            self.registry.delete(repo, tag)
             try:
                 client.images.remove(ref, force=True)
             except docker.errors.APIError as error:
                 print(f"cleanup: could not remove {ref}: {error}")
+        try:
+            for ref in self.registry_refs():
+                repo, tag = ref.rsplit(":", 1)
+                self.registry.delete(repo, tag)
+        except (urllib.error.URLError, OSError) as error:
+            print(f"cleanup: could not list the registry's tags of {self.namespace}: {error}")
 
 
 def make_stack(tmp: pathlib.Path, namespace: str | None = None, plans=(), epoch: str | None = None,
-               git_date: str | None = None) -> Stack:
-    """Copies images/ into tmp, gives spec.yml an epoch (default: the
-    namespace, so no content key equals another stack's), git init, one commit
-    (dated git_date, default GIT_ENV's). Returns the Stack (nothing generated yet)."""
+               git_date: str | None = None, source: pathlib.Path = SAMPLE_IMAGES,
+               registry: Registry | None = None) -> Stack:
+    """Copies source (an images/ folder: default the sample stack's) into
+    tmp, gives spec.yml an epoch (default: the namespace, so no content key
+    equals another stack's), git init, one commit (dated git_date, default
+    GIT_ENV's). Returns the Stack, pushing to registry (default: the open
+    one); nothing generated yet."""
     namespace = namespace or f"it{uuid.uuid4().hex[:10]}"
     epoch = epoch or namespace
     root = pathlib.Path(tmp)
     root.mkdir(parents=True, exist_ok=True)
-    shutil.copytree(SAMPLE_IMAGES, root / "images",
+    shutil.copytree(source, root / "images",
                     ignore=shutil.ignore_patterns("__pycache__", "*.pyc", ".pytest_cache"))
     with open(root / "images" / "spec.yml", "a", encoding="utf-8") as f:
         f.write(f"\n# Added by the integration tests: no content key equals another run's.\n"
@@ -635,7 +820,7 @@ def make_stack(tmp: pathlib.Path, namespace: str | None = None, plans=(), epoch:
     (root / ".gitignore").write_text(
         "/.datahub/\n/manifests/\n/build.ninja\n/.ninja_log\n/.ninja_deps\n/ninja-bg.log\n"
         "__pycache__/\n*.pyc\n", encoding="utf-8")
-    stack = Stack(root, namespace, plans, git_date)
+    stack = Stack(root, namespace, plans, git_date, registry)
     stack.git("init", "-q", "-b", "main")
     stack.git_commit("sample stack")
     return stack
@@ -694,7 +879,32 @@ def containers_with_command(marker: str) -> list[dict]:
 def stack_containers(stack: Stack) -> list[dict]:
     """Containers (running or not) of the stack's images: by name, or by id
     (the images' own tests run their image by id)."""
-    prefix = f"{REGISTRY}/{stack.namespace}/"
+    prefix = f"{stack.registry.host}/{stack.namespace}/"
     ids = stack.image_ids()
     return [c for c in docker_client().api.containers(all=True)
             if (c.get("Image") or "").startswith(prefix) or c.get("ImageID") in ids]
+
+
+def clean_up_stacks(stacks) -> list[str]:
+    """Removes what the stacks left (containers, local images, registry
+    tags); returns the problems found: a container of a stack's images (every
+    step has ended, so one was left behind), an image that would not go."""
+    problems = []
+    for stack in stacks:
+        # Every step has ended: a container of the stack's images now is one
+        # that a step (or the images' own tests) left behind.
+        containers = stack_containers(stack)
+        for container in containers:
+            try:
+                docker_client().api.remove_container(container["Id"], force=True)
+            except docker.errors.NotFound:
+                pass
+        if containers:
+            problems.append(f"containers of namespace {stack.namespace} were left: " + ", ".join(
+                f"{c.get('Names')} ({c.get('Image')}, {c.get('Command')!r}, {c.get('State')})"
+                for c in containers))
+        stack.cleanup()
+        left = stack.local_refs()
+        if left:
+            problems.append(f"images of namespace {stack.namespace} left after cleanup: {left}")
+    return problems
