@@ -264,6 +264,30 @@ std::string ParsePushDigest(const std::string& output) {
   return last;
 }
 
+bool ManifestInspectSaysAbsent(const std::string& stderr_text, std::string* refusal) {
+  bool absent = false;
+  for (const std::string& line : Split(stderr_text, '\n')) {
+    size_t on_error = line.find("on error (");
+    if (on_error != std::string::npos) {
+      // `level=debug msg="continuing on error (errcode.Errors) manifest unknown: manifest unknown"`
+      size_t close = line.find(") ", on_error);
+      std::string reason = close == std::string::npos ? line.substr(on_error) : line.substr(close + 2);
+      if (!reason.empty() && reason.back() == '"') reason.pop_back();
+      if (ContainsIgnoringCase(reason, "manifest unknown") || ContainsIgnoringCase(reason, "name unknown") ||
+          ContainsIgnoringCase(reason, "not found")) {
+        continue;
+      }
+      if (refusal->empty()) *refusal = reason;
+      continue;
+    }
+    if (line.find("level=") != std::string::npos) continue;  // other debug lines
+    for (std::string_view said : {"no such manifest", "manifest unknown", "name unknown"}) {
+      if (ContainsIgnoringCase(line, said)) absent = true;
+    }
+  }
+  return absent && refusal->empty();
+}
+
 RegistryImage ParseVerboseManifest(const std::string& json) {
   RegistryImage image;
   std::optional<JsonValue> root = JsonParser(json).ParseDocument();
@@ -323,7 +347,9 @@ void CliDocker::Tag(const std::string& source, const std::string& target) {
 }
 
 std::optional<RegistryImage> CliDocker::InspectRegistry(const std::string& ref, bool insecure) {
-  std::vector<std::string> arguments{"manifest", "inspect", "--verbose"};
+  // --debug: the CLI says "no such manifest" also when the registry refused
+  // the credentials; only its debug lines tell the two apart.
+  std::vector<std::string> arguments{"--debug", "manifest", "inspect", "--verbose"};
   if (insecure) arguments.push_back("--insecure");
   arguments.push_back(ref);
   std::string out;
@@ -337,10 +363,9 @@ std::optional<RegistryImage> CliDocker::InspectRegistry(const std::string& ref, 
   if (!result.ok()) {
     // Only the registry's "not there" answers mean absent; anything else
     // (auth, network, a typo in the host) must not turn into a silent rebuild.
-    for (std::string_view absent : {"no such manifest", "manifest unknown", "name unknown"}) {
-      if (ContainsIgnoringCase(err, absent)) return std::nullopt;
-    }
-    std::string message = TrimmedMessage(err);
+    std::string refusal;
+    if (ManifestInspectSaysAbsent(err, &refusal)) return std::nullopt;
+    std::string message = refusal.empty() ? TrimmedMessage(err) : refusal;
     throw DockerError("cannot ask the registry for " + ref + " (" + result.Describe() + ")" +
                       (message.empty() ? "" : ": " + message));
   }

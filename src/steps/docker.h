@@ -116,6 +116,12 @@ std::optional<std::map<std::string, std::string>> ParseFlatJsonObject(const std:
 std::vector<HistoryEntry> ParseHistory(const std::string& json_lines);
 // The digest in `docker push` output ("...: digest: sha256:... size: N"), or "".
 std::string ParsePushDigest(const std::string& output);
+// Whether `docker --debug manifest inspect` failed because the registry said
+// the image is not there. The CLI prints "no such manifest" also when the
+// registry refused the credentials (it goes on to the next endpoint "on
+// error"); then this is false and *refusal holds the registry's words
+// ("unauthorized: authentication required").
+bool ManifestInspectSaysAbsent(const std::string& stderr_text, std::string* refusal);
 // What `docker manifest inspect --verbose` prints about a single-platform
 // image (its descriptor and config digests); empty fields for an index.
 RegistryImage ParseVerboseManifest(const std::string& json);

@@ -606,6 +606,26 @@ TEST_CASE("push: an image found in the registry is not pushed again") {
   CHECK(Stamp(step.stamp)["result"] == "already in registry");
 }
 
+TEST_CASE("push: the registry already has this very image (tests re-ran, or a clone): not pushed again") {
+  StepFixture f;
+  StepServices services = f.Services();
+  f.WriteImageStamp("built", "sha256:ffff");
+  f.docker.local["r/x:t"] = {"sha256:ffff", {}};
+  PushStep step{"x/P1", "r/x:t", f.dir / "stamps/x/P1/K1.image", false, f.dir / "stamps/x/P1/t.push"};
+  SUBCASE("same image") {
+    f.docker.registry["r/x:t"] = {"sha256:d", "sha256:ffff"};
+    CHECK(RunPushStep(step, services) == "x/P1: r/x:t is already in the registry (sha256:d), not pushed again");
+    CHECK_FALSE(f.docker.Called("push"));
+    CHECK(Stamp(step.stamp)["result"] == "already in registry");
+  }
+  SUBCASE("another image under the tag: pushed") {
+    f.docker.registry["r/x:t"] = {"sha256:d", "sha256:other"};
+    RunPushStep(step, services);
+    CHECK(f.docker.Called("push r/x:t"));
+    CHECK(Stamp(step.stamp)["result"] == "pushed");
+  }
+}
+
 TEST_CASE("push: retried with backoff, the stamp records the digest") {
   StepFixture f;
   StepServices services = f.Services();
@@ -893,6 +913,36 @@ TEST_CASE("signals: an interrupted sleep between push attempts ends at once") {
 }
 
 // ---- docker output parsers
+
+TEST_CASE("docker output: `manifest inspect --debug` tells absent from refused credentials") {
+  std::string refusal;
+  // Captured from docker 28's CLI against Debian's registry 2.8.
+  const std::string absent =
+      "time=\"2026-11-26T15:33:50Z\" level=debug msg=\"allowing insecure registry for: localhost:5001\"\n"
+      "time=\"2026-11-26T15:33:50Z\" level=debug msg=\"continuing on error (errcode.Errors) manifest unknown: "
+      "manifest unknown\"\n"
+      "no such manifest: localhost:5001/x/y:1\n";
+  CHECK(ManifestInspectSaysAbsent(absent, &refusal));
+  CHECK(refusal.empty());
+  const std::string wrong_password =
+      "time=\"2026-11-26T15:33:42Z\" level=debug msg=\"continuing on error (errcode.Errors) unauthorized: "
+      "authentication required\"\n"
+      "time=\"2026-11-26T15:33:42Z\" level=debug msg=\"allowing insecure registry for: localhost:5001\"\n"
+      "no such manifest: localhost:5001/x/y:1\n";
+  CHECK_FALSE(ManifestInspectSaysAbsent(wrong_password, &refusal));
+  CHECK(refusal == "unauthorized: authentication required");
+  refusal.clear();
+  const std::string no_login =
+      "time=\"2026-11-26T15:33:39Z\" level=debug msg=\"not continuing on error (*url.Error) Get "
+      "\\\"http://localhost:5001/v2/x/y/manifests/1\\\": no basic auth credentials\"\n"
+      "Get \"http://localhost:5001/v2/x/y/manifests/1\": no basic auth credentials\n";
+  CHECK_FALSE(ManifestInspectSaysAbsent(no_login, &refusal));
+  CHECK(refusal.find("no basic auth credentials") != std::string::npos);
+  refusal.clear();
+  // Without debug lines (another CLI version), the last line decides.
+  CHECK(ManifestInspectSaysAbsent("no such manifest: r/x:1\n", &refusal));
+  CHECK_FALSE(ManifestInspectSaysAbsent("Get \"https://r/v2/\": dial tcp: connection refused\n", &refusal));
+}
 
 TEST_CASE("docker output: history rows, labels, push digests, verbose manifests") {
   std::vector<HistoryEntry> history = ParseHistory(
