@@ -434,7 +434,9 @@ def test_reg_5_a_test_change_reruns_tests_and_builds_and_pushes_nothing(scenario
 
 def test_reg_6_a_manifest_command_change_remakes_only_its_pages(scenario):
     work = scenario.workspace()
-    pages = {path: (path.stat().st_mtime_ns, path.read_text()) for path in work.path("manifests").glob("*.md")}
+    # Home.md is the index of the pages (rewritten by its edge whenever a page is made), not a page.
+    pages = {path: (path.stat().st_mtime_ns, path.read_text())
+             for path in work.path("manifests").glob("*.md") if path.name != "Home.md"}
     assert len(pages) == len(work.nodes()), f"the origin's pages: {sorted(p.name for p in pages)}"
     spec = work.path("images/spec.yml").read_text(encoding="utf-8")
     old_command = "command: cat /etc/mini/child.txt"
