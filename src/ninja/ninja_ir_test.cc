@@ -1,14 +1,19 @@
 #include "src/ninja/ninja_ir.h"
+#include "src/ninja/ninja_reader.h"
 #include "tests/unit/temp_dir.h"
 #include "util/files.h"
+#include "util/strings.h"
 
 #include <doctest/doctest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <optional>
+#include <random>
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -20,6 +25,7 @@ namespace dhg::ninja {
 namespace {
 
 using namespace std::string_literals;
+using namespace std::string_view_literals;
 
 // The message of the std::invalid_argument that `action` throws, or "" (and a
 // failed check) when it throws none.
@@ -366,6 +372,22 @@ TEST_CASE("Write: rejects bad names, missing fields and broken ninja text") {
 
 
 
+// The arguments of `printf '%s\0' ARGS...` as printed into `path`.
+std::vector<std::string> PrintedArguments(const std::string& path) {
+  std::vector<std::string> arguments = dhg::Split(dhg::ReadFile(path).value_or(""), '\0');
+  CHECK_MESSAGE(arguments.back().empty(), "the printed text does not end in a NUL");
+  arguments.pop_back();
+  return arguments;
+}
+
+void CheckSameStrings(const std::vector<std::string>& received, const std::vector<std::string>& expected) {
+  REQUIRE(received.size() == expected.size());
+  for (size_t i = 0; i < expected.size(); ++i) {
+    CAPTURE(i);
+    CHECK(received[i] == expected[i]);
+  }
+}
+
 // Runs /usr/bin/ninja in `dir` with extra arguments (shell-safe); returns its
 // exit status, and its output through `log`.
 int RunNinja(const std::filesystem::path& dir, const std::string& arguments, std::string* log) {
@@ -419,17 +441,7 @@ TEST_CASE("round trip through the real ninja: every writable hostile string reac
   std::string log;
   REQUIRE_MESSAGE(RunNinja(dir.path(), "", &log) == 0, log);
 
-  std::string printed = dhg::ReadFile(dir / output).value_or("");
-  std::vector<std::string> received;
-  size_t start = 0;
-  for (size_t nul; (nul = printed.find('\0', start)) != std::string::npos; start = nul + 1)
-    received.push_back(printed.substr(start, nul - start));
-  CHECK(start == printed.size());
-  REQUIRE(received.size() == originals.size());
-  for (size_t i = 0; i < originals.size(); ++i) {
-    CAPTURE(i);
-    CHECK(received[i] == originals[i]);
-  }
+  CheckSameStrings(PrintedArguments(dir / output), originals);
 
   CHECK(dhg::ReadFile(dir / "spaced.txt").value_or("") == "  lead and trail  ");
 
@@ -441,6 +453,109 @@ TEST_CASE("round trip through the real ninja: every writable hostile string reac
   // The output path, escaped in build.ninja, names the same file ninja built.
   REQUIRE(RunNinja(dir.path(), "-n", &log) == 0);
   CHECK(Contains(log, "no work to do"));
+}
+
+// Random byte strings, mostly of the bytes that mean something to ninja, to
+// the shell or to dash's internal quoting (0x81-0x88), with a fixed seed so
+// that a failure reproduces.
+std::string RandomHostileBytes(std::mt19937& random, size_t max_length) {
+  static constexpr std::string_view kSpecial =
+      " $:|'\"\\\t\n\r;&<>()`*?[]{}~#!=%@,^-\x7f\x80\x81\x82\x83\x84\x85\x86\x87\x88\xc3\xa9\xff\0"sv;
+  std::string text(random() % (max_length + 1), 'x');
+  for (char& c : text) {
+    switch (random() % 4) {
+      case 0: c = static_cast<char>(random() % 256); break;
+      case 1: c = static_cast<char>('a' + random() % 26); break;
+      default: c = kSpecial[random() % kSpecial.size()];
+    }
+  }
+  return text;
+}
+
+// The property the fuzzer checks against the reader (fuzz/ninja_escape_fuzzer.cc),
+// here checked against the real ninja and /bin/sh: a string the escaping
+// functions accept reaches the command's argv exactly; one they reject is one
+// Unwritable explains.
+TEST_CASE("round trip through the real ninja and /bin/sh: a random sample of byte strings") {
+  REQUIRE_MESSAGE(access("/usr/bin/ninja", X_OK) == 0, "/usr/bin/ninja is required");
+  std::mt19937 random(5);
+  std::vector<std::string> argv = {"/usr/bin/printf", "%s\\0"};
+  std::vector<std::string> inputs, outputs;
+  int rejected_words = 0, rejected_paths = 0;
+  for (int i = 0; i < 600; ++i) {
+    std::string text = RandomHostileBytes(random, 10);
+    CAPTURE(text);
+    if (Unwritable(text, /*is_path=*/false).empty()) {
+      argv.push_back(text);
+    } else {
+      CHECK_THROWS_AS(EscapeValue(CommandLine({text})), std::invalid_argument);
+      ++rejected_words;
+    }
+    // Unique names without '/', so ninja's path canonicalisation changes nothing.
+    std::string path = "p" + std::to_string(i) + "-" + text;
+    std::replace(path.begin(), path.end(), '/', '_');
+    if (Unwritable(path, /*is_path=*/true).empty()) {
+      (i % 2 ? outputs : inputs).push_back(path);
+    } else {
+      CHECK_THROWS_AS(EscapePath(path), std::invalid_argument);
+      ++rejected_paths;
+    }
+  }
+  CHECK(rejected_words > 10);
+  CHECK(rejected_paths > 10);
+
+  File file;
+  file.rules = {MakeRule("print", "$cmd $in $out > argv.bin")};
+  Build print;
+  print.outputs = outputs;
+  print.rule = "print";
+  print.inputs = inputs;
+  print.variables = {{"cmd", CommandLine(argv)}};
+  file.builds = {print};
+  for (const std::string& input : inputs) file.builds.push_back(PhonyBuild({input}));
+  file.defaults = {outputs.front()};
+  std::string text = Write(file);
+
+  // The reader the fuzzer trusts agrees with ninja on this sample.
+  File read;
+  std::string error;
+  REQUIRE_MESSAGE(Read(text, &read, &error), error);
+  CHECK(read == file);
+
+  TempDir dir;
+  dhg::WriteFileAtomic(dir / "build.ninja", text);
+  std::string log;
+  REQUIRE_MESSAGE(RunNinja(dir.path(), "", &log) == 0, log);
+  std::vector<std::string> expected(argv.begin() + 2, argv.end());
+  expected.insert(expected.end(), inputs.begin(), inputs.end());
+  expected.insert(expected.end(), outputs.begin(), outputs.end());
+  CheckSameStrings(PrintedArguments(dir / "argv.bin"), expected);
+}
+
+// CommandLine quotes a first word that /bin/sh would take for a reserved
+// word or an assignment: run by ninja, each such word names a program.
+TEST_CASE("round trip through the real ninja and /bin/sh: first words the shell could misread") {
+  TempDir dir;
+  const std::vector<std::string> names = {"if", "time", "A=b", "case", "while", "!", "{", "[[", "in"};
+  File file;
+  file.rules = {MakeRule("run", "PATH=$bin:$$PATH; export PATH; $cmd > $out")};
+  for (const std::string& name : names) {
+    std::string program = dir / "bin/" + name;
+    dhg::WriteFileAtomic(program, "#!/bin/sh\nprintf '%s\\0' \"${0##*/}\" \"$@\"\n");
+    REQUIRE(chmod(program.c_str(), 0755) == 0);
+    Build run;
+    run.outputs = {"out-" + std::to_string(file.builds.size())};
+    run.rule = "run";
+    run.variables = {{"bin", dir / "bin"}, {"cmd", CommandLine({name, "x y", name})}};
+    file.builds.push_back(run);
+  }
+  dhg::WriteFileAtomic(dir / "build.ninja", Write(file));
+  std::string log;
+  REQUIRE_MESSAGE(RunNinja(dir.path(), "", &log) == 0, log);
+  for (size_t i = 0; i < names.size(); ++i) {
+    CAPTURE(names[i]);
+    CheckSameStrings(PrintedArguments(dir / "out-" + std::to_string(i)), {names[i], "x y", names[i]});
+  }
 }
 
 }  // namespace
