@@ -6,7 +6,8 @@
 #                                  exit, if this script started them)
 #   3. scripts/make-root-image.sh  the sample stack's root image
 #   4. meson test -C build         unit and golden tests
-#   5. pytest tests/integration    integration tests (real ninja, docker, registry)
+#   5. scripts/sanitize.sh         the unit tests under ASan + UBSan (build-asan/)
+#   6. pytest tests/integration    integration tests (real ninja, docker, registry)
 #
 # Every suite runs even when an earlier one failed; the last line sums up the
 # suites and the exit code is non-zero if any failed.
@@ -19,7 +20,7 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT" || exit 1
 
 case ${1:-} in
-  -h | --help) sed -n '2,15s/^# \{0,1\}//p' "$0"; exit 0 ;;
+  -h | --help) sed -n '2,16s/^# \{0,1\}//p' "$0"; exit 0 ;;
 esac
 
 # No __pycache__ in images/ (it would be in the build contexts) or tests/.
@@ -100,6 +101,7 @@ fi
 
 # Unit and golden tests need no docker: they run even when services failed.
 suite meson-test meson test -C build --print-errorlogs
+suite sanitizers scripts/sanitize.sh
 
 # shellcheck disable=SC2317 # called through suite()
 integration_tests() {
