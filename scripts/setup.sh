@@ -23,6 +23,9 @@ PACKAGES=(
   python3 python3-pytest python3-docker python3-yaml
   # htpasswd, for the registry-auth tests
   apache2-utils
+  # the fuzzers (scripts/fuzz.sh): clang, its libFuzzer and sanitizer
+  # runtimes, and llvm-symbolizer for readable stack traces
+  clang libclang-rt-14-dev llvm
 )
 
 log() { echo "setup.sh: $*" >&2; }
