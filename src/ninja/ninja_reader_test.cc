@@ -4,10 +4,10 @@
 
 #include <string>
 
+// Read(Write(file)) == file is tested in ninja_ir_test.cc, next to Write.
+
 namespace dhg::ninja {
 namespace {
-
-using namespace std::string_literals;
 
 File MustRead(std::string_view text) {
   File file;
@@ -21,43 +21,6 @@ std::string ReadError(std::string_view text) {
   std::string error;
   CHECK_FALSE(Read(text, &file, &error));
   return error;
-}
-
-TEST_CASE("Read gives back what Write wrote") {
-  File file;
-  file.comments = {"comment with $ : | and a trailing space "};
-  file.variables = {{"lead", "  two leading spaces"}, {"empty", ""}, {"dollar", "$x ${y} $$"}};
-  file.pools = {{"docker_build", 2}, {"unlimited", 0}};
-  Rule rule;
-  rule.name = "step";
-  rule.command = "tool $in > $out";
-  rule.description = "STEP ${out}x";
-  rule.pool = "docker_build";
-  rule.depfile = "$out.d";
-  rule.deps = "gcc";
-  rule.generator = true;
-  rule.restat = true;
-  file.rules = {rule};
-  Build build;
-  build.outputs = {"out/a b", "c:d", " lead", "#hash"};
-  build.implicit_outputs = {"side$effect"};
-  build.rule = "step";
-  build.inputs = {"in\t1", "x=y"};
-  build.implicit_inputs = {"dep"};
-  build.order_only_inputs = {"order", "only"};
-  build.variables = {{"args", "--cost $5 | grep : x"}, {"note", ""}, {"trail", "space "}};
-  build.pool = "console";
-  Build alias;
-  alias.outputs = {"all"};
-  alias.rule = "phony";
-  alias.order_only_inputs = {"c:d"};
-  file.builds = {build, alias};
-  file.defaults = {"all", "other target"};
-
-  File read = MustRead(Write(file));
-  CHECK(read.comments.empty());  // ninja skips comments
-  read.comments = file.comments;
-  CHECK(read == file);
 }
 
 TEST_CASE("Read follows ninja's lexer") {
