@@ -25,6 +25,9 @@ PACKAGES=(
   apache2-utils
   # a real browser for the test of the HTML report (headless)
   chromium
+  # the fuzzers (scripts/fuzz.sh): clang, its libFuzzer and sanitizer
+  # runtimes, and llvm-symbolizer for readable stack traces
+  clang libclang-rt-14-dev llvm
 )
 
 log() { echo "setup.sh: $*" >&2; }

@@ -6,8 +6,10 @@
 #                                  at exit, if this script started them)
 #   3. scripts/make-root-image.sh  the sample stack's root image
 #   4. meson test -C build         unit, golden and example tests
-#   5. pytest tests/integration    integration tests (real ninja, docker, registry)
-#   6. pytest -m faults            fault tests (they stop and start dockerd and
+#   5. scripts/sanitize.sh         the unit tests under ASan + UBSan (build-asan/)
+#   6. scripts/fuzz.sh 60          each libFuzzer target for 60 s (build-fuzz/)
+#   7. pytest tests/integration    integration tests (real ninja, docker, registry)
+#   8. pytest -m faults            fault tests (they stop and start dockerd and
 #                                  registries: a session of their own)
 #
 # Every suite runs even when an earlier one failed; the last line sums up the
@@ -21,7 +23,7 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT" || exit 1
 
 case ${1:-} in
-  -h | --help) sed -n '2,17s/^# \{0,1\}//p' "$0"; exit 0 ;;
+  -h | --help) sed -n '2,19s/^# \{0,1\}//p' "$0"; exit 0 ;;
 esac
 
 # No __pycache__ in images/ (it would be in the build contexts) or tests/.
@@ -102,8 +104,11 @@ if ((services_up)); then
   suite root-image scripts/make-root-image.sh
 fi
 
-# Unit and golden tests need no docker: they run even when services failed.
+# Unit, golden, sanitizer and fuzz tests need no docker: they run even when
+# services failed.
 suite meson-test meson test -C build --print-errorlogs
+suite sanitizers scripts/sanitize.sh
+suite fuzz scripts/fuzz.sh 60
 
 # shellcheck disable=SC2317 # called through suite()
 integration_tests() {

@@ -18,6 +18,7 @@ using Bindings = std::vector<std::pair<std::string, std::string>>;
 struct Pool {
   std::string name;
   int depth = 1;  // 0 means unlimited to ninja; negative is rejected
+  bool operator==(const Pool&) const = default;
 };
 
 // Values in a Rule are written as-is: they are ninja text (they may refer to
@@ -33,6 +34,7 @@ struct Rule {
   std::string deps;   // "gcc" or "msvc" or ""
   bool generator = false;
   bool restat = false;  // written only when true: `restat = 0` means true to ninja
+  bool operator==(const Rule&) const = default;
 };
 
 // Paths in a Build are plain paths (not yet escaped); variable values are
@@ -46,6 +48,7 @@ struct Build {
   std::vector<std::string> order_only_inputs;
   Bindings variables;
   std::string pool;  // "" for the rule's pool
+  bool operator==(const Build&) const = default;
 };
 
 struct File {
@@ -55,6 +58,7 @@ struct File {
   std::vector<Rule> rules;
   std::vector<Build> builds;
   std::vector<std::string> defaults;  // plain paths
+  bool operator==(const File&) const = default;
 };
 
 // Why `text` cannot be written into build.ninja, or "" when it can. Nothing

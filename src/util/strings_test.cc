@@ -1,6 +1,12 @@
 #include "util/strings.h"
+#include "tests/unit/temp_dir.h"
+#include "util/files.h"
 
 #include <doctest/doctest.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <random>
 
 using dhg::SplitShellWords;
 
@@ -10,6 +16,13 @@ std::vector<std::string> Words(std::string_view command) {
   std::string error;
   REQUIRE_MESSAGE(SplitShellWords(command, &words, &error), error);
   return words;
+}
+
+// The words as a JSON list, for readable failure messages.
+std::string Shown(const std::vector<std::string>& words) {
+  std::vector<std::string> quoted;
+  for (const std::string& word : words) quoted.push_back(dhg::JsonQuote(word));
+  return "[" + dhg::Join(quoted, ", ") + "]";
 }
 }  // namespace
 
@@ -23,6 +36,88 @@ TEST_CASE("SplitShellWords follows POSIX quoting without expansion") {
   CHECK(Words("echo $HOME `id` $(id)") == V{"echo", "$HOME", "`id`", "$(id)"});
   CHECK(Words("a\\ b c''d \"\"") == V{"a b", "cd", ""});
   CHECK(Words("") == V{});
+}
+
+namespace {
+
+// Shell text with random words in every kind of quoting SplitShellWords
+// reads: bare characters, '...' (any byte), "..." (with \-escapes and
+// backslashes kept literally), and \x for any byte x (\newline joins lines).
+// Nothing that sh would expand or take for an operator appears unquoted, and
+// no unquoted newline (sh would end the command there, where SplitShellWords
+// sees a word separator, as Python's shlex does).
+std::string RandomShellText(std::mt19937& random) {
+  auto any_byte_but = [&](std::string_view excluded) {
+    for (;;) {
+      char c = static_cast<char>(1 + random() % 255);
+      if (excluded.find(c) == std::string_view::npos) return c;
+    }
+  };
+  auto pick = [&](std::string_view from) { return from[random() % from.size()]; };
+  std::string text;
+  for (int word = 0, words = 1 + random() % 4; word < words; ++word) {
+    text += pick(" \t");
+    if (random() % 4 == 0) text += "\\\n";
+    for (int segment = 0, segments = 1 + random() % 3; segment < segments; ++segment) {
+      int length = random() % 5;
+      switch (random() % 4) {
+        case 0:
+          text += pick("abcXYZ019_./,+-=@%:");
+          break;
+        case 1:
+          text += '\'';
+          while (length--) text += any_byte_but("'");
+          text += '\'';
+          break;
+        case 2:
+          text += '"';
+          while (length--) {
+            if (random() % 3) {
+              text += any_byte_but("\"\\$`");
+            } else {
+              text += '\\';
+              text += pick("\"\\$`\nax' ");
+            }
+          }
+          text += '"';
+          break;
+        default:
+          text += '\\';
+          text += any_byte_but("");
+      }
+    }
+  }
+  return text;
+}
+
+}  // namespace
+
+// /bin/sh (dash on Debian; ninja runs every command through it) and bash, if
+// present, must read each text as the same words as SplitShellWords.
+TEST_CASE("SplitShellWords agrees with /bin/sh and bash on a random sample of quoted text") {
+  std::mt19937 random(7);
+  std::vector<std::string> texts;
+  for (int i = 0; i < 500; ++i) texts.push_back(RandomShellText(random));
+  dhg::testing::TempDir dir;
+  std::string script;
+  for (size_t i = 0; i < texts.size(); ++i)
+    script += "printf '%s\\0' x" + texts[i] + " > out" + std::to_string(i) + "\n";
+  dhg::WriteFileAtomic(dir / "script.sh", script);
+  for (const char* shell : {"/bin/sh", "/bin/bash"}) {
+    if (access(shell, X_OK) != 0) continue;
+    CAPTURE(shell);
+    std::string command = "cd " + dir.path() + " && LC_ALL=C " + shell + " script.sh";
+    REQUIRE(std::system(command.c_str()) == 0);
+    for (size_t i = 0; i < texts.size(); ++i) {
+      CAPTURE(texts[i]);
+      std::vector<std::string> printed =
+          dhg::Split(dhg::ReadFile(dir / "out" + std::to_string(i)).value_or(""), '\0');
+      REQUIRE(printed.size() >= 2);  // "x", then a last empty piece after the final NUL
+      printed.pop_back();
+      printed.erase(printed.begin());
+      CHECK(Shown(Words(texts[i])) == Shown(printed));
+    }
+  }
 }
 
 TEST_CASE("SplitShellWords reports unterminated quotes") {
