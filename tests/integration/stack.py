@@ -876,6 +876,25 @@ def containers_with_command(marker: str) -> list[dict]:
     return [c for c in docker_client().api.containers(all=True) if marker in (c.get("Command") or "")]
 
 
+def remove_container(container_id: str, timeout: float = 60):
+    """Removes a container (force), also one that its own step is removing at
+    the same moment (docker answers 409 "removal already in progress")."""
+    try:
+        docker_client().api.remove_container(container_id, force=True)
+    except docker.errors.NotFound:
+        return
+    except docker.errors.APIError as error:
+        if error.status_code != 409:
+            raise
+    def gone():
+        try:
+            docker_client().api.inspect_container(container_id)
+            return False
+        except docker.errors.NotFound:
+            return True
+    wait_for(gone, timeout, what=f"container {container_id[:12]} to be removed")
+
+
 def stack_containers(stack: Stack) -> list[dict]:
     """Containers (running or not) of the stack's images: by name, or by id
     (the images' own tests run their image by id)."""
@@ -895,10 +914,7 @@ def clean_up_stacks(stacks) -> list[str]:
         # that a step (or the images' own tests) left behind.
         containers = stack_containers(stack)
         for container in containers:
-            try:
-                docker_client().api.remove_container(container["Id"], force=True)
-            except docker.errors.NotFound:
-                pass
+            remove_container(container["Id"])
         if containers:
             problems.append(f"containers of namespace {stack.namespace} were left: " + ", ".join(
                 f"{c.get('Names')} ({c.get('Image')}, {c.get('Command')!r}, {c.get('State')})"

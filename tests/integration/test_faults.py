@@ -226,7 +226,7 @@ def test_ninja_killed_at_random_points(make_stack, report):
                     f"after a kill: push stamp of {node.id}, but the registry has no {ref}"
         leftovers = [c for c in stacklib.stack_containers(stack) if c.get("State") == "running"]
         for container in leftovers:  # a killed test or manifest step cannot clean up after itself
-            stacklib.docker_client().api.remove_container(container["Id"], force=True)
+            stacklib.remove_container(container["Id"])
     ninja(stack, ["push"])
     rc, out = stack.run_ninja(["push"])
     assert rc == 0 and "no work to do" in out, tail(out)
