@@ -1,6 +1,9 @@
 // The only place that includes yaml-cpp.
+#include <yaml-cpp/depthguard.h>
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
+#include <cstdio>
 #include <map>
 #include <set>
 
@@ -76,6 +79,8 @@ class Reader {
         std::string suggestion = ClosestMatch(key, allowed);
         if (auto hint = hints.find(key); hint != hints.end()) {
           message += " (" + hint->second + ")";
+        } else if (key == "<<") {
+          message += " (YAML merge keys are not supported: write the keys out, or alias a whole value with *name)";
         } else if (!suggestion.empty()) {
           message += " (did you mean '" + suggestion + "'?)";
         }
@@ -314,6 +319,7 @@ class Reader {
     } else if (images.IsNull()) {
       diagnostics_.Error(images_key_where_, "images is empty: it must be a mapping of image folder names");
     } else if (ExpectMap(images, "images")) {
+      spec.images_read = true;
       ForEachEntry(images, "images", {}, [&](const std::string& key, const YAML::Node& key_node, const YAML::Node& body) {
         ReadImage(key, key_node, body, spec);
       });
@@ -332,28 +338,61 @@ class Reader {
   Location images_key_where_;
 };
 
+// YAML text is Unicode, here UTF-8, and holds no control characters but tab
+// and line breaks. Checked before parsing: yaml-cpp passes other bytes
+// through, and a build arg that is not UTF-8 would not reach docker as
+// written (its API is JSON, which replaces such bytes with U+FFFD).
+// Reports the first offending byte at its line and column (in characters).
+bool CheckText(const std::string& text, const std::string& path, Diagnostics& diagnostics) {
+  size_t invalid = InvalidUtf8Offset(text);
+  size_t control = std::find_if(text.begin(), text.end(), [](char c) {
+                     unsigned char byte = static_cast<unsigned char>(c);
+                     return (byte < 0x20 && c != '\t' && c != '\n' && c != '\r') || byte == 0x7F;
+                   }) - text.begin();
+  size_t offset = std::min(invalid, control);
+  if (offset >= text.size()) return true;
+  size_t line_start = text.rfind('\n', offset == 0 ? 0 : offset - 1);
+  line_start = line_start == std::string::npos || offset == 0 ? 0 : line_start + 1;
+  int line = 1 + static_cast<int>(std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(line_start), '\n'));
+  int column = 1;
+  for (size_t i = line_start; i < offset; ++i) column += (static_cast<unsigned char>(text[i]) & 0xC0) != 0x80;
+  char byte[8];
+  std::snprintf(byte, sizeof byte, "0x%02x", static_cast<unsigned char>(text[offset]));
+  diagnostics.Error({path, line, column}, offset == invalid
+                                              ? std::string("the spec is not UTF-8 text: byte ") + byte +
+                                                    " does not start a UTF-8 character (save the file as UTF-8)"
+                                              : std::string("the spec holds the control character ") + byte +
+                                                    ", which YAML does not allow in a file (write it as an escape "
+                                                    "in double quotes, e.g. \"\\t\")");
+  return false;
+}
+
 }  // namespace
 
 Spec LoadSpec(const std::string& text, const std::string& path, Diagnostics& diagnostics) {
-  Reader reader(path, diagnostics);
+  Spec unread;
+  unread.path = path;
+  if (!CheckText(text, path, diagnostics)) return unread;
+  auto at = [&](const YAML::Mark& mark) {
+    return mark.is_null() ? Location{path, 0, 0} : Location{path, mark.line + 1, mark.column + 1};
+  };
   YAML::Node root;
   try {
     root = YAML::Load(text);
+  } catch (const YAML::DeepRecursion& e) {
+    // yaml-cpp's own message for it is "bad file".
+    diagnostics.Error(at(e.mark), "invalid YAML: nested too deeply (yaml-cpp reads about 500 levels of [ and { "
+                                  "at most; a spec needs five)");
+    return unread;
   } catch (const YAML::Exception& e) {
-    Location where{path, e.mark.is_null() ? 0 : e.mark.line + 1, e.mark.is_null() ? 0 : e.mark.column + 1};
-    diagnostics.Error(where, "invalid YAML: " + e.msg);
-    Spec spec;
-    spec.path = path;
-    return spec;
+    diagnostics.Error(at(e.mark), "invalid YAML: " + e.msg);
+    return unread;
   }
   try {
-    return reader.Read(root);
+    return Reader(path, diagnostics).Read(root);
   } catch (const YAML::Exception& e) {
-    diagnostics.Error({path, e.mark.is_null() ? 0 : e.mark.line + 1, e.mark.is_null() ? 0 : e.mark.column + 1},
-                      "cannot read the spec: " + e.msg);
-    Spec spec;
-    spec.path = path;
-    return spec;
+    diagnostics.Error(at(e.mark), "cannot read the spec: " + e.msg);
+    return unread;
   }
 }
 
