@@ -342,7 +342,8 @@ class Reader {
 // and line breaks. Checked before parsing: yaml-cpp passes other bytes
 // through, and a build arg that is not UTF-8 would not reach docker as
 // written (its API is JSON, which replaces such bytes with U+FFFD).
-// Reports the first offending byte at its line and column (in characters).
+// Reports the first offending byte at its line and column (in bytes, as
+// yaml-cpp counts columns).
 bool CheckText(const std::string& text, const std::string& path, Diagnostics& diagnostics) {
   size_t invalid = InvalidUtf8Offset(text);
   size_t control = std::find_if(text.begin(), text.end(), [](char c) {
@@ -354,8 +355,7 @@ bool CheckText(const std::string& text, const std::string& path, Diagnostics& di
   size_t line_start = text.rfind('\n', offset == 0 ? 0 : offset - 1);
   line_start = line_start == std::string::npos || offset == 0 ? 0 : line_start + 1;
   int line = 1 + static_cast<int>(std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(line_start), '\n'));
-  int column = 1;
-  for (size_t i = line_start; i < offset; ++i) column += (static_cast<unsigned char>(text[i]) & 0xC0) != 0x80;
+  int column = 1 + static_cast<int>(offset - line_start);
   char byte[8];
   std::snprintf(byte, sizeof byte, "0x%02x", static_cast<unsigned char>(text[offset]));
   diagnostics.Error({path, line, column}, offset == invalid

@@ -565,9 +565,9 @@ TEST_CASE("text that is not UTF-8 is rejected at its line and column, before YAM
   CHECK(Errors("images:\n  a: {image_name: x/a, dbuild_env: {common: {V: \"a\xff" "b\"}}}\nplans: {P: }\n") ==
         "images/spec.yml:2:51: error: the spec is not UTF-8 text: byte 0xff does not start a UTF-8 character (save "
         "the file as UTF-8)\n");
-  // Columns count characters, as an editor shows them.
+  // Columns count bytes, as yaml-cpp's do (the Ü is two).
   CHECK(Errors("images: {}\n  \xc3\x9c: '\xe9t\xe9'\n") ==
-        "images/spec.yml:2:7: error: the spec is not UTF-8 text: byte 0xe9 does not start a UTF-8 character (save "
+        "images/spec.yml:2:8: error: the spec is not UTF-8 text: byte 0xe9 does not start a UTF-8 character (save "
         "the file as UTF-8)\n");
   // A UTF-16 file, byte order mark and all.
   CHECK(RawErrors(std::string("\xff\xfei\0m\0", 6)) ==
