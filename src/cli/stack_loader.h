@@ -28,4 +28,8 @@ struct LoadedStack {
 // a last line counts them and says `not_done` ("build.ninja not written").
 int LoadStack(const GenerateOptions& options, std::string_view not_done, LoadedStack* stack);
 
+// Prints `diagnostics` to stderr, and when they hold errors the line that
+// counts them and says `not_done`; returns kExitUserError then, else kExitOk.
+int ReportDiagnostics(const spec::Diagnostics& diagnostics, std::string_view not_done);
+
 }  // namespace dhg::cli
