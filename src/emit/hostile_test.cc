@@ -60,31 +60,6 @@ const std::vector<ValueClass>& Classes() {
   return classes;
 }
 
-// A value as a YAML double-quoted scalar. Bytes from 0x80 are written as they
-// are, so that a value that is not UTF-8 makes a file that is not.
-std::string YamlQuoted(const std::string& text) {
-  static const char kHex[] = "0123456789abcdef";
-  std::string quoted = "\"";
-  for (char c : text) {
-    unsigned char byte = static_cast<unsigned char>(c);
-    if (c == '"' || c == '\\') {
-      quoted += '\\';
-      quoted += c;
-    } else if (c == '\n') {
-      quoted += "\\n";
-    } else if (c == '\r') {
-      quoted += "\\r";
-    } else if (byte < 0x20 || byte == 0x7F) {
-      quoted += "\\x";
-      quoted += kHex[byte >> 4];
-      quoted += kHex[byte & 0xf];
-    } else {
-      quoted += c;
-    }
-  }
-  return quoted + "\"";
-}
-
 std::string Replace(std::string text, const std::string& from, const std::string& to) {
   for (size_t at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size()))
     text.replace(at, from.size(), to);
@@ -312,7 +287,9 @@ TEST_CASE("hostile values: every field x every class, verbatim or rejected at th
       REQUIRE_MESSAGE(has_code, field.name << ": fewer outcomes than value classes");
       std::string cell = std::string(field.name) + " x " + value.name + " -> " + code;
       CAPTURE(cell);
-      std::string quoted = YamlQuoted(value.text);
+      // JSON's escapes are YAML's too; bytes from 0x80 are copied, so a value
+      // that is not UTF-8 makes a file that is not.
+      std::string quoted = JsonQuote(value.text);
       std::string spec = field.as_define ? field.spec : Replace(field.spec, "@V@", quoted);
       std::map<std::string, std::string> defines;
       if (field.as_define) defines["V"] = value.text;

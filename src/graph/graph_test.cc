@@ -2,13 +2,13 @@
 
 #include <doctest/doctest.h>
 
-#include <chrono>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "git/fake_repository.h"
 #include "spec/spec.h"
+#include "tests/unit/within_seconds.h"
 
 namespace dhg::graph {
 namespace {
@@ -763,13 +763,7 @@ TEST_CASE("a spec at the repository root (images_dir \"\")") {
 // ---------------------------------------------------------------------------
 // Hostile specs: a clear error at the value, never a crash or a hang.
 
-template <typename Action>
-void WithinSeconds(double seconds, Action action) {
-  auto start = std::chrono::steady_clock::now();
-  action();
-  double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  CHECK_MESSAGE(took < seconds, "took " << took << " s");
-}
+using testing::WithinSeconds;
 
 TEST_CASE("a spec that cannot be read does not make every folder keyless") {
   for (const char* unreadable : {"", "images: [\n", "- a list\n", "images: {a: {image_name: x/a}\n", "plans: {P: }\n"}) {

@@ -1,11 +1,11 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
-#include <chrono>
 #include <string>
 #include <vector>
 
 #include "spec/spec.h"
+#include "tests/unit/within_seconds.h"
 #include "util/strings.h"
 
 namespace dhg::spec {
@@ -550,15 +550,7 @@ std::string RawErrors(const std::string& text) {
 
 bool Contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 
-// Runs `action` and checks that it took less than `seconds` (generous: the
-// point is "not quadratic, not a hang", on a loaded machine).
-template <typename Action>
-void WithinSeconds(double seconds, Action action) {
-  auto start = std::chrono::steady_clock::now();
-  action();
-  double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  CHECK_MESSAGE(took < seconds, "took " << took << " s");
-}
+using testing::WithinSeconds;
 
 TEST_CASE("text that is not UTF-8 is rejected at its line and column, before YAML reads it") {
   // yaml-cpp would pass the byte through; docker would get U+FFFD instead.

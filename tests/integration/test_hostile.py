@@ -312,25 +312,6 @@ def test_malformed_specs_give_one_clear_error(tmp_path, what, spec, message):
     assert "datahub-gen: 1 error, build.ninja not written" in out, out
 
 
-def test_anchors_and_aliases_share_values(tmp_path):
-    spec = """variables: {ROOT: 'r:1'}
-images:
-  a:
-    image_name: x/a
-    dbuild_env: {common: &args {BASE_IMAGE: '${ROOT}', V: "$(id) `id`"}}
-  b:
-    image_name: x/b
-    dbuild_env: {common: *args}
-plans: {P: {tag_prefix: v1}}
-"""
-    stack = write_stack(tmp_path, {"images/spec.yml": spec, "images/a/Dockerfile": "FROM x\n",
-                                   "images/b/Dockerfile": "FROM x\n"})
-    rc, out, _ = run_tool(stack)
-    assert rc == 0, out
-    text = stack.path("build.ninja").read_text(encoding="utf-8")
-    assert text.count("--build-arg 'V=$$(id) `id`'") == 2
-
-
 def test_a_10_mb_spec_gives_a_result_or_a_clear_error_in_bounded_time(tmp_path, report):
     # 10 MB of variables: a correct result.
     variables = "".join(f"  V{i}: '{'y' * 60}'\n" for i in range(150000))
