@@ -36,6 +36,9 @@ const std::vector<std::string> kPlanKeys = {"tag_prefix", "tag_stable_postfix", 
 const std::vector<std::string> kManifestKeys = {"description", "command"};
 const std::vector<std::string> kTagKeys = {"prefix", "stable_postfix"};
 
+// A key or value in a message: one line, cut short (it may be hostile).
+std::string Quoted(const std::string& text) { return QuoteForMessage(text, '\''); }
+
 // Reads one YAML document into the model, reporting into `diagnostics`.
 class Reader {
  public:
@@ -71,11 +74,11 @@ class Reader {
       }
       std::string key = key_node.Scalar();
       if (!seen.insert(key).second) {
-        Error(key_node, "duplicate key '" + key + "' in " + std::string(what));
+        Error(key_node, "duplicate key " + Quoted(key) + " in " + std::string(what));
         continue;
       }
       if (!allowed.empty() && std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
-        std::string message = "unknown key '" + key + "' in " + std::string(what);
+        std::string message = "unknown key " + Quoted(key) + " in " + std::string(what);
         std::string suggestion = ClosestMatch(key, allowed);
         if (auto hint = hints.find(key); hint != hints.end()) {
           message += " (" + hint->second + ")";
@@ -123,7 +126,7 @@ class Reader {
     } else if (text->value == "false" || text->value == "False" || text->value == "no") {
       *out = false;
     } else {
-      Error(node, std::string(what) + " must be true or false, not '" + text->value + "'");
+      Error(node, std::string(what) + " must be true or false, not " + Quoted(text->value));
       return false;
     }
     return true;
@@ -152,7 +155,7 @@ class Reader {
     if (!ExpectMapOrNull(node, what) || node.IsNull()) return map;
     ForEachEntry(node, what, {}, [&](const std::string& key, const YAML::Node&, const YAML::Node& value) {
       std::optional<Text> text = value.IsNull() ? std::optional<Text>(Text{"", Where(value)})
-                                                : ReadText(value, std::string(what) + " '" + key + "'");
+                                                : ReadText(value, std::string(what) + " " + Quoted(key));
       if (text) map[key] = *text;
     });
     return map;
@@ -164,14 +167,15 @@ class Reader {
       ManifestCommand command;
       command.name = name;
       command.where = Where(key_node);
-      if (!ExpectMap(body, "manifest command '" + name + "'")) return;
-      ForEachEntry(body, "manifest command '" + name + "'", kManifestKeys,
+      std::string what_command = "manifest command " + Quoted(name);
+      if (!ExpectMap(body, what_command)) return;
+      ForEachEntry(body, what_command, kManifestKeys,
                    [&](const std::string& key, const YAML::Node&, const YAML::Node& value) {
                      std::optional<Text> text = ReadText(value, key);
                      if (!text) return;
                      (key == "description" ? command.description : command.command) = *text;
                    });
-      if (command.command.where.line == 0) Error(key_node, "manifest command '" + name + "' has no 'command'");
+      if (command.command.where.line == 0) Error(key_node, what_command + " has no 'command'");
       spec.manifests[name] = command;
     });
   }
@@ -184,11 +188,12 @@ class Reader {
       plan.where = Where(key_node);
       plan.tag_prefix.where = plan.where;
       plan.stable_postfix.where = plan.where;
-      if (ExpectMapOrNull(body, "plan '" + name + "'") && body.IsMap()) {
-        ForEachEntry(body, "plan '" + name + "'", kPlanKeys,
+      std::string what_plan = "plan " + Quoted(name);
+      if (ExpectMapOrNull(body, what_plan) && body.IsMap()) {
+        ForEachEntry(body, what_plan, kPlanKeys,
                      [&](const std::string& key, const YAML::Node&, const YAML::Node& value) {
                        if (key == "variables") {
-                         plan.variables = ReadTextMap(value, "variables of plan '" + name + "'");
+                         plan.variables = ReadTextMap(value, "variables of " + what_plan);
                        } else if (std::optional<Text> text = ReadText(value, key)) {
                          (key == "tag_prefix" ? plan.tag_prefix : plan.stable_postfix) = *text;
                        }
@@ -218,7 +223,7 @@ class Reader {
     image.key = key;
     image.where = Where(key_node);
     image.image_name.where = image.where;
-    std::string what = "image '" + key + "'";
+    std::string what = "image " + Quoted(key);
     if (!ExpectMapOrNull(body, what)) {
       // Still an image of the spec: its folder must not be reported as keyless.
       spec.images.push_back(image);
@@ -264,7 +269,8 @@ class Reader {
   void ReadDbuildEnv(const YAML::Node& node, Image& image) {
     if (!ExpectMapOrNull(node, "dbuild_env") || node.IsNull()) return;
     ForEachEntry(node, "dbuild_env", {}, [&](const std::string& plan, const YAML::Node& key_node, const YAML::Node& args) {
-      TextMap map = ReadTextMap(args, "dbuild_env." + plan);
+      bool plain = QuoteForMessage(plan, '\'') == "'" + plan + "'";
+      TextMap map = ReadTextMap(args, plain ? "dbuild_env." + plan : "dbuild_env " + Quoted(plan));
       if (plan == "common") {
         image.build_args = map;
       } else {

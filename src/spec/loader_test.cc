@@ -671,3 +671,17 @@ TEST_CASE("images_read tells whether the keys of images: are known") {
 
 }  // namespace
 }  // namespace dhg::spec
+
+namespace dhg::spec {
+namespace {
+
+TEST_CASE("keys and values in loader messages are quoted on one line") {
+  CHECK(Errors("images:\n  a: {image_name: x/a, \"new\\nkey\": 1, inherit_tests: \"\\e[2J\"}\n"
+               "  \"b\\tc\": [x]\nplans: {P: }\n") ==
+        "images/spec.yml:2:24: error: unknown key 'new\\nkey' in image 'a'\n"
+        "images/spec.yml:2:54: error: inherit_tests must be true or false, not '\\x1b[2J'\n"
+        "images/spec.yml:3:11: error: image 'b\\tc' must be a mapping\n");
+}
+
+}  // namespace
+}  // namespace dhg::spec
