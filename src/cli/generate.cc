@@ -99,9 +99,12 @@ int RunGenerate(const GenerateOptions& options) {
   std::sort(inputs.begin() + 1, inputs.end());
   inputs.erase(std::unique(inputs.begin(), inputs.end()), inputs.end());
 
+  spec::Diagnostics diagnostics;
+  ninja::File file = emit::EmitBuildFile(graph, emit_options, diagnostics);
+  if (int reported = ReportDiagnostics(diagnostics, options.output + " not written"); reported != kExitOk) return reported;
   std::string text;
   try {
-    text = ninja::Write(emit::EmitBuildFile(graph, emit_options));
+    text = ninja::Write(file);
   } catch (const std::invalid_argument& e) {
     std::cerr << options.spec << ": error: " << e.what() << "\n";
     return kExitUserError;

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "graph/graph.h"
+#include "util/strings.h"
 #include "version.h"
 
 namespace dhg::cli {
@@ -107,7 +108,8 @@ cxxopts::Options MakeParser(Command command) {
                                           : "the ninja file; its folder is the build folder (stamps, logs)",
        cxxopts::value<std::string>()->default_value("build.ninja"), "FILE")
       ("registry", "push to and look images up in this registry (rewrites the registry part of every image name)", cxxopts::value<std::string>(), "HOST[:PORT][/NAMESPACE]")
-      ("D", "set variable NAME (over spec.yml's variables)", cxxopts::value<std::vector<std::string>>(), "NAME=VALUE")
+      // A string, not a vector: cxxopts would split a vector's values at commas.
+      ("D", "set variable NAME (over spec.yml's variables; repeatable)", cxxopts::value<std::string>(), "NAME=VALUE")
       ("build-jobs", "docker builds at once (default: 2, or 1 on one core)", cxxopts::value<int>(), "N")
       ("push-jobs", "docker pushes at once", cxxopts::value<int>()->default_value("2"), "N")
       ("plan", "build only this plan (repeatable)", cxxopts::value<std::vector<std::string>>(), "P")
@@ -183,15 +185,27 @@ ParseOutcome ParseCommandLine(Command command, int argc, const char* const* argv
     options->output = result["o"].as<std::string>();
     if (result.count("C")) options->directory = result["C"].as<std::string>();
     if (result.count("registry")) options->registry = result["registry"].as<std::string>();
-    if (result.count("D")) {
-      for (const std::string& define : result["D"].as<std::vector<std::string>>()) {
-        size_t equals = define.find('=');
-        if (equals == std::string::npos || equals == 0) {
-          *message = "-D expects NAME=VALUE, got '" + define + "'";
-          return ParseOutcome::kUsageError;
-        }
-        options->defines[define.substr(0, equals)] = define.substr(equals + 1);
+    for (const cxxopts::KeyValue& argument : result.arguments()) {
+      if (argument.key() != "D") continue;
+      const std::string& define = argument.value();
+      size_t equals = define.find('=');
+      if (equals == std::string::npos || equals == 0) {
+        *message = "-D expects NAME=VALUE, got " + QuoteForMessage(define, '\'');
+        return ParseOutcome::kUsageError;
       }
+      std::string name = define.substr(0, equals);
+      std::string value = define.substr(equals + 1);
+      if (!graph::IsVariableName(name)) {
+        *message = "-D " + QuoteForMessage(name, '\'') +
+                   ": a variable name is letters, digits and '_', not starting with a digit (${NAME} could not "
+                   "refer to it)";
+        return ParseOutcome::kUsageError;
+      }
+      if (std::string why = graph::UnsafeTextReason(value); !why.empty()) {
+        *message = "-D " + name + ": the value " + why;
+        return ParseOutcome::kUsageError;
+      }
+      options->defines[name] = value;
     }
     if (result.count("plan")) options->plans = result["plan"].as<std::vector<std::string>>();
     if (result.count("build-jobs")) {

@@ -2,6 +2,8 @@
 
 #include <doctest/doctest.h>
 
+#include <map>
+#include <string>
 #include <vector>
 
 using dhg::cli::GenerateOptions;
@@ -52,6 +54,35 @@ TEST_CASE("usage errors are reported, not thrown") {
   CHECK(Parse({"--help"}, &options, &message) == ParseOutcome::kHelp);
   CHECK(message.find("--registry") != std::string::npos);
   CHECK(Parse({"--version"}, &options, &message) == ParseOutcome::kVersion);
+}
+
+TEST_CASE("-D values arrive verbatim, commas included; names and values build.ninja cannot carry are usage errors") {
+  GenerateOptions options;
+  std::string message;
+  REQUIRE(Parse({"-D", "LIST=a,b,c", "-D", "CMD=$(touch /tmp/pwned); `id` 'q' \"d\"", "-D", "EMPTY=", "-D",
+                 "U=Gr\xc3\xbc\xc3\x9f" "e"},
+                &options, &message) == ParseOutcome::kRun);
+  CHECK(options.defines == std::map<std::string, std::string>{{"LIST", "a,b,c"},
+                                                              {"CMD", "$(touch /tmp/pwned); `id` 'q' \"d\""},
+                                                              {"EMPTY", ""},
+                                                              {"U", "Gr\xc3\xbc\xc3\x9f" "e"}});
+  const std::pair<const char*, const char*> rejected[] = {
+      {"A B=x", "-D 'A B': a variable name is letters, digits and '_', not starting with a digit (${NAME} could not "
+                "refer to it)"},
+      {"1X=x", "-D '1X': a variable name is letters, digits and '_', not starting with a digit (${NAME} could not "
+               "refer to it)"},
+      {"$(id)=x", "-D '$(id)': a variable name is letters, digits and '_', not starting with a digit (${NAME} could "
+                  "not refer to it)"},
+      {"V=a\nb", "-D V: the value contains a line break, which cannot be written into build.ninja"},
+      {"V=a\rb", "-D V: the value contains a line break, which cannot be written into build.ninja"},
+      {"V=a\xff" "b", "-D V: the value is not UTF-8 text, which docker would not get as written"},
+      {"=x", "-D expects NAME=VALUE, got '=x'"},
+  };
+  for (const auto& [define, expected] : rejected) {
+    CAPTURE(define);
+    CHECK(Parse({"-D", define}, &options, &message) == ParseOutcome::kUsageError);
+    CHECK(message == expected);
+  }
 }
 
 TEST_CASE("the regeneration arguments repeat the run") {

@@ -63,13 +63,15 @@ int LoadStack(const GenerateOptions& options, std::string_view not_done, LoadedS
   spec::Spec spec = spec::LoadSpec(*spec_text, options.spec, diagnostics);
   stack->graph = graph::BuildGraph(std::move(spec), stack->repo->WorkTree(), graph_options, diagnostics);
   if (!diagnostics.HasErrors()) graph::ComputeIdentities(*stack->graph, *stack->repo, graph_options, diagnostics);
+  return ReportDiagnostics(diagnostics, not_done);
+}
+
+int ReportDiagnostics(const spec::Diagnostics& diagnostics, std::string_view not_done) {
   std::cerr << diagnostics.Format();
-  if (diagnostics.HasErrors()) {
-    std::cerr << "datahub-gen: " << diagnostics.ErrorCount() << (diagnostics.ErrorCount() == 1 ? " error" : " errors")
-              << ", " << not_done << "\n";
-    return kExitUserError;
-  }
-  return kExitOk;
+  if (!diagnostics.HasErrors()) return kExitOk;
+  std::cerr << "datahub-gen: " << diagnostics.ErrorCount() << (diagnostics.ErrorCount() == 1 ? " error" : " errors")
+            << ", " << not_done << "\n";
+  return kExitUserError;
 }
 
 int ReportParseOutcome(ParseOutcome outcome, const std::string& command, const std::string& message) {

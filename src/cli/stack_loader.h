@@ -55,4 +55,8 @@ std::optional<int> ParseAndLoad(ParseOutcome (*parse)(int, const char* const*, O
   return std::nullopt;
 }
 
+// Prints `diagnostics` to stderr, and when they hold errors the line that
+// counts them and says `not_done`; returns kExitUserError then, else kExitOk.
+int ReportDiagnostics(const spec::Diagnostics& diagnostics, std::string_view not_done);
+
 }  // namespace dhg::cli

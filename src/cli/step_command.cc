@@ -12,6 +12,8 @@
 
 #include "steps/steps.h"
 #include "util/exit_codes.h"
+#include "util/files.h"
+#include "util/strings.h"
 
 namespace dhg::cli {
 namespace {
@@ -165,16 +167,37 @@ int RunManifest(int argc, char** argv) {
                             [&](steps::StepServices& services) { return steps::RunManifestStep(step, services); });
 }
 
+// The paths of a ninja rspfile written from `$in_newline`: one per line,
+// shell-quoted by ninja where a path needs it.
+std::vector<std::string> ReadPathList(const std::string& path) {
+  std::optional<std::string> text = ReadFile(path);
+  if (!text) throw UsageError("cannot read the list of pages " + path);
+  std::vector<std::string> paths;
+  for (const std::string& line : Split(*text, '\n')) {
+    std::vector<std::string> words;
+    std::string error;
+    if (!SplitShellWords(line, &words, &error) || words.size() > 1)
+      throw UsageError(path + ": not one path per line: " + line);
+    paths.insert(paths.end(), words.begin(), words.end());
+  }
+  return paths;
+}
+
 int RunIndex(int argc, char** argv) {
   cxxopts::Options options("datahub-gen step index",
                            "Merges manifest pages into the index page, keeping the entries already there.");
   options.add_options()
       ("page", "a manifest page (repeatable)", Text())
+      ("pages-from", "a file that lists manifest pages, one per line (a ninja rspfile)", Text())
       ("out", "the index page to update", Text())
       ("log", "the file that receives the step's whole output", Text())
       ("h,help", "print this help");
   StepArguments args(options, argc, argv);
   steps::IndexStep step{.pages = args.All("page"), .out = args.Required("out")};
+  if (std::optional<std::string> list = args.Optional("pages-from")) {
+    std::vector<std::string> listed = ReadPathList(*list);
+    step.pages.insert(step.pages.end(), listed.begin(), listed.end());
+  }
   // The index is about no one image: its failure marker names the index page.
   return steps::ExecuteStep(args.Required("log"), step.out,
                             [&](steps::StepServices& services) { return steps::RunIndexStep(step, services); });

@@ -9,6 +9,12 @@
 namespace dhg::emit {
 namespace {
 
+// Why a command cannot be that long.
+std::string CommandLimit() {
+  return "; ninja runs a command with /bin/sh -c, and Linux takes no argument longer than " +
+         std::to_string(ninja::kMaxCommandLength) + " bytes (shell quoting makes a ' four bytes long)";
+}
+
 using ninja::Build;
 using ninja::CommandLine;
 using ninja::Rule;
@@ -23,6 +29,22 @@ std::string FlatName(const std::string& repository) {
   return flat;
 }
 
+// Who an edge is for, so that a problem with it is reported at the spec value
+// responsible (where.line == 0: no value of the spec is).
+struct Owner {
+  std::string what;  // e.g. "the manifest page of base/PY39"
+  spec::Location where;
+  std::string hint;  // what to change, or ""
+};
+
+// The spec values of a node that an edge's command carries, with their sizes:
+// when the command is too long, the largest one is named.
+struct Carried {
+  std::string what;  // e.g. "build arg V of 'base'"
+  size_t size = 0;
+  spec::Location where;
+};
+
 Rule StepRule(const std::string& name, const std::string& step, const std::string& pool) {
   Rule rule;
   rule.name = name;
@@ -32,9 +54,19 @@ Rule StepRule(const std::string& name, const std::string& step, const std::strin
   return rule;
 }
 
+// The index edge's pages go through a file: a stack of thousands of nodes
+// would make a command line too long.
+Rule IndexRule() {
+  Rule rule = StepRule("manifest_index", "index --pages-from $rspfile", "");
+  rule.rspfile = ".datahub/manifest-index.pages";
+  rule.rspfile_content = "$in_newline";
+  return rule;
+}
+
 class Emitter {
  public:
-  Emitter(const graph::Graph& graph, const Options& options) : graph_(graph), options_(options) {}
+  Emitter(const graph::Graph& graph, const Options& options, spec::Diagnostics& diagnostics)
+      : graph_(graph), options_(options), diagnostics_(diagnostics) {}
 
   ninja::File Emit() {
     ninja::File file;
@@ -57,7 +89,7 @@ class Emitter {
                   StepRule("build_image", "build", "docker_build"),
                   StepRule("test_image", "test", ""),
                   StepRule("manifest_page", "manifest", ""),
-                  StepRule("manifest_index", "index", ""),
+                  IndexRule(),
                   StepRule("push_image", "push", "docker_push"),
                   StepRule("promote_stable", "stable", "docker_push"),
                   refuse};
@@ -67,10 +99,57 @@ class Emitter {
     EmitPhonies(file);
     EmitRegeneration(file);
     file.defaults = {"all"};
+    CheckOutputsAreDistinct(file);
     return file;
   }
 
  private:
+  void Add(ninja::File& file, Build build, Owner owner) {
+    file.builds.push_back(std::move(build));
+    owners_.push_back(std::move(owner));
+  }
+
+  // A step edge of a node, after checking that ninja can run its command.
+  void AddStep(ninja::File& file, Build build, const graph::Node& node, const std::string& step,
+               const std::vector<Carried>& carried, Owner owner) {
+    size_t length = ninja::EvaluateCommand(file, build).size();
+    if (length > ninja::kMaxCommandLength) {
+      std::string command = "the " + step + " command of " + node.Id() + " would be " + std::to_string(length) +
+                            " bytes long" + CommandLimit();
+      auto largest = std::max_element(carried.begin(), carried.end(),
+                                      [](const Carried& a, const Carried& b) { return a.size < b.size; });
+      if (largest == carried.end() || largest->size == 0) {
+        diagnostics_.Error({graph_.Spec().path, 0, 0}, command);
+      } else {
+        diagnostics_.Error(largest->where, largest->what + " is " + std::to_string(largest->size) +
+                                               " bytes: with it, " + command +
+                                               ": shorten it, or let the Dockerfile read such data from a file of "
+                                               "the build context");
+      }
+      return;
+    }
+    Add(file, std::move(build), std::move(owner));
+  }
+
+  // ninja refuses a file in which two edges have one output ("multiple rules
+  // generate X"), e.g. an image key that names a file the generator reads, or
+  // two repositories that flatten to one manifest page name.
+  void CheckOutputsAreDistinct(const ninja::File& file) {
+    std::map<std::string, size_t> first_owner;
+    for (size_t i = 0; i < file.builds.size(); ++i) {
+      for (const std::string& output : file.builds[i].outputs) {
+        auto [it, inserted] = first_owner.emplace(output, i);
+        if (inserted) continue;
+        const Owner& first = owners_[it->second];
+        const Owner& second = owners_[i];
+        const Owner& blamed = second.where.line != 0 || first.where.line == 0 ? second : first;
+        diagnostics_.Error(blamed.where, QuoteForMessage(output) + " would be both " + first.what + " and " +
+                                             second.what + " in build.ninja, which ninja refuses" +
+                                             (blamed.hint.empty() ? "" : ": " + blamed.hint));
+      }
+    }
+  }
+
   std::string FromRoot(const std::string& path) const { return options_.root_from_build_dir + path; }
 
   void EmitNode(const graph::Node& node, ninja::File& file) {
@@ -111,7 +190,8 @@ class Emitter {
     Build build{.outputs = {paths.image_stamp}, .rule = "build_image"};
     if (parent) build.implicit_inputs.push_back(PathsOf(*parent).image_stamp);
     build.variables = {{"desc", "BUILD " + title}, {"args", CommandLine(args)}};
-    file.builds.push_back(build);
+    Owner owner{"the build stamp of " + node.Id(), node.image_spec->where, ""};
+    AddStep(file, std::move(build), node, "build", CarriedByBuild(node), owner);
 
     args = {"--node", node.Id(), "--image", node.Reference(), "--image-stamp", paths.image_stamp,
             "--rootdir", FromRoot(graph_images_dir())};
@@ -124,7 +204,8 @@ class Emitter {
     args.insert(args.end(), {"--junit", paths.junit, "--stamp", paths.test_stamp, "--log", paths.log_dir + "/test.log"});
     Build test{.outputs = {paths.test_stamp}, .rule = "test_image", .inputs = {paths.image_stamp}};
     test.variables = {{"desc", "TEST " + title}, {"args", CommandLine(args)}};
-    file.builds.push_back(test);
+    owner.what = "the test stamp of " + node.Id();
+    AddStep(file, std::move(test), node, "test", {}, owner);
 
     args = {"--node", node.Id(), "--image", node.Reference(), "--image-stamp", paths.image_stamp};
     for (const spec::ManifestCommand* command : node.manifests) {
@@ -140,7 +221,17 @@ class Emitter {
     args.insert(args.end(), {"--out", paths.manifest_page, "--log", paths.log_dir + "/manifest.log"});
     Build manifest{.outputs = {paths.manifest_page}, .rule = "manifest_page", .inputs = {paths.image_stamp}};
     manifest.variables = {{"desc", "MANIFEST " + title}, {"args", CommandLine(args)}};
-    file.builds.push_back(manifest);
+    std::vector<Carried> commands;
+    for (const spec::ManifestCommand* command : node.manifests) {
+      std::string what = "manifest command " + QuoteForMessage(command->name, '\'');
+      commands.push_back({"the name of " + what, command->name.size(), command->where});
+      commands.push_back({what, command->command.value.size(), command->command.where});
+      commands.push_back({"the description of " + what, command->description.value.size(), command->description.where});
+    }
+    AddStep(file, std::move(manifest), node, "manifest", commands,
+            {"the manifest page of " + node.Id() + " (" + node.Reference() + ")", node.image_spec->image_name.where,
+             "a page is named by the repository without its registry host, '/' written as '-', and the tag: give "
+             "the images names that differ in more than that"});
 
     bool refuse = node.dirty && !options_.allow_dirty;
     std::string refusal =
@@ -160,7 +251,8 @@ class Emitter {
     push.variables = {{"desc", "PUSH " + title}};
     push.variables.emplace_back(refuse ? "message" : "args",
                                 refuse ? ninja::ShellQuote(refusal) : CommandLine(args));
-    file.builds.push_back(push);
+    owner.what = "the push stamp of " + node.Id();
+    AddStep(file, std::move(push), node, "push", {}, owner);
 
     args = {"--node", node.Id(), "--image", node.Reference(), "--stable-image", node.StableReference()};
     if (insecure) args.push_back("--insecure-registry");
@@ -170,7 +262,27 @@ class Emitter {
     stable.variables = {{"desc", "STABLE " + title + " -> " + node.StableReference()}};
     stable.variables.emplace_back(refuse ? "message" : "args",
                                   refuse ? ninja::ShellQuote(refusal) : CommandLine(args));
-    file.builds.push_back(stable);
+    owner.what = "the stable stamp of " + node.Id();
+    AddStep(file, std::move(stable), node, "stable", {}, owner);
+  }
+
+  // The build args (where the spec sets them: the plan's over `common`) and
+  // the epochs of a node.
+  std::vector<Carried> CarriedByBuild(const graph::Node& node) const {
+    std::vector<Carried> carried;
+    const spec::Image& image = *node.image_spec;
+    std::string image_name = QuoteForMessage(node.image, '\'');
+    auto plan_args = image.plan_args.find(node.plan);
+    for (const auto& [name, value] : node.build_args) {
+      const spec::TextMap* scope = plan_args != image.plan_args.end() && plan_args->second.count(name)
+                                       ? &plan_args->second : &image.build_args;
+      auto text = scope->find(name);
+      if (text != scope->end())
+        carried.push_back({"build arg " + name + " of " + image_name, value.size(), text->second.where});
+    }
+    if (image.epoch) carried.push_back({"the epoch of " + image_name, image.epoch->value.size(), image.epoch->where});
+    if (const auto& epoch = graph_.Spec().epoch) carried.push_back({"the epoch", epoch->value.size(), epoch->where});
+    return carried;
   }
 
   // One edge after every page: it reads the index from disk and merges the
@@ -179,12 +291,10 @@ class Emitter {
   void EmitIndex(ninja::File& file) {
     std::vector<std::string> pages;
     for (const auto& node : graph_.Nodes()) pages.push_back(PathsOf(*node).manifest_page);
-    std::vector<std::string> args = {"--out", kManifestIndexPath};
-    for (const std::string& page : pages) args.insert(args.end(), {"--page", page});
-    args.insert(args.end(), {"--log", kManifestIndexLog});
+    std::vector<std::string> args = {"--out", kManifestIndexPath, "--log", kManifestIndexLog};
     Build index{.outputs = {kManifestIndexPath}, .rule = "manifest_index", .inputs = pages};
     index.variables = {{"desc", std::string("INDEX ") + kManifestIndexPath}, {"args", CommandLine(args)}};
-    file.builds.push_back(index);
+    Add(file, std::move(index), {"the manifest index", {}, ""});
   }
 
   std::string graph_images_dir() const {
@@ -198,10 +308,15 @@ class Emitter {
     return build;
   }
 
+  static Owner TargetOf(const graph::Node& node, const std::string& what) {
+    return {what, node.image_spec->where, "rename the image's folder (and its key)"};
+  }
+
   void EmitPhonies(ninja::File& file) {
     std::vector<std::string> all, builds, tests, manifests, pushes, stables;
     std::map<std::string, std::vector<std::string>> per_image;
-    std::vector<Build> per_node;
+    std::map<std::string, const graph::Node*> image_nodes;
+    std::vector<std::pair<Build, Owner>> per_node;
     for (const auto& node : graph_.Nodes()) {
       NodePaths paths = PathsOf(*node);
       std::string id = node->Id();
@@ -213,37 +328,62 @@ class Emitter {
       std::vector<std::string> default_work = {paths.image_stamp, paths.test_stamp, paths.manifest_page};
       all.insert(all.end(), default_work.begin(), default_work.end());
       per_image[node->image].insert(per_image[node->image].end(), default_work.begin(), default_work.end());
-      per_node.push_back(Phony(id, default_work));
-      per_node.push_back(Phony(id + "/build", {paths.image_stamp}));
-      per_node.push_back(Phony(id + "/test", {paths.test_stamp}));
-      per_node.push_back(Phony(id + "/manifest", {paths.manifest_page}));
-      per_node.push_back(Phony(id + "/push", {paths.push_stamp}));
-      per_node.push_back(Phony(id + "/stable", {paths.stable_stamp}));
+      image_nodes.emplace(node->image, node.get());
+      const std::pair<std::string, std::string> targets[] = {
+          {"", ""}, {"/build", paths.image_stamp}, {"/test", paths.test_stamp}, {"/manifest", paths.manifest_page},
+          {"/push", paths.push_stamp}, {"/stable", paths.stable_stamp}};
+      for (const auto& [suffix, stamp] : targets) {
+        per_node.emplace_back(Phony(id + suffix, suffix.empty() ? default_work : std::vector<std::string>{stamp}),
+                              TargetOf(*node, "the target " + QuoteForMessage(id + suffix, '\'') + " of image " +
+                                                  QuoteForMessage(node->image, '\'')));
+      }
     }
     all.push_back(kManifestIndexPath);
     manifests.push_back(kManifestIndexPath);
-    file.builds.push_back(Phony("all", all));
-    file.builds.push_back(Phony("build", builds));
-    file.builds.push_back(Phony("test", tests));
-    file.builds.push_back(Phony("manifest", manifests));
-    file.builds.push_back(Phony("push", pushes));
-    file.builds.push_back(Phony("stable", stables));
-    for (const auto& [image, inputs] : per_image) file.builds.push_back(Phony(image, inputs));
-    file.builds.insert(file.builds.end(), per_node.begin(), per_node.end());
+    const std::pair<const char*, std::vector<std::string>*> stack_targets[] = {
+        {"all", &all},           {"build", &builds}, {"test", &tests},
+        {"manifest", &manifests}, {"push", &pushes}, {"stable", &stables}};
+    for (const auto& [name, inputs] : stack_targets)
+      Add(file, Phony(name, std::move(*inputs)), {"the target '" + std::string(name) + "' of the stack", {}, ""});
+    for (const auto& [image, inputs] : per_image)
+      Add(file, Phony(image, inputs),
+          TargetOf(*image_nodes[image], "the target of image " + QuoteForMessage(image, '\'')));
+    for (auto& [build, owner] : per_node) Add(file, std::move(build), std::move(owner));
   }
 
   void EmitRegeneration(ninja::File& file) {
     Build regenerate{.outputs = {options_.output_name}, .rule = "regenerate",
                      .implicit_inputs = options_.regenerate_inputs};
     regenerate.variables = {{"args", CommandLine(options_.regenerate_args)}};
-    file.builds.push_back(regenerate);
+    // Every file of the stack is an input: one whose name ninja cannot write
+    // is named here rather than by the writer, which knows no spec.
+    std::erase_if(regenerate.implicit_inputs, [&](const std::string& input) {
+      std::string why = ninja::Unwritable(input, /*is_path=*/true);
+      if (!why.empty()) {
+        diagnostics_.Error({graph_.Spec().path, 0, 0},
+                           "the file " + QuoteForMessage(input) + " of the stack has a name that " + why +
+                               ", and build.ninja lists every file of the stack (a change regenerates it): rename "
+                               "it, or make git ignore it");
+      }
+      return !why.empty();
+    });
+    if (size_t length = ninja::EvaluateCommand(file, regenerate).size(); length > ninja::kMaxCommandLength) {
+      diagnostics_.Error({graph_.Spec().path, 0, 0}, "the regeneration command (this command line, -D values "
+                                                     "included) would be " + std::to_string(length) + " bytes long" +
+                                                     CommandLimit());
+    }
     // An input that disappears (a deleted file) must trigger regeneration, not
     // stop ninja with "missing and no known rule to make it".
-    for (const std::string& input : options_.regenerate_inputs) file.builds.push_back(Phony(input, {}));
+    std::vector<std::string> inputs = regenerate.implicit_inputs;
+    Add(file, std::move(regenerate), {"build.ninja itself", {}, ""});
+    for (const std::string& input : inputs)
+      Add(file, Phony(input, {}), {"a file the generator reads (" + QuoteForMessage(input, '\'') + ")", {}, ""});
   }
 
   const graph::Graph& graph_;
   const Options& options_;
+  spec::Diagnostics& diagnostics_;
+  std::vector<Owner> owners_;  // of file.builds, index by index
 };
 
 }  // namespace
@@ -264,7 +404,7 @@ NodePaths PathsOf(const graph::Node& node) {
   return paths;
 }
 
-ninja::File EmitBuildFile(const graph::Graph& graph, const Options& options) {
+ninja::File EmitBuildFile(const graph::Graph& graph, const Options& options, spec::Diagnostics& diagnostics) {
   if (graph.Nodes().empty()) {
     ninja::File file;
     file.comments = {"Generated by datahub-gen: the stack has no nodes."};
@@ -273,7 +413,7 @@ ninja::File EmitBuildFile(const graph::Graph& graph, const Options& options) {
     file.defaults = {"all"};
     return file;
   }
-  return Emitter(graph, options).Emit();
+  return Emitter(graph, options, diagnostics).Emit();
 }
 
 }  // namespace dhg::emit

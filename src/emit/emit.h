@@ -40,6 +40,12 @@ NodePaths PathsOf(const graph::Node& node);
 inline constexpr char kManifestIndexPath[] = "manifests/Home.md";
 inline constexpr char kManifestIndexLog[] = ".datahub/logs/manifest-index.log";
 
-ninja::File EmitBuildFile(const graph::Graph& graph, const Options& options);
+// Problems that only the emitted file shows go to `diagnostics`, at the spec
+// value responsible: a command longer than ninja can run (ninja::
+// kMaxCommandLength), two edges with one output (an image key naming a file
+// the generator reads, two repositories with one manifest page name), a file
+// of the stack whose name build.ninja cannot hold. The file is only meant to
+// be written when there are none.
+ninja::File EmitBuildFile(const graph::Graph& graph, const Options& options, spec::Diagnostics& diagnostics);
 
 }  // namespace dhg::emit

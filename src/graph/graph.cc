@@ -26,42 +26,68 @@ bool IsSafeName(const std::string& name, bool allow_upper) {
   return name.find("..") == std::string::npos;
 }
 
-bool IsBuildArgName(const std::string& name) {
-  if (name.empty() || !(std::isalpha(static_cast<unsigned char>(name[0])) || name[0] == '_')) return false;
-  return std::all_of(name.begin(), name.end(),
-                     [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; });
-}
+// A value in a message: quoted, one line, at most 120 bytes of it.
+std::string Quoted(const std::string& text) { return QuoteForMessage(text, '\''); }
 
-// Text that reaches build.ninja must not hold a newline or NUL; ninja has no
-// way to write them.
-std::string UnsafeTextReason(const std::string& text) {
-  if (text.find('\n') != std::string::npos || text.find('\r') != std::string::npos)
-    return "contains a line break, which cannot be written into build.ninja";
-  if (text.find('\0') != std::string::npos) return "contains a NUL byte";
-  return "";
-}
+// The variables of one plan: -D defines over the plan's variables over the
+// spec's. Looked up through the layers rather than merged into one map per
+// plan: a spec with many plans and many variables would cost their product.
+struct VariableScope {
+  const std::map<std::string, std::string>* defines = nullptr;  // null: without the -D defines
+  const spec::TextMap* plan = nullptr;
+  const spec::TextMap* global = nullptr;
 
-std::string Quoted(const std::string& text) { return "'" + text + "'"; }
+  const std::string* Find(const std::string& name) const {
+    if (defines) {
+      if (auto it = defines->find(name); it != defines->end()) return &it->second;
+    }
+    for (const spec::TextMap* layer : {plan, global}) {
+      if (auto it = layer->find(name); it != layer->end()) return &it->second.value;
+    }
+    return nullptr;
+  }
+
+  size_t MaxSize() const { return (defines ? defines->size() : 0) + plan->size() + global->size(); }
+
+  std::vector<std::string> Names() const {
+    std::set<std::string> names;
+    if (defines) {
+      for (const auto& [name, value] : *defines) names.insert(name);
+    }
+    for (const spec::TextMap* layer : {plan, global}) {
+      for (const auto& [name, text] : *layer) names.insert(name);
+    }
+    return {names.begin(), names.end()};
+  }
+
+  std::string Expand(const std::string& text, std::vector<std::string>* undefined) const {
+    return ExpandVariables(text, [this](const std::string& name) { return Find(name); }, undefined);
+  }
+};
 
 class Resolver {
  public:
   Resolver(const spec::Spec& spec, git::TreeView& tree, const Options& options, Diagnostics& diagnostics)
       : spec_(spec), tree_(tree), options_(options), diagnostics_(diagnostics) {
-    for (const spec::Image& image : spec.images) images_[image.key] = &image;
+    for (const spec::Image& image : spec.images) {
+      images_[image.key] = &image;
+      image_keys_.push_back(image.key);
+    }
     for (const spec::Plan& plan : spec.plans) plan_names_.push_back(plan.name);
     for (const auto& [name, command] : spec.manifests) manifest_names_.push_back(name);
   }
 
   void Resolve(Graph& graph) {
     CheckPlans();
+    CheckVariableNames();
     CheckFolders();
     std::vector<const spec::Image*> order = TopologicalOrder();
     for (const spec::Plan& plan : spec_.plans) {
       if (!options_.plans.empty() &&
           std::find(options_.plans.begin(), options_.plans.end(), plan.name) == options_.plans.end())
         continue;
-      std::map<std::string, std::string> variables = VariablesOf(plan, true);
-      std::map<std::string, std::string> spec_variables = VariablesOf(plan, false);
+      VariableScope variables{&options_.defines, &plan.variables, &spec_.variables};
+      VariableScope spec_variables{nullptr, &plan.variables, &spec_.variables};
       for (const spec::Image* image : order) AddNode(graph, *image, plan, variables, spec_variables);
     }
   }
@@ -97,7 +123,7 @@ class Resolver {
     if (spec_.root) {
       auto it = images_.find(spec_.root->value);
       if (it == images_.end()) {
-        UnknownName(*spec_.root, "image", ImageKeys(), "root");
+        UnknownName(*spec_.root, "image", image_keys_, "root");
       } else if (it->second->depend_on) {
         diagnostics_.Error(it->second->depend_on->where,
                            "image " + Quoted(it->first) + " is the root, so it cannot depend on another image");
@@ -115,10 +141,20 @@ class Resolver {
     diagnostics_.Error(name.where, message);
   }
 
-  std::vector<std::string> ImageKeys() const {
-    std::vector<std::string> keys;
-    for (const spec::Image& image : spec_.images) keys.push_back(image.key);
-    return keys;
+  // `${NAME}` refers only to such names: a variable named otherwise could
+  // never be used.
+  void CheckVariableNames() {
+    CheckVariableNames(spec_.variables, "variables");
+    for (const spec::Plan& plan : spec_.plans) CheckVariableNames(plan.variables, "variables of plan " + Quoted(plan.name));
+  }
+
+  void CheckVariableNames(const spec::TextMap& variables, const std::string& where) {
+    for (const auto& [name, text] : variables) {
+      if (!IsVariableName(name))
+        diagnostics_.Error(text.where, "variable name " + Quoted(name) + " in " + where +
+                                           " cannot be used: ${NAME} takes letters, digits and '_', not starting "
+                                           "with a digit");
+    }
   }
 
   std::string ImageDir(const std::string& key) const {
@@ -148,6 +184,9 @@ class Resolver {
         diagnostics_.Error(image.where, "image " + Quoted(image.key) + " has no " + dir + "/Dockerfile");
       }
     }
+    // Without the keys (the spec could not be read), every folder would be
+    // reported as keyless.
+    if (!spec_.images_read) return;
     std::string prefix = options_.images_dir.empty() ? "" : options_.images_dir + "/";
     for (const std::string& dir : tree_.ListDirs(options_.images_dir)) {
       if (!StartsWith(dir, prefix) || dir.size() == prefix.size()) continue;
@@ -155,75 +194,70 @@ class Resolver {
       if (name.find('/') != std::string::npos || name == "tests_common" || images_.count(name)) continue;
       if (tree_.Read(dir + "/Dockerfile")) {
         std::string message = "folder " + dir + "/ has a Dockerfile but no key under 'images:' in " + spec_.path;
-        std::string suggestion = ClosestMatch(name, ImageKeys());
+        std::string suggestion = ClosestMatch(name, image_keys_);
         if (!suggestion.empty()) message += " (is the key " + Quoted(suggestion) + " misspelt?)";
         diagnostics_.Error({dir + "/Dockerfile", 1, 1}, message);
       }
     }
   }
 
-  // Images with parents first; reports unknown parents and cycles.
+  // Images with parents first; reports unknown parents and cycles. Each
+  // image has at most one parent, so the walk up from an image is a path;
+  // iterative, so that a chain of 100,000 images does not exhaust the stack.
   std::vector<const spec::Image*> TopologicalOrder() {
     std::vector<const spec::Image*> order;
-    std::map<std::string, int> state;  // 1 = visiting, 2 = done
-    std::vector<std::string> stack;
-    std::function<bool(const spec::Image&)> visit = [&](const spec::Image& image) -> bool {
-      int& s = state[image.key];
-      if (s == 2) return !broken_.count(image.key);
-      if (s == 1) {
-        auto start = std::find(stack.begin(), stack.end(), image.key);
-        std::vector<std::string> cycle(start, stack.end());
-        cycle.push_back(image.key);
-        diagnostics_.Error(image.where, "dependency cycle: " + Join(cycle, " -> "));
-        return false;
-      }
-      s = 1;
-      stack.push_back(image.key);
+    std::map<std::string, int> state;  // 1 = on the current path, 2 = done
+    for (const spec::Image& start : spec_.images) {
+      std::vector<const spec::Image*> path;
       bool ok = true;
-      if (image.depend_on) {
-        auto parent = images_.find(image.depend_on->value);
-        if (parent == images_.end()) {
-          UnknownName(*image.depend_on, "image", ImageKeys(), "image " + Quoted(image.key), "depends on");
-          ok = false;
-        } else {
-          ok = visit(*parent->second);
+      for (const spec::Image* image = &start; image;) {
+        int& s = state[image->key];
+        if (s == 2) {
+          ok = !broken_.count(image->key);
+          break;
         }
+        if (s == 1) {
+          std::vector<std::string> cycle;
+          auto first = std::find(path.begin(), path.end(), image);
+          for (auto it = first; it != path.end(); ++it) cycle.push_back((*it)->key);
+          cycle.push_back(image->key);
+          diagnostics_.Error(image->where, "dependency cycle: " + Join(cycle, " -> "));
+          ok = false;
+          break;
+        }
+        s = 1;
+        path.push_back(image);
+        if (!image->depend_on) break;
+        auto parent = images_.find(image->depend_on->value);
+        if (parent == images_.end()) {
+          UnknownName(*image->depend_on, "image", image_keys_, "image " + Quoted(image->key), "depends on");
+          ok = false;
+          break;
+        }
+        image = parent->second;
       }
-      stack.pop_back();
-      state[image.key] = 2;
-      if (ok) order.push_back(&image);
-      else broken_.insert(image.key);
-      return ok;
-    };
-    for (const spec::Image& image : spec_.images) visit(image);
+      for (auto it = path.rbegin(); it != path.rend(); ++it) {
+        state[(*it)->key] = 2;
+        if (ok) order.push_back(*it);
+        else broken_.insert((*it)->key);
+      }
+    }
     return order;
   }
 
-  std::map<std::string, std::string> VariablesOf(const spec::Plan& plan, bool with_defines) {
-    std::map<std::string, std::string> variables;
-    for (const auto& [name, text] : spec_.variables) variables[name] = text.value;
-    for (const auto& [name, text] : plan.variables) variables[name] = text.value;
-    if (with_defines) {
-      for (const auto& [name, value] : options_.defines) variables[name] = value;
-    }
-    return variables;
-  }
-
-  // Expands variables in a value; reports undefined ones once per location.
-  // *complete tells whether every variable was defined: checks of a value
-  // with a hole would only repeat the error.
-  std::string Expand(const spec::Text& text, const std::map<std::string, std::string>& variables,
-                     const std::string& what, bool* complete = nullptr) {
+  // Expands variables in a value; reports undefined ones (once per location:
+  // Diagnostics drops repeats from other plans). *complete tells whether
+  // every variable was defined: checks of a value with a hole would only
+  // repeat the error.
+  std::string Expand(const spec::Text& text, const VariableScope& variables, const std::string& what,
+                     bool* complete = nullptr) {
     std::vector<std::string> undefined;
-    std::string value = ExpandVariables(text.value, variables, &undefined);
+    std::string value = variables.Expand(text.value, &undefined);
     if (complete) *complete = undefined.empty();
     for (const std::string& name : undefined) {
-      std::string key = FormatLocation(text.where) + name;
-      if (!reported_.insert(key).second) continue;
-      std::vector<std::string> known;
-      for (const auto& [known_name, ignored] : variables) known.push_back(known_name);
       std::string message = what + " uses undefined variable ${" + name + "}";
-      std::string suggestion = ClosestMatch(name, known);
+      std::string suggestion =
+          variables.MaxSize() <= kMaxSuggestionCandidates ? ClosestMatch(name, variables.Names()) : "";
       if (!suggestion.empty()) message += " (did you mean ${" + suggestion + "}?)";
       else message += " (define it under 'variables:' or with -D " + name + "=VALUE)";
       diagnostics_.Error(text.where, message);
@@ -231,15 +265,10 @@ class Resolver {
     return value;
   }
 
-  void ErrorOnce(const Location& where, const std::string& message) {
-    if (reported_.insert(FormatLocation(where) + message).second) diagnostics_.Error(where, message);
-  }
-
   // `spec_variables` are the variables without the -D defines: a build arg
   // that expands differently with them marks the node `overridden`.
-  void AddNode(Graph& graph, const spec::Image& image, const spec::Plan& plan,
-               const std::map<std::string, std::string>& variables,
-               const std::map<std::string, std::string>& spec_variables) {
+  void AddNode(Graph& graph, const spec::Image& image, const spec::Plan& plan, const VariableScope& variables,
+               const VariableScope& spec_variables) {
     if (broken_.count(image.key)) return;
     for (const spec::Text& skipped : image.skip_plans) {
       if (skipped.value == plan.name) return;
@@ -253,7 +282,7 @@ class Resolver {
     if (image.depend_on) {
       node->parent = graph.Find(image.depend_on->value, plan.name);
       if (!node->parent) {
-        ErrorOnce(image.depend_on->where, "image " + Quoted(image.key) + " is built in plan " + Quoted(plan.name) +
+        diagnostics_.Error(image.depend_on->where, "image " + Quoted(image.key) + " is built in plan " + Quoted(plan.name) +
                                               " but its parent " + Quoted(image.depend_on->value) + " skips that plan");
         return;
       }
@@ -264,7 +293,7 @@ class Resolver {
     // A missing or empty image_name is the loader's error already.
     if (complete && !image.image_name.value.empty()) {
       if (std::string why = InvalidRepositoryReason(node->repository); !why.empty())
-        ErrorOnce(image.image_name.where,
+        diagnostics_.Error(image.image_name.where,
                   what + ": " + Quoted(node->repository) + " is not a valid repository name: " + why);
     }
 
@@ -272,10 +301,10 @@ class Resolver {
     node->stable_postfix = plan.stable_postfix.value;
     if (std::string why = node->tag_prefix.empty() ? "" : InvalidTagReason(node->tag_prefix + "-0000000");
         complete && !why.empty()) {
-      ErrorOnce(plan.tag_prefix.where, "tag prefix " + Quoted(node->tag_prefix) + " cannot start a tag: " + why);
+      diagnostics_.Error(plan.tag_prefix.where, "tag prefix " + Quoted(node->tag_prefix) + " cannot start a tag: " + why);
     } else if (complete) {
       if (std::string why = InvalidTagReason(node->StableTag()); !why.empty())
-        ErrorOnce(plan.stable_postfix.where, "stable tag " + Quoted(node->StableTag()) + " is not a valid tag: " + why);
+        diagnostics_.Error(plan.stable_postfix.where, "stable tag " + Quoted(node->StableTag()) + " is not a valid tag: " + why);
     }
 
     spec::TextMap args = image.build_args;
@@ -283,22 +312,22 @@ class Resolver {
       for (const auto& [name, text] : it->second) args[name] = text;
     }
     for (const auto& [name, text] : args) {
-      if (!IsBuildArgName(name)) {
-        ErrorOnce(text.where, "build arg name " + Quoted(name) + " is not a valid ARG name");
+      if (!IsVariableName(name)) {
+        diagnostics_.Error(text.where, "build arg name " + Quoted(name) + " is not a valid ARG name");
         continue;
       }
       if (node->parent && (name == "BASE_IMAGE" || name == "BASE_TAG")) {
-        ErrorOnce(text.where, "build arg " + name + " of " + Quoted(image.key) +
+        diagnostics_.Error(text.where, "build arg " + name + " of " + Quoted(image.key) +
                                   " is set by datahub-gen from its parent " + Quoted(node->parent->image));
         continue;
       }
       std::string value = Expand(text, variables, "build arg " + name + " of " + Quoted(image.key));
       if (std::string why = UnsafeTextReason(value); !why.empty()) {
-        ErrorOnce(text.where, "build arg " + name + " of " + Quoted(image.key) + " " + why);
+        diagnostics_.Error(text.where, "build arg " + name + " of " + Quoted(image.key) + " " + why);
         continue;
       }
       std::vector<std::string> undefined_in_spec;
-      if (ExpandVariables(text.value, spec_variables, &undefined_in_spec) != value || !undefined_in_spec.empty())
+      if (spec_variables.Expand(text.value, &undefined_in_spec) != value || !undefined_in_spec.empty())
         node->overridden = true;
       node->build_args.emplace_back(name, value);
     }
@@ -308,7 +337,7 @@ class Resolver {
     for (const auto& [scope, epoch] : {std::pair{"global=", &spec_.epoch}, std::pair{"image=", &image.epoch}}) {
       if (!*epoch) continue;
       if (std::string why = UnsafeTextReason((*epoch)->value); !why.empty()) {
-        ErrorOnce((*epoch)->where, "epoch " + why);
+        diagnostics_.Error((*epoch)->where, "epoch " + why);
         continue;
       }
       node->epoch += (node->epoch.empty() ? "" : " ") + std::string(scope) + (*epoch)->value;
@@ -318,18 +347,22 @@ class Resolver {
       auto it = spec_.manifests.find(name.value);
       if (it == spec_.manifests.end()) continue;
       const spec::ManifestCommand& command = it->second;
+      if (std::string why = UnsafeTextReason(command.name); !why.empty()) {
+        diagnostics_.Error(command.where, "manifest command name " + Quoted(command.name) + " " + why);
+        continue;
+      }
       if (std::string why = UnsafeTextReason(command.command.value); !why.empty()) {
-        ErrorOnce(command.command.where, "manifest command " + Quoted(command.name) + " " + why);
+        diagnostics_.Error(command.command.where, "manifest command " + Quoted(command.name) + " " + why);
         continue;
       }
       if (std::string why = UnsafeTextReason(command.description.value); !why.empty()) {
-        ErrorOnce(command.description.where, "description of manifest command " + Quoted(command.name) + " " + why);
+        diagnostics_.Error(command.description.where, "description of manifest command " + Quoted(command.name) + " " + why);
         continue;
       }
       std::vector<std::string> words;
       std::string error;
       if (!SplitShellWords(command.command.value, &words, &error) || words.empty()) {
-        ErrorOnce(command.command.where, "manifest command " + Quoted(command.name) + " cannot be split into words: " +
+        diagnostics_.Error(command.command.where, "manifest command " + Quoted(command.name) + " cannot be split into words: " +
                                              (error.empty() ? "it is empty" : error));
         continue;
       }
@@ -346,8 +379,8 @@ class Resolver {
   std::map<std::string, const spec::Image*> images_;
   std::vector<std::string> plan_names_;
   std::vector<std::string> manifest_names_;
+  std::vector<std::string> image_keys_;  // in spec order
   std::set<std::string> broken_;    // images with an unknown parent or in a cycle
-  std::set<std::string> reported_;  // errors already reported in another plan
 };
 
 bool IsHostComponent(const std::string& component) {
@@ -357,14 +390,27 @@ bool IsHostComponent(const std::string& component) {
 
 }  // namespace
 
+bool IsVariableName(const std::string& name) {
+  if (name.empty() || !(std::isalpha(static_cast<unsigned char>(name[0])) || name[0] == '_')) return false;
+  return std::all_of(name.begin(), name.end(),
+                     [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; });
+}
+
+std::string UnsafeTextReason(const std::string& text) {
+  if (text.find('\n') != std::string::npos || text.find('\r') != std::string::npos)
+    return "contains a line break, which cannot be written into build.ninja";
+  if (text.find('\0') != std::string::npos) return "contains a NUL byte";
+  if (InvalidUtf8Offset(text) != std::string::npos) return "is not UTF-8 text, which docker would not get as written";
+  return "";
+}
+
 Node* Graph::Find(const std::string& image, const std::string& plan) const {
-  for (const auto& node : nodes_) {
-    if (node->image == image && node->plan == plan) return node.get();
-  }
-  return nullptr;
+  auto it = index_.find({image, plan});
+  return it == index_.end() ? nullptr : it->second;
 }
 
 Node& Graph::Add(std::unique_ptr<Node> node) {
+  index_.emplace(std::pair{node->image, node->plan}, node.get());
   nodes_.push_back(std::move(node));
   return *nodes_.back();
 }
@@ -378,6 +424,16 @@ std::unique_ptr<Graph> BuildGraph(spec::Spec spec, git::TreeView& tree, const Op
 
 std::string ExpandVariables(const std::string& text, const std::map<std::string, std::string>& variables,
                             std::vector<std::string>* undefined) {
+  return ExpandVariables(
+      text,
+      [&](const std::string& name) {
+        auto it = variables.find(name);
+        return it == variables.end() ? nullptr : &it->second;
+      },
+      undefined);
+}
+
+std::string ExpandVariables(const std::string& text, const VariableLookup& lookup, std::vector<std::string>* undefined) {
   std::string out;
   for (size_t i = 0; i < text.size(); ++i) {
     if (text.compare(i, 3, "$${") == 0) {
@@ -389,12 +445,11 @@ std::string ExpandVariables(const std::string& text, const std::map<std::string,
       size_t end = text.find('}', i + 2);
       // Only ${IDENTIFIER} is a variable; any other `${` is literal text.
       bool is_name = end != std::string::npos && end > i + 2 &&
-                     IsBuildArgName(text.substr(i + 2, end - i - 2));
+                     IsVariableName(text.substr(i + 2, end - i - 2));
       if (is_name) {
         std::string name = text.substr(i + 2, end - i - 2);
-        auto it = variables.find(name);
-        if (it != variables.end()) {
-          out += it->second;
+        if (const std::string* value = lookup(name)) {
+          out += *value;
         } else {
           undefined->push_back(name);
         }

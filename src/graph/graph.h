@@ -2,6 +2,7 @@
 // build args, repositories and, once keys.h has run, their content keys and
 // tags. Knows nothing of ninja syntax or docker.
 #pragma once
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -79,6 +80,7 @@ class Graph {
  private:
   spec::Spec spec_;
   std::vector<std::unique_ptr<Node>> nodes_;
+  std::map<std::pair<std::string, std::string>, Node*> index_;  // (image, plan) -> node
 };
 
 // The build args as docker gets them: the node's own, and for a child
@@ -96,11 +98,24 @@ std::unique_ptr<Graph> BuildGraph(spec::Spec spec, git::TreeView& tree, const Op
 // Unknown names are returned in *undefined.
 std::string ExpandVariables(const std::string& text, const std::map<std::string, std::string>& variables,
                             std::vector<std::string>* undefined);
+// The same with a lookup: a variable's value, or nullptr when it is undefined.
+using VariableLookup = std::function<const std::string*(const std::string& name)>;
+std::string ExpandVariables(const std::string& text, const VariableLookup& lookup, std::vector<std::string>* undefined);
 
 // Applies --registry to a repository name: the registry host of the name (if
 // any) is replaced by HOST[:PORT], and with a NAMESPACE, everything but the
 // last path component is replaced by it.
 std::string RewriteRepository(const std::string& repository, const std::string& registry);
+
+// A name `${NAME}` can refer to, which is also what docker takes as an ARG
+// name: a letter or '_', then letters, digits and '_'.
+bool IsVariableName(const std::string& name);
+
+// Why text cannot reach a command line of build.ninja as written ("" when it
+// can): a line break or NUL (ninja cannot write them), bytes that are not
+// UTF-8 (docker's JSON API would replace them). The text ends with a verb:
+// "... contains a line break, which ...".
+std::string UnsafeTextReason(const std::string& text);
 
 // Docker reference rules (distribution/reference): "" when valid, else why not.
 std::string InvalidRepositoryReason(const std::string& repository);

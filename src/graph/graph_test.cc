@@ -8,6 +8,7 @@
 
 #include "git/fake_repository.h"
 #include "spec/spec.h"
+#include "tests/unit/within_seconds.h"
 
 namespace dhg::graph {
 namespace {
@@ -757,6 +758,127 @@ TEST_CASE("a spec at the repository root (images_dir \"\")") {
         "stray/Dockerfile:1:1: error: folder stray/ has a Dockerfile but no key under 'images:' in spec.yml\n");
   REQUIRE(graph->Nodes().size() == 1);
   CHECK(graph->Nodes()[0]->dir == "a");
+}
+
+// ---------------------------------------------------------------------------
+// Hostile specs: a clear error at the value, never a crash or a hang.
+
+using testing::WithinSeconds;
+
+TEST_CASE("a spec that cannot be read does not make every folder keyless") {
+  for (const char* unreadable : {"", "images: [\n", "- a list\n", "images: {a: {image_name: x/a}\n", "plans: {P: }\n"}) {
+    CAPTURE(unreadable);
+    FakeRepository repo;
+    repo.Commit(StackFiles(unreadable, {"a", "b"}));
+    Resolved r(repo);
+    CHECK(r.diagnostics.ErrorCount() == 1);
+    CHECK(r.Errors().find("has a Dockerfile but no key") == std::string::npos);
+  }
+}
+
+TEST_CASE("variable names that ${NAME} could never refer to are errors") {
+  FakeRepository repo;
+  repo.Commit(StackFiles(R"(
+variables: {MY-VAR: x, 'a b': y, 1ST: z, OK_1: w}
+images:
+  a: {image_name: x/a, dbuild_env: {common: {BASE_IMAGE: '${MY-VAR}'}}}
+plans:
+  P: {variables: {'$(id)': v}}
+)", {"a"}));
+  Resolved r(repo);
+  CHECK(r.Errors() ==
+        "images/spec.yml:1:21: error: variable name 'MY-VAR' in variables cannot be used: ${NAME} takes letters, "
+        "digits and '_', not starting with a digit\n"
+        "images/spec.yml:1:31: error: variable name 'a b' in variables cannot be used: ${NAME} takes letters, digits "
+        "and '_', not starting with a digit\n"
+        "images/spec.yml:1:39: error: variable name '1ST' in variables cannot be used: ${NAME} takes letters, digits "
+        "and '_', not starting with a digit\n"
+        "images/spec.yml:5:28: error: variable name '$(id)' in variables of plan 'P' cannot be used: ${NAME} takes "
+        "letters, digits and '_', not starting with a digit\n");
+}
+
+TEST_CASE("manifest command names, descriptions and commands that build.ninja cannot carry are errors at them") {
+  FakeRepository repo;
+  repo.Commit(StackFiles(R"(
+images:
+  a: {image_name: x/a, manifests: ["N\nL", D, C]}
+plans: {P: }
+manifests:
+  "N\nL": {description: d, command: ls}
+  D: {description: "one\rtwo", command: ls}
+  C: {description: d, command: "printf '%s' \"\\0\""}
+)", {"a"}));
+  Resolved r(repo);
+  CHECK(r.Errors() ==
+        "images/spec.yml:5:3: error: manifest command name 'N\\nL' contains a line break, which cannot be written "
+        "into build.ninja\n"
+        "images/spec.yml:6:20: error: description of manifest command 'D' contains a line break, which cannot be "
+        "written into build.ninja\n");
+  // `"\\0"` in YAML is backslash and 0 (two characters), which is fine.
+  REQUIRE(r.At("a", "P").manifests.size() == 1);
+  CHECK(r.At("a", "P").manifests[0]->command.value == "printf '%s' \"\\0\"");
+}
+
+TEST_CASE("hostile values are quoted on one line in messages, and cut short") {
+  FakeRepository repo;
+  std::string long_key(300, 'k');
+  repo.Commit(StackFiles(("images:\n  \"a\\nb\\e[2J\": {image_name: x/a}\n  " + long_key +
+                          ": {image_name: x/b}\nplans: {P: }\n").c_str(),
+                         {}));
+  Resolved r(repo);
+  CHECK(r.Errors() ==
+        "images/spec.yml:2:3: error: image key 'a\\nb\\x1b[2J' must be a folder name of lowercase letters, digits, "
+        "'-', '_' and '.'\n"
+        "images/spec.yml:3:3: error: image key '" + std::string(120, 'k') +
+            "'... must be a folder name of lowercase letters, digits, '-', '_' and '.'\n");
+}
+
+// A chain of `count` images, each listed before its parent: i0 -> i1 -> ...
+std::string Chain(int count) {
+  std::string spec = "images:\n";
+  for (int i = 0; i < count; ++i) {
+    spec += "  i" + std::to_string(i) + ": {image_name: org/i" + std::to_string(i);
+    spec += i + 1 < count ? ", depend_on: i" + std::to_string(i + 1) + "}\n" : "}\n";
+  }
+  return spec + "plans: {P: }\n";
+}
+
+TEST_CASE("a chain of 100,000 images resolves parents first, without recursion") {
+  // Folders are left out: that is 100,000 errors, and still every node.
+  FakeRepository repo;
+  repo.Commit({{"images/spec.yml", {Chain(100000)}}});
+  WithinSeconds(60, [&] {
+    Resolved r(repo);
+    CHECK(r.diagnostics.ErrorCount() == 100000);
+    REQUIRE(r.graph->Nodes().size() == 100000);
+    CHECK(r.graph->Nodes().front()->image == "i99999");
+    CHECK(r.graph->Nodes().back()->image == "i0");
+    CHECK(r.At("i0", "P").parent == &r.At("i1", "P"));
+  });
+}
+
+TEST_CASE("many unknown names, many variables, many plans: linear work") {
+  // Before: 20,000 suggestions among 20,000 image keys (minutes), and one
+  // copy of 20,000 variables per plan.
+  std::string spec = "variables:\n";
+  for (int i = 0; i < 20000; ++i) spec += "  V" + std::to_string(i) + ": x\n";
+  spec += "images:\n";
+  for (int i = 0; i < 20000; ++i)
+    spec += "  i" + std::to_string(i) + ": {image_name: org/i" + std::to_string(i) + ", depend_on: j" +
+            std::to_string(i) + "}\n";
+  spec += "  a: {image_name: 'org/${V1}', dbuild_env: {common: {X: '${NOPE}'}}}\nplans:\n";
+  for (int i = 0; i < 2000; ++i) spec += "  P" + std::to_string(i) + ": {}\n";
+  FakeRepository repo;
+  repo.Commit({{"images/spec.yml", {spec}}, {"images/a/Dockerfile", {"FROM x"}}});
+  WithinSeconds(30, [&] {
+    Resolved r(repo);
+    // 20,000 missing folders, 20,000 unknown parents, one undefined variable.
+    CHECK(r.diagnostics.ErrorCount() == 40001);
+    CHECK(r.Errors().find("images/spec.yml:20003:39: error: image 'i0' depends on unknown image 'j0'\n") !=
+          std::string::npos);
+    CHECK(r.graph->Nodes().size() == 2000);
+    CHECK(r.At("a", "P1999").repository == "org/x");
+  });
 }
 
 }  // namespace

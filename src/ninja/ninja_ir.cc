@@ -1,49 +1,18 @@
 #include "src/ninja/ninja_ir.h"
 
 #include <array>
-#include <cstdio>
 #include <stdexcept>
+
+#include "util/strings.h"
 
 namespace dhg::ninja {
 namespace {
-
-// The offending text for an error message: C-escaped so that newlines and
-// NULs are visible, and cut short so a huge value does not flood the terminal.
-std::string Quoted(std::string_view text) {
-  constexpr size_t kMaxShown = 120;
-  bool cut = text.size() > kMaxShown;
-  if (cut) {
-    size_t end = kMaxShown;
-    while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
-    text = text.substr(0, end);
-  }
-  std::string quoted = "\"";
-  for (char c : text) {
-    switch (c) {
-      case '\n': quoted += "\\n"; break;
-      case '\r': quoted += "\\r"; break;
-      case '\t': quoted += "\\t"; break;
-      case '"': quoted += "\\\""; break;
-      case '\\': quoted += "\\\\"; break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F) {
-          char hex[8];
-          std::snprintf(hex, sizeof hex, "\\x%02x", static_cast<unsigned char>(c));
-          quoted += hex;
-        } else {
-          quoted += c;
-        }
-    }
-  }
-  quoted += cut ? "\"..." : "\"";
-  return quoted;
-}
 
 // Throws e.g. `cannot write build.ninja: input path "a|b" of build "x" contains '|' ...`.
 [[noreturn]] void Fail(std::string_view what, std::string_view text, std::string_view reason,
                        std::string_view where = "") {
   throw std::invalid_argument("cannot write build.ninja: " + std::string(what) + " " +
-                              Quoted(text) + std::string(where) + " " + std::string(reason));
+                              QuoteForMessage(text) + std::string(where) + " " + std::string(reason));
 }
 
 bool IsIdentifierChar(char c) {
@@ -124,6 +93,77 @@ std::string QuoteAlways(std::string_view word) {
   return quoted;
 }
 
+// Ninja's own shell escaping of $in and $out (GetShellEscapedString).
+std::string NinjaShellEscaped(std::string_view path) {
+  for (char c : path) {
+    bool safe = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+                c == '+' || c == '-' || c == '.' || c == '/';
+    if (!safe) return QuoteAlways(path);
+  }
+  return std::string(path);
+}
+
+// Evaluates ninja text in the scope of one edge, as ninja does.
+class EdgeScope {
+ public:
+  EdgeScope(const File& file, const Build& build, const Rule& rule) : file_(file), build_(build), rule_(rule) {}
+
+  std::string Evaluate(std::string_view text, int depth = 0) const {
+    if (depth > 16) throw std::invalid_argument("ninja variables of rule '" + rule_.name + "' refer to each other in a loop");
+    std::string out;
+    for (size_t i = 0; i < text.size(); ++i) {
+      if (text[i] != '$' || i + 1 == text.size()) {
+        out += text[i];
+        continue;
+      }
+      char next = text[++i];
+      if (next == '$' || next == ' ' || next == ':') {
+        out += next;
+        continue;
+      }
+      size_t start = i;
+      size_t end = i;
+      if (next == '{') {
+        start = i + 1;
+        end = text.find('}', start);
+        if (end == std::string_view::npos) end = text.size();
+        i = end;
+      } else {
+        while (end < text.size() && IsIdentifierChar(text[end]) && text[end] != '.') ++end;
+        i = end - 1;
+      }
+      out += Lookup(text.substr(start, end - start), depth);
+    }
+    return out;
+  }
+
+ private:
+  std::string Lookup(std::string_view name, int depth) const {
+    if (name == "in" || name == "out") {
+      std::string joined;
+      for (const std::string& path : name == "in" ? build_.inputs : build_.outputs) {
+        if (!joined.empty()) joined += ' ';
+        joined += NinjaShellEscaped(path);
+      }
+      return joined;
+    }
+    for (const auto& [key, value] : build_.variables)
+      if (key == name) return value;
+    const std::pair<std::string_view, const std::string*> rule_bindings[] = {
+        {"description", &rule_.description}, {"depfile", &rule_.depfile}, {"deps", &rule_.deps},
+        {"pool", &rule_.pool},          {"rspfile", &rule_.rspfile}};
+    for (const auto& [key, value] : rule_bindings)
+      if (key == name && !value->empty()) return Evaluate(*value, depth + 1);
+    for (const auto& [key, value] : file_.variables)
+      if (key == name) return value;
+    return "";
+  }
+
+  const File& file_;
+  const Build& build_;
+  const Rule& rule_;
+};
+
 class Writer {
  public:
   std::string Run(const File& file) {
@@ -143,7 +183,10 @@ class Writer {
     }
     for (const Pool& pool : file.pools) WritePool(pool);
     for (const Rule& rule : file.rules) WriteRule(rule);
-    for (const Build& build : file.builds) WriteBuild(build);
+    for (const Build& build : file.builds) {
+      WriteBuild(build);
+      RequireRunnable(file, build);
+    }
     if (!file.defaults.empty()) {
       StartBlock();
       out_ += "default";
@@ -186,6 +229,18 @@ class Writer {
     }
   }
 
+  // A rule the file does not declare is left for ninja to report.
+  static void RequireRunnable(const File& file, const Build& build) {
+    for (const Rule& rule : file.rules) {
+      if (rule.name != build.rule) continue;
+      size_t length = EdgeScope(file, build, rule).Evaluate(rule.command).size();
+      if (length > kMaxCommandLength)
+        Fail("build", build.outputs.front(),
+             "has a command of " + std::to_string(length) +
+                 " bytes; ninja runs it with /bin/sh -c, which takes at most " + std::to_string(kMaxCommandLength));
+    }
+  }
+
   void WritePool(const Pool& pool) {
     RequireIdentifier("pool name", pool.name);
     if (pool.depth < 0) Fail("pool", pool.name, "has a negative depth");
@@ -198,11 +253,14 @@ class Writer {
     RequireIdentifier("rule name", rule.name);
     if (rule.command.empty()) Fail("rule", rule.name, "has no command");
     if (!rule.pool.empty()) RequireIdentifier("pool of rule '" + rule.name + "'", rule.pool);
+    if (rule.rspfile.empty() != rule.rspfile_content.empty())
+      Fail("rule", rule.name, "needs both rspfile and rspfile_content, or neither");
     StartBlock();
     out_ += "rule " + rule.name + "\n";
     const std::pair<const char*, const std::string*> fields[] = {
         {"command", &rule.command}, {"description", &rule.description}, {"depfile", &rule.depfile},
-        {"deps", &rule.deps},       {"pool", &rule.pool},
+        {"deps", &rule.deps},       {"pool", &rule.pool}, {"rspfile", &rule.rspfile},
+        {"rspfile_content", &rule.rspfile_content},
     };
     for (const auto& [name, value] : fields) {
       if (value->empty()) continue;
@@ -216,7 +274,7 @@ class Writer {
   void WriteBuild(const Build& build) {
     if (build.outputs.empty()) Fail("build edge of rule", build.rule, "has no outputs");
     const std::string& first_output = build.outputs.front();
-    std::string where = " of build " + Quoted(first_output);
+    std::string where = " of build " + QuoteForMessage(first_output);
     if (!IsIdentifier(build.rule)) Fail("rule", build.rule, "is not a ninja identifier", where);
     if (!build.pool.empty() && !IsIdentifier(build.pool))
       Fail("pool", build.pool, "is not a ninja identifier", where);
@@ -304,6 +362,15 @@ std::string CommandLine(const std::vector<std::string>& argv) {
     line += i == 0 && needs_quotes_as_command ? QuoteAlways(argv[i]) : word;
   }
   return line;
+}
+
+std::string EvaluateCommand(const File& file, const Build& build) {
+  if (build.rule == "phony") return "";
+  for (const Rule& rule : file.rules) {
+    if (rule.name == build.rule) return EdgeScope(file, build, rule).Evaluate(rule.command);
+  }
+  throw std::invalid_argument("build " + QuoteForMessage(build.outputs.empty() ? "" : build.outputs.front()) +
+                              " uses rule " + QuoteForMessage(build.rule) + ", which the file does not declare");
 }
 
 std::string Write(const File& file) {

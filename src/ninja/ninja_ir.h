@@ -32,6 +32,10 @@ struct Rule {
   std::string pool;
   std::string depfile;
   std::string deps;   // "gcc" or "msvc" or ""
+  // ninja writes rspfile_content into the file rspfile before the command
+  // runs (and removes it after success): for lists too long for a command line.
+  std::string rspfile;
+  std::string rspfile_content;
   bool generator = false;
   bool restat = false;  // written only when true: `restat = 0` means true to ninja
   bool operator==(const Rule&) const = default;
@@ -87,12 +91,27 @@ std::string ShellQuote(std::string_view word);
 // reserved word (`if`, `time` ...).
 std::string CommandLine(const std::vector<std::string>& argv);
 
+// The longest command ninja can run on Linux: ninja runs each command as
+// `/bin/sh -c COMMAND`, and the kernel takes no single argument longer than
+// 32 pages (MAX_ARG_STRLEN: 131072 bytes with its NUL). A longer command does
+// not fail its edge alone: ninja itself stops ("posix_spawn: Argument list
+// too long").
+inline constexpr size_t kMaxCommandLength = 131071;
+
+// The command ninja runs for `build`: its rule's command with `$$`, `$ `, `$:`
+// unescaped and variables replaced as ninja does ($in and $out as shell-escaped
+// explicit paths, then the edge's variables, the rule's other bindings, the
+// file's variables; an unknown name is empty). "" for a phony edge; throws
+// std::invalid_argument when the rule is not in `file`.
+std::string EvaluateCommand(const File& file, const Build& build);
+
 // Serialises the file: comments, top-level variables, then each pool, rule
 // and build, then one `default` line; blocks are separated by one blank line
 // and bindings indented by two spaces. No line ends in a space unless a
 // literal value does (ninja keeps trailing spaces of values). Throws
 // std::invalid_argument naming the offending text (C-escaped, in quotes) if a
-// path, value or name cannot be written, or a required field is missing.
+// path, value or name cannot be written, a required field is missing, or an
+// edge's command is longer than kMaxCommandLength.
 std::string Write(const File& file);
 
 }  // namespace dhg::ninja

@@ -583,3 +583,66 @@ TEST_CASE("round trip through the real ninja and /bin/sh: first words the shell 
 
 }  // namespace
 }  // namespace dhg::ninja
+
+namespace dhg::ninja {
+namespace {
+
+TEST_CASE("EvaluateCommand: the command ninja runs for an edge") {
+  File file;
+  file.variables = {{"tool", "/opt/t"}, {"args", "file-level, shadowed"}};
+  Rule rule = MakeRule("r", "$tool step ${kind} $args $$HOME$ x$:y $in > $out # $description$missing");
+  rule.description = "about $kind";
+  file.rules = {rule};
+  Build build;
+  build.outputs = {"o'ut", "plain/out.txt"};
+  build.rule = "r";
+  build.inputs = {"in put", "ok_+,-./x"};
+  build.variables = {{"kind", "build"}, {"args", "--a 'b c' $(not run)"}};
+  // Paths in $in and $out are shell-escaped by ninja itself (',' is not safe to it).
+  CHECK(EvaluateCommand(file, build) ==
+        "/opt/t step build --a 'b c' $(not run) $HOME x:y 'in put' 'ok_+,-./x' > 'o'\\''ut' plain/out.txt # about build");
+  CHECK(EvaluateCommand(file, PhonyBuild({"p"})) == "");
+  Build unknown = PhonyBuild({"u"});
+  unknown.rule = "undeclared";
+  CHECK(Contains(InvalidArgumentMessage([&] { EvaluateCommand(file, unknown); }), "rule \"undeclared\""));
+}
+
+// A build.ninja with one edge whose command is `length` bytes long and
+// creates `ok`.
+File CommandOfLength(size_t length) {
+  File file;
+  file.rules = {MakeRule("run", "$cmd")};
+  Build build;
+  build.outputs = {"ok"};
+  build.rule = "run";
+  std::string command = "touch ok #";
+  build.variables = {{"cmd", command + std::string(length - command.size(), 'x')}};
+  file.builds = {build};
+  return file;
+}
+
+TEST_CASE("Write rejects a command longer than /bin/sh -c takes; the real ninja proves the limit") {
+  REQUIRE_MESSAGE(access("/usr/bin/ninja", X_OK) == 0, "/usr/bin/ninja is required");
+  File longest = CommandOfLength(kMaxCommandLength);
+  REQUIRE(EvaluateCommand(longest, longest.builds[0]).size() == kMaxCommandLength);
+  std::string text = Write(longest);
+  CHECK(Contains(InvalidArgumentMessage([&] { Write(CommandOfLength(kMaxCommandLength + 1)); }),
+                 "build \"ok\" has a command of 131072 bytes; ninja runs it with /bin/sh -c, which takes at most "
+                 "131071"));
+
+  TempDir dir;
+  std::string log;
+  std::ofstream(dir / "build.ninja", std::ios::binary) << text;
+  REQUIRE_MESSAGE(RunNinja(dir.path(), "", &log) == 0, log);
+  CHECK(std::filesystem::exists(dir / "ok"));
+
+  // One byte more, written by hand: ninja itself stops, not only the edge.
+  std::filesystem::remove(dir / "ok");
+  std::ofstream(dir / "build.ninja", std::ios::binary) << text.insert(text.find("#x") + 1, "x");
+  CHECK(RunNinja(dir.path(), "", &log) != 0);
+  CHECK(Contains(log, "Argument list too long"));
+  CHECK_FALSE(std::filesystem::exists(dir / "ok"));
+}
+
+}  // namespace
+}  // namespace dhg::ninja

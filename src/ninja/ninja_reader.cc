@@ -354,6 +354,8 @@ class Parser {
       else if (key == "pool") rule.pool = text;
       else if (key == "depfile") rule.depfile = text;
       else if (key == "deps") rule.deps = text;
+      else if (key == "rspfile") rule.rspfile = text;
+      else if (key == "rspfile_content") rule.rspfile_content = text;
       // ninja takes any non-empty value for true, `0` included.
       else if (key == "generator") rule.generator = !text.empty();
       else if (key == "restat") rule.restat = !text.empty();

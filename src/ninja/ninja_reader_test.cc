@@ -56,7 +56,7 @@ TEST_CASE("Read rejects what ninja rejects, and what the IR cannot hold") {
   CHECK(ReadError("v = a") == "line 1: unexpected EOF");
   CHECK(ReadError("build a: r |@ v\n") == "line 1: validations (|@) are not supported here");
   CHECK(ReadError("build $x: r\n") == "line 1: output path refers to variable 'x'");
-  CHECK(ReadError("rule r\n  command = c\n  rspfile = f\n").find("unexpected variable 'rspfile'") !=
+  CHECK(ReadError("rule r\n  command = c\n  msvc_deps_prefix = f\n").find("unexpected variable 'msvc_deps_prefix'") !=
         std::string::npos);
   CHECK(ReadError("\tv = 1\n") == "line 1: lexing error");
   CHECK(ReadError("pool p\n") == "line 2: expected 'depth =' line");

@@ -5,14 +5,18 @@
 
 namespace dhg::spec {
 
-void Diagnostics::Error(const Location& where, std::string message) {
-  items_.push_back({where, std::move(message), false});
-  ++error_count_;
+bool Diagnostics::Add(const Location& where, std::string message, bool is_warning) {
+  std::string key = FormatLocation(where) + (is_warning ? "\nW\n" : "\nE\n") + message;
+  if (!seen_.insert(std::move(key)).second) return false;
+  items_.push_back({where, std::move(message), is_warning});
+  return true;
 }
 
-void Diagnostics::Warning(const Location& where, std::string message) {
-  items_.push_back({where, std::move(message), true});
+void Diagnostics::Error(const Location& where, std::string message) {
+  if (Add(where, std::move(message), false)) ++error_count_;
 }
+
+void Diagnostics::Warning(const Location& where, std::string message) { Add(where, std::move(message), true); }
 
 std::string FormatLocation(const Location& where) {
   if (where.line == 0) return where.file;

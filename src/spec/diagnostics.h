@@ -1,6 +1,7 @@
 // Error reporting for user input: every error of a run is collected, then
 // printed at once as `FILE:LINE:COL: error: MESSAGE` (1-based line and column).
 #pragma once
+#include <set>
 #include <string>
 #include <vector>
 
@@ -19,6 +20,9 @@ struct Diagnostic {
   bool is_warning = false;
 };
 
+// The same message at the same place is kept once: a value read for every
+// plan, or a YAML anchor used by several aliases (yaml-cpp places an alias's
+// content at its anchor), would otherwise repeat it.
 class Diagnostics {
  public:
   void Error(const Location& where, std::string message);
@@ -30,7 +34,10 @@ class Diagnostics {
   std::string Format() const;
 
  private:
+  bool Add(const Location& where, std::string message, bool is_warning);
+
   std::vector<Diagnostic> items_;
+  std::set<std::string> seen_;
   int error_count_ = 0;
 };
 

@@ -1,6 +1,9 @@
 // The only place that includes yaml-cpp.
+#include <yaml-cpp/depthguard.h>
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
+#include <cstdio>
 #include <map>
 #include <set>
 
@@ -32,6 +35,9 @@ const std::map<std::string, std::string> kGen2ImageHints = {
 const std::vector<std::string> kPlanKeys = {"tag_prefix", "tag_stable_postfix", "variables"};
 const std::vector<std::string> kManifestKeys = {"description", "command"};
 const std::vector<std::string> kTagKeys = {"prefix", "stable_postfix"};
+
+// A key or value in a message: one line, cut short (it may be hostile).
+std::string Quoted(const std::string& text) { return QuoteForMessage(text, '\''); }
 
 // Reads one YAML document into the model, reporting into `diagnostics`.
 class Reader {
@@ -68,14 +74,16 @@ class Reader {
       }
       std::string key = key_node.Scalar();
       if (!seen.insert(key).second) {
-        Error(key_node, "duplicate key '" + key + "' in " + std::string(what));
+        Error(key_node, "duplicate key " + Quoted(key) + " in " + std::string(what));
         continue;
       }
       if (!allowed.empty() && std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
-        std::string message = "unknown key '" + key + "' in " + std::string(what);
+        std::string message = "unknown key " + Quoted(key) + " in " + std::string(what);
         std::string suggestion = ClosestMatch(key, allowed);
         if (auto hint = hints.find(key); hint != hints.end()) {
           message += " (" + hint->second + ")";
+        } else if (key == "<<") {
+          message += " (YAML merge keys are not supported: write the keys out, or alias a whole value with *name)";
         } else if (!suggestion.empty()) {
           message += " (did you mean '" + suggestion + "'?)";
         }
@@ -118,7 +126,7 @@ class Reader {
     } else if (text->value == "false" || text->value == "False" || text->value == "no") {
       *out = false;
     } else {
-      Error(node, std::string(what) + " must be true or false, not '" + text->value + "'");
+      Error(node, std::string(what) + " must be true or false, not " + Quoted(text->value));
       return false;
     }
     return true;
@@ -147,7 +155,7 @@ class Reader {
     if (!ExpectMapOrNull(node, what) || node.IsNull()) return map;
     ForEachEntry(node, what, {}, [&](const std::string& key, const YAML::Node&, const YAML::Node& value) {
       std::optional<Text> text = value.IsNull() ? std::optional<Text>(Text{"", Where(value)})
-                                                : ReadText(value, std::string(what) + " '" + key + "'");
+                                                : ReadText(value, std::string(what) + " " + Quoted(key));
       if (text) map[key] = *text;
     });
     return map;
@@ -159,14 +167,15 @@ class Reader {
       ManifestCommand command;
       command.name = name;
       command.where = Where(key_node);
-      if (!ExpectMap(body, "manifest command '" + name + "'")) return;
-      ForEachEntry(body, "manifest command '" + name + "'", kManifestKeys,
+      std::string what_command = "manifest command " + Quoted(name);
+      if (!ExpectMap(body, what_command)) return;
+      ForEachEntry(body, what_command, kManifestKeys,
                    [&](const std::string& key, const YAML::Node&, const YAML::Node& value) {
                      std::optional<Text> text = ReadText(value, key);
                      if (!text) return;
                      (key == "description" ? command.description : command.command) = *text;
                    });
-      if (command.command.where.line == 0) Error(key_node, "manifest command '" + name + "' has no 'command'");
+      if (command.command.where.line == 0) Error(key_node, what_command + " has no 'command'");
       spec.manifests[name] = command;
     });
   }
@@ -179,11 +188,12 @@ class Reader {
       plan.where = Where(key_node);
       plan.tag_prefix.where = plan.where;
       plan.stable_postfix.where = plan.where;
-      if (ExpectMapOrNull(body, "plan '" + name + "'") && body.IsMap()) {
-        ForEachEntry(body, "plan '" + name + "'", kPlanKeys,
+      std::string what_plan = "plan " + Quoted(name);
+      if (ExpectMapOrNull(body, what_plan) && body.IsMap()) {
+        ForEachEntry(body, what_plan, kPlanKeys,
                      [&](const std::string& key, const YAML::Node&, const YAML::Node& value) {
                        if (key == "variables") {
-                         plan.variables = ReadTextMap(value, "variables of plan '" + name + "'");
+                         plan.variables = ReadTextMap(value, "variables of " + what_plan);
                        } else if (std::optional<Text> text = ReadText(value, key)) {
                          (key == "tag_prefix" ? plan.tag_prefix : plan.stable_postfix) = *text;
                        }
@@ -213,7 +223,7 @@ class Reader {
     image.key = key;
     image.where = Where(key_node);
     image.image_name.where = image.where;
-    std::string what = "image '" + key + "'";
+    std::string what = "image " + Quoted(key);
     if (!ExpectMapOrNull(body, what)) {
       // Still an image of the spec: its folder must not be reported as keyless.
       spec.images.push_back(image);
@@ -259,7 +269,8 @@ class Reader {
   void ReadDbuildEnv(const YAML::Node& node, Image& image) {
     if (!ExpectMapOrNull(node, "dbuild_env") || node.IsNull()) return;
     ForEachEntry(node, "dbuild_env", {}, [&](const std::string& plan, const YAML::Node& key_node, const YAML::Node& args) {
-      TextMap map = ReadTextMap(args, "dbuild_env." + plan);
+      bool plain = QuoteForMessage(plan, '\'') == "'" + plan + "'";
+      TextMap map = ReadTextMap(args, plain ? "dbuild_env." + plan : "dbuild_env " + Quoted(plan));
       if (plan == "common") {
         image.build_args = map;
       } else {
@@ -315,6 +326,7 @@ class Reader {
     } else if (images.IsNull()) {
       diagnostics_.Error(images_key_where_, "images is empty: it must be a mapping of image folder names");
     } else if (ExpectMap(images, "images")) {
+      spec.images_read = true;
       ForEachEntry(images, "images", {}, [&](const std::string& key, const YAML::Node& key_node, const YAML::Node& body) {
         ReadImage(key, key_node, body, spec);
       });
@@ -333,28 +345,61 @@ class Reader {
   Location images_key_where_;
 };
 
+// YAML text is Unicode, here UTF-8, and holds no control characters but tab
+// and line breaks. Checked before parsing: yaml-cpp passes other bytes
+// through, and a build arg that is not UTF-8 would not reach docker as
+// written (its API is JSON, which replaces such bytes with U+FFFD).
+// Reports the first offending byte at its line and column (in bytes, as
+// yaml-cpp counts columns).
+bool CheckText(const std::string& text, const std::string& path, Diagnostics& diagnostics) {
+  size_t invalid = InvalidUtf8Offset(text);
+  size_t control = std::find_if(text.begin(), text.end(), [](char c) {
+                     unsigned char byte = static_cast<unsigned char>(c);
+                     return (byte < 0x20 && c != '\t' && c != '\n' && c != '\r') || byte == 0x7F;
+                   }) - text.begin();
+  size_t offset = std::min(invalid, control);
+  if (offset >= text.size()) return true;
+  size_t line_start = text.rfind('\n', offset == 0 ? 0 : offset - 1);
+  line_start = line_start == std::string::npos || offset == 0 ? 0 : line_start + 1;
+  int line = 1 + static_cast<int>(std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(line_start), '\n'));
+  int column = 1 + static_cast<int>(offset - line_start);
+  char byte[8];
+  std::snprintf(byte, sizeof byte, "0x%02x", static_cast<unsigned char>(text[offset]));
+  diagnostics.Error({path, line, column}, offset == invalid
+                                              ? std::string("the spec is not UTF-8 text: byte ") + byte +
+                                                    " does not start a UTF-8 character (save the file as UTF-8)"
+                                              : std::string("the spec holds the control character ") + byte +
+                                                    ", which YAML does not allow in a file (write it as an escape "
+                                                    "in double quotes, e.g. \"\\t\")");
+  return false;
+}
+
 }  // namespace
 
 Spec LoadSpec(const std::string& text, const std::string& path, Diagnostics& diagnostics) {
-  Reader reader(path, diagnostics);
+  Spec unread;
+  unread.path = path;
+  if (!CheckText(text, path, diagnostics)) return unread;
+  auto at = [&](const YAML::Mark& mark) {
+    return mark.is_null() ? Location{path, 0, 0} : Location{path, mark.line + 1, mark.column + 1};
+  };
   YAML::Node root;
   try {
     root = YAML::Load(text);
+  } catch (const YAML::DeepRecursion& e) {
+    // yaml-cpp's own message for it is "bad file".
+    diagnostics.Error(at(e.mark), "invalid YAML: nested too deeply (yaml-cpp reads about 500 levels of [ and { "
+                                  "at most; a spec needs five)");
+    return unread;
   } catch (const YAML::Exception& e) {
-    Location where{path, e.mark.is_null() ? 0 : e.mark.line + 1, e.mark.is_null() ? 0 : e.mark.column + 1};
-    diagnostics.Error(where, "invalid YAML: " + e.msg);
-    Spec spec;
-    spec.path = path;
-    return spec;
+    diagnostics.Error(at(e.mark), "invalid YAML: " + e.msg);
+    return unread;
   }
   try {
-    return reader.Read(root);
+    return Reader(path, diagnostics).Read(root);
   } catch (const YAML::Exception& e) {
-    diagnostics.Error({path, e.mark.is_null() ? 0 : e.mark.line + 1, e.mark.is_null() ? 0 : e.mark.column + 1},
-                      "cannot read the spec: " + e.msg);
-    Spec spec;
-    spec.path = path;
-    return spec;
+    diagnostics.Error(at(e.mark), "cannot read the spec: " + e.msg);
+    return unread;
   }
 }
 

@@ -1,9 +1,11 @@
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
 #include "spec/spec.h"
+#include "tests/unit/within_seconds.h"
 #include "util/strings.h"
 
 namespace dhg::spec {
@@ -538,6 +540,157 @@ variables: [A]
   // Images with a broken body are still images of the spec: the graph must
   // not report their folders as having no key.
   CHECK(Keys(loaded.spec.images) == Strings{"a", "b", "c", "d"});
+}
+
+}  // namespace
+}  // namespace dhg::spec
+
+namespace dhg::spec {
+namespace {
+
+// ---------------------------------------------------------------------------
+// Hostile files: never a crash or a hang, a clear error at its place.
+
+// Errors of `text` as given (NUL bytes included, no leading line break dropped).
+std::string RawErrors(const std::string& text) {
+  Diagnostics diagnostics;
+  LoadSpec(text, "images/spec.yml", diagnostics);
+  return diagnostics.Format();
+}
+
+bool Contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+
+using testing::WithinSeconds;
+
+TEST_CASE("text that is not UTF-8 is rejected at its line and column, before YAML reads it") {
+  // yaml-cpp would pass the byte through; docker would get U+FFFD instead.
+  CHECK(Errors("images:\n  a: {image_name: x/a, dbuild_env: {common: {V: \"a\xff" "b\"}}}\nplans: {P: }\n") ==
+        "images/spec.yml:2:51: error: the spec is not UTF-8 text: byte 0xff does not start a UTF-8 character (save "
+        "the file as UTF-8)\n");
+  // Columns count bytes, as yaml-cpp's do (the Ü is two).
+  CHECK(Errors("images: {}\n  \xc3\x9c: '\xe9t\xe9'\n") ==
+        "images/spec.yml:2:8: error: the spec is not UTF-8 text: byte 0xe9 does not start a UTF-8 character (save "
+        "the file as UTF-8)\n");
+  // A UTF-16 file, byte order mark and all.
+  CHECK(RawErrors(std::string("\xff\xfei\0m\0", 6)) ==
+        "images/spec.yml:1:1: error: the spec is not UTF-8 text: byte 0xff does not start a UTF-8 character (save "
+        "the file as UTF-8)\n");
+  // A UTF-8 byte order mark is fine.
+  CHECK(Errors("\xef\xbb\xbfimages: {a: {image_name: x/a}}\nplans: {P: }\n") == "");
+}
+
+TEST_CASE("control characters in the file are rejected; escaped in double quotes they are values") {
+  std::string nul = "images: {a: {image_name: x/a}}\nplans: {P: {tag_prefix: 'a";
+  nul += '\0';
+  nul += "b'}}\n";
+  CHECK(RawErrors(nul) ==
+        "images/spec.yml:2:27: error: the spec holds the control character 0x00, which YAML does not allow in a "
+        "file (write it as an escape in double quotes, e.g. \"\\t\")\n");
+  CHECK(Errors("images: {}\n# \x1b[2J\n") ==
+        "images/spec.yml:2:3: error: the spec holds the control character 0x1b, which YAML does not allow in a file "
+        "(write it as an escape in double quotes, e.g. \"\\t\")\n");
+  // Tabs and CRLF line ends are text.
+  Spec spec = LoadClean("images:\r\n  a: {image_name: x/a, epoch: \"\\x1b[31m\\t\\0\"}\r\nplans: {P: {tag_prefix: 'a\tb'}}\r\n");
+  CHECK(spec.images.at(0).epoch->value == std::string("\x1b[31m\t\0", 7));
+  CHECK(spec.plans.at(0).tag_prefix.value == "a\tb");
+}
+
+TEST_CASE("deep nesting is an error that says so, quickly") {
+  for (const char* open : {"[", "{a: "}) {
+    CAPTURE(open);
+    std::string text = "images: ";
+    for (int i = 0; i < 10000; ++i) text += open;
+    text += "x";
+    for (int i = 0; i < 10000; ++i) text += open[0] == '[' ? ']' : '}';
+    text += "\nplans: {P: }\n";
+    WithinSeconds(10, [&] {
+      std::string errors = RawErrors(text);
+      CHECK(Contains(errors, "images/spec.yml:1:"));
+      CHECK(Contains(errors, ": error: invalid YAML: nested too deeply (yaml-cpp reads about 500 levels of [ and { at "
+                             "most; a spec needs five)\n"));
+    });
+  }
+  // Block style: 1,000 levels of indented mappings.
+  std::string block = "images:\n";
+  for (int i = 1; i <= 1000; ++i) block += std::string(static_cast<size_t>(i), ' ') + "a:\n";
+  CHECK(Contains(RawErrors(block), "invalid YAML: nested too deeply"));
+}
+
+TEST_CASE("anchors and aliases: a whole value may be shared; errors in it are reported once, at the anchor") {
+  Spec spec = LoadClean(R"spec(
+images:
+  a:
+    image_name: x/a
+    dbuild_env: {common: &args {BASE_IMAGE: 'root:1', V: "$(id)"}}
+  b:
+    image_name: x/b
+    dbuild_env: {common: *args}
+plans: {P: }
+)spec");
+  REQUIRE(spec.images.size() == 2);
+  CHECK(spec.images[1].build_args.at("V").value == "$(id)");
+  CHECK(spec.images[1].build_args.at("BASE_IMAGE").value == "root:1");
+
+  // A billion laughs does not blow up: aliases share one node, and the spec
+  // reads one level of any value. The bad list is reported once.
+  std::string laughs = "x0: &a0 [q, q, q, q, q, q, q, q, q, q]\n";
+  for (int i = 1; i <= 8; ++i) {
+    std::string alias = "*a" + std::to_string(i - 1);
+    laughs += "x" + std::to_string(i) + ": &a" + std::to_string(i) + " [" + alias;
+    for (int k = 1; k < 10; ++k) laughs += ", " + alias;
+    laughs += "]\n";
+  }
+  laughs += "images:\n  a: {image_name: x/a, manifests: *a8}\nplans: {P: }\n";
+  WithinSeconds(10, [&] {
+    std::string errors = RawErrors(laughs);
+    CHECK(Contains(errors, "images/spec.yml:8:5: error: manifests entries must be a single value, not a list\n"));
+    CHECK(std::count(errors.begin(), errors.end(), '\n') == 10);  // and the nine unknown keys x0..x8
+  });
+
+  // YAML merge keys are not part of YAML 1.2 nor of yaml-cpp.
+  CHECK(Errors(R"(
+images:
+  a: &a {image_name: x/a}
+  b:
+    <<: *a
+plans: {P: }
+)") == "images/spec.yml:3:3: error: image 'b' has no 'image_name'\n"
+       "images/spec.yml:4:5: error: unknown key '<<' in image 'b' (YAML merge keys are not supported: write the keys "
+       "out, or alias a whole value with *name)\n");
+}
+
+TEST_CASE("the same diagnostic at the same place is kept once") {
+  Diagnostics diagnostics;
+  diagnostics.Error(At(1, 2), "x");
+  diagnostics.Error(At(1, 2), "x");
+  diagnostics.Error(At(1, 3), "x");
+  diagnostics.Warning(At(1, 2), "x");
+  diagnostics.Warning(At(1, 2), "x");
+  CHECK(diagnostics.ErrorCount() == 2);
+  CHECK(diagnostics.Format() ==
+        "images/spec.yml:1:2: error: x\nimages/spec.yml:1:2: warning: x\nimages/spec.yml:1:3: error: x\n");
+}
+
+TEST_CASE("images_read tells whether the keys of images: are known") {
+  CHECK(LoadClean("images: {a: {image_name: x/a}}\nplans: {P: }\n").images_read);
+  for (const char* unread : {"", "images: [\n", "images: [a]\nplans: {P: }\n", "plans: {P: }\n", "images:\nplans: {P: }\n"}) {
+    CAPTURE(unread);
+    CHECK_FALSE(Load(unread).spec.images_read);
+  }
+}
+
+}  // namespace
+}  // namespace dhg::spec
+
+namespace dhg::spec {
+namespace {
+
+TEST_CASE("keys and values in loader messages are quoted on one line") {
+  CHECK(Errors("images:\n  a: {image_name: x/a, \"new\\nkey\": 1, inherit_tests: \"\\e[2J\"}\n"
+               "  \"b\\tc\": [x]\nplans: {P: }\n") ==
+        "images/spec.yml:2:24: error: unknown key 'new\\nkey' in image 'a'\n"
+        "images/spec.yml:2:54: error: inherit_tests must be true or false, not '\\x1b[2J'\n"
+        "images/spec.yml:3:11: error: image 'b\\tc' must be a mapping\n");
 }
 
 }  // namespace

@@ -62,14 +62,18 @@ struct Spec {
   TextMap variables;
   std::optional<Text> epoch;
   std::optional<Text> root;   // generation 2 `root:`
+  // `images:` was read as a mapping. When it was not (a YAML error, an empty
+  // file), the folders of images/ cannot be checked against its keys.
+  bool images_read = false;
 };
 
 // Name of the implicit plan of a generation 2 spec.
 inline constexpr const char* kDefaultPlanName = "default";
 
-// Parses spec.yml text. Errors (syntax, unknown or duplicate keys with a
-// suggestion, wrong types) go to `diagnostics`; the result holds whatever
-// could be read.
+// Parses spec.yml text. Errors (text that is not UTF-8 or holds control
+// characters, syntax, nesting deeper than yaml-cpp reads, unknown or duplicate
+// keys with a suggestion, wrong types) go to `diagnostics`; the result holds
+// whatever could be read.
 Spec LoadSpec(const std::string& text, const std::string& path, Diagnostics& diagnostics);
 
 }  // namespace dhg::spec

@@ -50,6 +50,7 @@ size_t EditDistance(std::string_view a, std::string_view b) {
 
 std::string ClosestMatch(std::string_view word, const std::vector<std::string>& candidates) {
   std::string best;
+  if (candidates.size() > kMaxSuggestionCandidates) return best;
   size_t best_distance = std::max<size_t>(1, word.size() / 3) + 1;
   for (const std::string& candidate : candidates) {
     size_t distance = EditDistance(word, candidate);
@@ -59,6 +60,71 @@ std::string ClosestMatch(std::string_view word, const std::vector<std::string>& 
     }
   }
   return best;
+}
+
+namespace {
+
+// The length of the valid UTF-8 sequence at text[i], or 0.
+size_t Utf8SequenceLength(std::string_view text, size_t i) {
+  auto byte = [&](size_t k) { return static_cast<unsigned char>(text[k]); };
+  unsigned char lead = byte(i);
+  if (lead < 0x80) return 1;
+  size_t length = lead >= 0xC2 && lead <= 0xDF ? 2 : lead >= 0xE0 && lead <= 0xEF ? 3 : lead >= 0xF0 && lead <= 0xF4 ? 4 : 0;
+  if (length == 0 || i + length > text.size()) return 0;
+  for (size_t k = i + 1; k < i + length; ++k) {
+    if ((byte(k) & 0xC0) != 0x80) return 0;
+  }
+  unsigned char second = byte(i + 1);
+  if (lead == 0xE0 && second < 0xA0) return 0;  // overlong
+  if (lead == 0xED && second > 0x9F) return 0;  // a UTF-16 surrogate
+  if (lead == 0xF0 && second < 0x90) return 0;  // overlong
+  if (lead == 0xF4 && second > 0x8F) return 0;  // above U+10FFFF
+  return length;
+}
+
+}  // namespace
+
+size_t InvalidUtf8Offset(std::string_view text) {
+  for (size_t i = 0; i < text.size();) {
+    size_t length = Utf8SequenceLength(text, i);
+    if (length == 0) return i;
+    i += length;
+  }
+  return std::string_view::npos;
+}
+
+std::string QuoteForMessage(std::string_view text, char quote) {
+  constexpr size_t kMaxShown = 120;
+  static const char kHex[] = "0123456789abcdef";
+  std::string quoted(1, quote);
+  size_t i = 0;
+  while (i < text.size() && i < kMaxShown) {
+    size_t length = Utf8SequenceLength(text, i);
+    unsigned char byte = static_cast<unsigned char>(text[i]);
+    if (length > 1) {
+      if (i + length > kMaxShown) break;
+      quoted.append(text.substr(i, length));
+    } else if (text[i] == quote || text[i] == '\\') {
+      quoted += '\\';
+      quoted += text[i];
+    } else if (text[i] == '\n') {
+      quoted += "\\n";
+    } else if (text[i] == '\r') {
+      quoted += "\\r";
+    } else if (text[i] == '\t') {
+      quoted += "\\t";
+    } else if (length == 0 || byte < 0x20 || byte == 0x7F) {
+      quoted += "\\x";
+      quoted += kHex[byte >> 4];
+      quoted += kHex[byte & 0xf];
+    } else {
+      quoted += text[i];
+    }
+    i += std::max<size_t>(length, 1);
+  }
+  quoted += quote;
+  if (i < text.size()) quoted += "...";
+  return quoted;
 }
 
 bool SplitShellWords(std::string_view command, std::vector<std::string>* words, std::string* error) {
