@@ -190,19 +190,26 @@ class WorkTreeView final : public TreeView {
   std::vector<FileEntry> List(std::string_view dir) override {
     std::optional<std::string> clean = CleanPath(dir);
     if (!clean || !IsDir(*clean)) return {};
-    std::vector<FileEntry> files;
-    Walk(*clean, &files, nullptr);
-    SortByPath(files);
-    return files;
+    const std::vector<FileEntry>& files = WalkedOnce(*clean).files;
+    if (clean->empty()) return files;
+    auto at = [&](const std::string& bound) {
+      return std::lower_bound(files.begin(), files.end(), bound,
+                              [](const FileEntry& file, const std::string& path) { return file.path < path; });
+    };
+    // Everything under "dir/" sorts between "dir/" and "dir0" ('0' follows '/').
+    return {at(*clean + "/"), at(*clean + "0")};
   }
 
   std::vector<std::string> ListDirs(std::string_view dir) override {
     std::optional<std::string> clean = CleanPath(dir);
     if (!clean || !IsDir(*clean)) return {};
-    std::vector<std::string> dirs;
-    Walk(*clean, nullptr, &dirs);
-    std::sort(dirs.begin(), dirs.end());
-    return dirs;
+    const std::vector<std::string>& dirs = WalkedOnce(*clean).dirs;
+    if (clean->empty()) return dirs;
+    // `dir` itself, then its subdirectories (siblings like "dir-x" sort in between).
+    std::vector<std::string> below = {*clean};
+    below.insert(below.end(), std::lower_bound(dirs.begin(), dirs.end(), *clean + "/"),
+                 std::lower_bound(dirs.begin(), dirs.end(), *clean + "0"));
+    return below;
   }
 
   std::optional<std::string> Read(std::string_view path) override {
@@ -259,17 +266,19 @@ class WorkTreeView final : public TreeView {
   void LoadIndexOnce() {
     if (index_loaded_) return;
     index_loaded_ = true;
-    git_index* raw = nullptr;
-    Check(git_repository_index(&raw, repo_), "cannot open the git index of " + root_);
-    IndexPtr index(raw);
-    const char* index_path = git_index_path(index.get());
+    // The index of a linked worktree is in its own git dir, as libgit2 has it.
+    std::string index_path = git_repository_path(repo_) + std::string("index");
     struct stat index_info;
     // Without an index file nothing is tracked and every file gets hashed.
-    if (!index_path || stat(index_path, &index_info) != 0) return;
+    if (stat(index_path.c_str(), &index_info) != 0) return;
     // Taken before reading: if git rewrites the index in between, the older
     // time only makes more entries count as racy, which is safe.
     index_mtime_ = index_info.st_mtim;
-    Check(git_index_read(index.get(), /*force=*/1), std::string("cannot read ") + index_path);
+    // Opened here, not with git_repository_index: that one reads the file
+    // before the time above is taken (and reading it twice costs twice).
+    git_index* raw = nullptr;
+    Check(git_index_open(&raw, index_path.c_str()), "cannot read " + index_path);
+    IndexPtr index(raw);
     size_t count = git_index_entrycount(index.get());
     index_.reserve(count);
     for (size_t i = 0; i < count; ++i) {
@@ -307,9 +316,37 @@ class WorkTreeView final : public TreeView {
     return Hex(id);
   }
 
-  // Collects the files and/or directories at and under `dir`, which the
-  // caller checked with IsDir.
-  void Walk(const std::string& dir, std::vector<FileEntry>* files, std::vector<std::string>* dirs) {
+  // What is on disk at and under `dir` (which the caller checked with IsDir),
+  // sorted by path.
+  struct Snapshot {
+    std::vector<FileEntry> files;
+    std::vector<std::string> dirs;
+  };
+
+  // The working tree is walked once per run: a listing of `dir` is cut from
+  // the walk of `dir` or of a folder above it, so the contexts of all nodes,
+  // their test folders and the regeneration inputs cost one walk (one stat
+  // per file, one hash per changed file) and agree with each other.
+  const Snapshot& WalkedOnce(const std::string& dir) {
+    for (std::string above = dir;; above = ParentOf(above)) {
+      auto walked = walks_.find(above);
+      if (walked != walks_.end()) return walked->second;
+      if (above.empty()) break;
+    }
+    Snapshot snapshot;
+    Walk(dir, snapshot);
+    SortByPath(snapshot.files);
+    std::sort(snapshot.dirs.begin(), snapshot.dirs.end());
+    // Walks below `dir` are part of this one now.
+    std::string prefix = dir + "/";
+    for (auto it = walks_.begin(); it != walks_.end();) {
+      it = dir.empty() || it->first.starts_with(prefix) ? walks_.erase(it) : std::next(it);
+    }
+    return walks_.emplace(dir, std::move(snapshot)).first->second;
+  }
+
+  // Collects the files and directories at and under `dir`, unsorted.
+  void Walk(const std::string& dir, Snapshot& out) {
     std::string absolute = Absolute(dir);
     std::unique_ptr<DIR, DirCloser> handle(opendir(absolute.c_str()));
     if (!handle) {
@@ -331,11 +368,7 @@ class WorkTreeView final : public TreeView {
         continue;
       }
       struct stat info {};
-      if (!files && entry->d_type != DT_UNKNOWN) {
-        // Listing directories only: the entry type is enough.
-        if (entry->d_type != DT_DIR) continue;
-        info.st_mode = S_IFDIR;
-      } else if (fstatat(dirfd(handle.get()), entry->d_name, &info, AT_SYMLINK_NOFOLLOW) != 0) {
+      if (fstatat(dirfd(handle.get()), entry->d_name, &info, AT_SYMLINK_NOFOLLOW) != 0) {
         if (errno == ENOENT) continue;
         ThrowErrno("cannot stat " + Join(absolute, name));
       }
@@ -343,15 +376,15 @@ class WorkTreeView final : public TreeView {
     }
     handle.reset();
 
-    if (dirs) dirs->push_back(dir);
+    out.dirs.push_back(dir);
     for (const auto& [name, info] : entries) {
       std::string path = Join(dir, name);
       if (S_ISDIR(info.st_mode)) {
-        if (!gitlinks_.contains(path) && !IsExcludedDir(path)) Walk(path, files, dirs);
-      } else if (files && (S_ISREG(info.st_mode) || S_ISLNK(info.st_mode))) {
+        if (!gitlinks_.contains(path) && !IsExcludedDir(path)) Walk(path, out);
+      } else if (S_ISREG(info.st_mode) || S_ISLNK(info.st_mode)) {
         auto indexed = index_.find(path);
         if (indexed == index_.end() && IsIgnored(path, false)) continue;
-        files->push_back(FileEntry{
+        out.files.push_back(FileEntry{
             path, ModeOnDisk(info),
             BlobId(path, info, indexed == index_.end() ? nullptr : &indexed->second)});
       }
@@ -365,6 +398,7 @@ class WorkTreeView final : public TreeView {
   std::unordered_set<std::string> tracked_dirs_;  // every directory holding an index entry
   std::unordered_set<std::string> gitlinks_;      // submodule paths
   timespec index_mtime_{};                        // zero: no entry is trusted
+  std::map<std::string, Snapshot> walks_;         // by the folder walked
 };
 
 // --- commit trees -----------------------------------------------------------
@@ -482,6 +516,17 @@ class CommitTreeView final : public TreeView {
     store_.AppendDirs(*id, *clean, dirs);
     std::sort(dirs.begin(), dirs.end());
     return dirs;
+  }
+
+  std::vector<std::string> ListSubdirs(std::string_view dir) override {
+    std::optional<std::string> clean = CleanPath(dir);
+    std::optional<git_oid> id = clean ? store_.ResolveDir(root_, *clean) : std::nullopt;
+    if (!id) return {};
+    std::vector<std::string> subdirs;
+    for (const TreeStore::Entry& entry : store_.Get(*id))
+      if (entry.mode == GIT_FILEMODE_TREE) subdirs.push_back(Join(*clean, entry.name));
+    std::sort(subdirs.begin(), subdirs.end());
+    return subdirs;
   }
 
   std::optional<std::string> Read(std::string_view path) override {

@@ -396,6 +396,11 @@ TEST_CASE("TreeAt lists a commit's files and gives git's tree ids") {
   CHECK(old_tree.ListDirs("images") ==
         std::vector<std::string>{"images", "images/base", "images/base/a", "images/other"});
   CHECK(old_tree.ListDirs("").front() == "");
+  CHECK(old_tree.ListSubdirs("images") == std::vector<std::string>{"images/base", "images/other"});
+  CHECK(old_tree.ListSubdirs("images/base") == std::vector<std::string>{"images/base/a"});
+  CHECK(old_tree.ListSubdirs("") == std::vector<std::string>{"images"});
+  CHECK(old_tree.ListSubdirs("images/base/a").empty());
+  CHECK(old_tree.ListSubdirs("images/missing").empty());
   CHECK(old_tree.Read("README") == "readme\n");
   CHECK_FALSE(new_tree.Read("README").has_value());
   CHECK(new_tree.Read("images/other/Dockerfile") == "FROM base:2\n");
@@ -405,6 +410,45 @@ TEST_CASE("TreeAt lists a commit's files and gives git's tree ids") {
   CHECK(opened->TreeAt(second.substr(0, 12)).List("") == new_tree.List(""));
   CHECK_THROWS_WITH_AS(opened->TreeAt("0123456789012345678901234567890123456789"),
                        doctest::Contains("no commit"), std::runtime_error);
+}
+
+TEST_CASE("work tree listings are cut from one walk, whichever folder is listed first") {
+  TempRepo repo;
+  // Siblings whose names sort between "a" and "a/..." ('-' and '.' < '/').
+  for (std::string path : {"a/x", "a/b/y", "a/b/c/z", "a-b/x", "a.txt", "ab/x"})
+    repo.Write(path, path);
+  std::filesystem::create_directories(repo.Path("a/empty"));
+  repo.CommitAll("first", 1700000000);
+  repo.Write("a/b/untracked", "u");
+
+  auto fresh = [&](auto list) { return list(*OpenRepository(repo.root())); };
+  auto files = [](std::string dir) { return [dir](Repository& r) { return r.WorkTree().List(dir); }; };
+  auto dirs = [](std::string dir) { return [dir](Repository& r) { return r.WorkTree().ListDirs(dir); }; };
+  CHECK(Paths(fresh(files("a"))) == std::vector<std::string>{"a/b/c/z", "a/b/untracked", "a/b/y", "a/x"});
+  CHECK(fresh(dirs("a")) == std::vector<std::string>{"a", "a/b", "a/b/c", "a/empty"});
+  CHECK(fresh(dirs("")) == std::vector<std::string>{"", "a", "a-b", "a/b", "a/b/c", "a/empty", "ab"});
+
+  // The whole tree first, then folders cut from it; and the other way round.
+  for (bool whole_first : {true, false}) {
+    CAPTURE(whole_first);
+    std::unique_ptr<Repository> opened = OpenRepository(repo.root());
+    TreeView& tree = opened->WorkTree();
+    if (whole_first) tree.List("");
+    for (std::string dir : {"a", "a/b", "a/b/c", "a/empty", "a-b", "ab", "a.txt", "missing", ""}) {
+      CAPTURE(dir);
+      CHECK(tree.List(dir) == fresh(files(dir)));
+      CHECK(tree.ListDirs(dir) == fresh(dirs(dir)));
+    }
+    CHECK(tree.ListSubdirs("") == std::vector<std::string>{"a", "a-b", "ab"});
+    CHECK(tree.ListSubdirs("a") == std::vector<std::string>{"a/b", "a/empty"});
+    CHECK(tree.ListSubdirs("a/b/c").empty());
+  }
+  // What was walked stays: a run sees one state of the working tree.
+  std::unique_ptr<Repository> opened = OpenRepository(repo.root());
+  std::vector<FileEntry> before = opened->WorkTree().List("a");
+  repo.Write("a/added", "later");
+  CHECK(opened->WorkTree().List("a/") == before);
+  CHECK(Paths(OpenRepository(repo.root())->WorkTree().List("a")).front() == "a/added");
 }
 
 TEST_CASE("shallow clones are reported and their history ends at the boundary") {
@@ -530,6 +574,9 @@ TEST_CASE("FakeRepository: tree views behave like git's") {
   CHECK(one.ListDirs("") == std::vector<std::string>{"", "a", "a/sub", "b", "b/sub", "c"});
   CHECK(one.ListDirs("a/") == std::vector<std::string>{"a", "a/sub"});
   CHECK(one.ListDirs("a/x").empty());
+  CHECK(one.ListSubdirs("") == std::vector<std::string>{"a", "b", "c"});
+  CHECK(one.ListSubdirs("a/") == std::vector<std::string>{"a/sub"});
+  CHECK(one.ListSubdirs("a/sub").empty());
   CHECK(one.IsDir("a/sub"));
   CHECK_FALSE(one.IsDir("a/x"));
   CHECK_FALSE(one.IsDir("a/su"));

@@ -2,6 +2,7 @@
 // This header is all the rest of the code sees of git; libgit2 stays in
 // libgit2_repository.cc, and fake_repository.h serves unit tests.
 #pragma once
+#include <algorithm>
 #include <memory>
 #include <optional>
 #include <string>
@@ -41,6 +42,18 @@ class TreeView {
   // regeneration edge: a new file changes its directory's mtime). In the
   // working tree this includes empty directories; missing dir: empty.
   virtual std::vector<std::string> ListDirs(std::string_view dir) = 0;
+  // The directories directly in `dir` (not `dir` itself), as ListDirs lists
+  // them: full paths, sorted. Missing dir: empty.
+  virtual std::vector<std::string> ListSubdirs(std::string_view dir) {
+    std::vector<std::string> subdirs = ListDirs(dir);
+    if (subdirs.empty()) return {};
+    std::string self = subdirs.front();  // ListDirs lists `dir` first
+    size_t prefix = self.empty() ? 0 : self.size() + 1;
+    std::erase_if(subdirs, [&](const std::string& path) {
+      return path == self || path.find('/', prefix) != std::string::npos;
+    });
+    return subdirs;
+  }
   // Contents of a file (for a symlink: its target); nullopt if absent.
   virtual std::optional<std::string> Read(std::string_view path) = 0;
   // Whether `path` is a directory in this tree.

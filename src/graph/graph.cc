@@ -149,10 +149,9 @@ class Resolver {
       }
     }
     std::string prefix = options_.images_dir.empty() ? "" : options_.images_dir + "/";
-    for (const std::string& dir : tree_.ListDirs(options_.images_dir)) {
-      if (!StartsWith(dir, prefix) || dir.size() == prefix.size()) continue;
+    for (const std::string& dir : tree_.ListSubdirs(options_.images_dir)) {
       std::string name = dir.substr(prefix.size());
-      if (name.find('/') != std::string::npos || name == "tests_common" || images_.count(name)) continue;
+      if (name == "tests_common" || images_.count(name)) continue;
       if (tree_.Read(dir + "/Dockerfile")) {
         std::string message = "folder " + dir + "/ has a Dockerfile but no key under 'images:' in " + spec_.path;
         std::string suggestion = ClosestMatch(name, ImageKeys());
