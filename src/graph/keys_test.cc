@@ -629,6 +629,28 @@ TEST_CASE("the history scan hashes each unchanged image folder once") {
   CHECK(repo.CommitTreeListCalls() - before == 3 + kCommits);
 }
 
+TEST_CASE("the history scan reads the stack once for commits that did not change its folder") {
+  FakeRepository repo;
+  FakeFiles files = InitialFiles();
+  repo.Commit(files);
+  const int kCommits = 12;
+  // Commits outside images/ (docs, CI), then one that changes `other`: the
+  // scan goes through the whole history to find `other`'s source commit.
+  for (int i = 1; i < kCommits; ++i) CommitChanges(repo, files, {{"README.md", {std::to_string(i)}}});
+  CommitChanges(repo, files, {{"images/other/file.txt", {"changed"}}});
+  int lists_before = repo.CommitTreeListCalls();
+  int reads_before = repo.CommitTreeReadCalls();
+  auto r = Identify(repo);
+  CHECK((*r)["other/P1"].source_commit == *repo.Head());
+  CHECK((*r)["base/P1"].source_commit == repo.History().front().id);
+  // The stack at the first commit and at HEAD: base, mid, leaf and other
+  // once, other again at HEAD; nothing for the commits in between.
+  CHECK(repo.CommitTreeListCalls() - lists_before == 5);
+  // Reads: at most the spec, 4 Dockerfiles and 4 .dockerignore files for
+  // each of the two (not 13 times the spec and the Dockerfiles).
+  CHECK(repo.CommitTreeReadCalls() - reads_before <= 2 * 9);
+}
+
 TEST_CASE("-D: a define that changes a build arg makes the node's inputs differ from the committed spec") {
   FakeRepository repo;
   FakeFiles files = InitialFiles();
