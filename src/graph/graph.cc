@@ -357,13 +357,12 @@ bool IsHostComponent(const std::string& component) {
 }  // namespace
 
 Node* Graph::Find(const std::string& image, const std::string& plan) const {
-  for (const auto& node : nodes_) {
-    if (node->image == image && node->plan == plan) return node.get();
-  }
-  return nullptr;
+  auto found = by_image_and_plan_.find({image, plan});
+  return found == by_image_and_plan_.end() ? nullptr : found->second;
 }
 
 Node& Graph::Add(std::unique_ptr<Node> node) {
+  by_image_and_plan_.try_emplace({node->image, node->plan}, node.get());
   nodes_.push_back(std::move(node));
   return *nodes_.back();
 }

@@ -79,6 +79,7 @@ class Graph {
  private:
   spec::Spec spec_;
   std::vector<std::unique_ptr<Node>> nodes_;
+  std::map<std::pair<std::string, std::string>, Node*> by_image_and_plan_;
 };
 
 // The build args as docker gets them: the node's own, and for a child
