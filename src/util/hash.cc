@@ -37,8 +37,19 @@ Sha256::Sha256() : ctx_(EVP_MD_CTX_new()) {
 
 Sha256::~Sha256() { EVP_MD_CTX_free(static_cast<EVP_MD_CTX*>(ctx_)); }
 
+void Sha256::Flush() {
+  EVP_DigestUpdate(static_cast<EVP_MD_CTX*>(ctx_), pending_.data(), pending_.size());
+  pending_.clear();
+}
+
 void Sha256::Update(std::string_view data) {
-  EVP_DigestUpdate(static_cast<EVP_MD_CTX*>(ctx_), data.data(), data.size());
+  constexpr size_t kBlock = 1 << 16;
+  if (pending_.size() + data.size() > kBlock) Flush();
+  if (data.size() >= kBlock) {
+    EVP_DigestUpdate(static_cast<EVP_MD_CTX*>(ctx_), data.data(), data.size());
+  } else {
+    pending_.append(data);
+  }
 }
 
 void Sha256::Field(std::string_view data) {
@@ -48,6 +59,7 @@ void Sha256::Field(std::string_view data) {
 }
 
 std::string Sha256::Hex() {
+  Flush();
   unsigned char out[EVP_MAX_MD_SIZE];
   unsigned size = 0;
   EVP_DigestFinal_ex(static_cast<EVP_MD_CTX*>(ctx_), out, &size);
