@@ -78,7 +78,7 @@ class Emitter {
     bool insecure = graph::IsLoopbackRegistry(node.repository);
 
     std::vector<std::string> args = {"--node", node.Id(), "--image", node.Reference(), "--key", node.key,
-                                     "--context", FromRoot(node.dir), "--context-hash", node.context.hash,
+                                     "--context", FromRoot(node.dir), "--context-hash", node.context->hash,
                                      "--dockerfile", graph::kDockerfileName};
     // Not needed to build; recorded beside the stamp for `explain`.
     if (!node.epoch.empty()) args.insert(args.end(), {"--epoch", node.epoch});

@@ -220,7 +220,7 @@ TEST_CASE("a child is built FROM its parent's reference, after its parent") {
       CHECK(Value(argv, "--key") == node->key);
       CHECK(Value(argv, "--node") == node->Id());
       CHECK(Value(argv, "--context") == node->dir);
-      CHECK(Value(argv, "--context-hash") == node->context.hash);
+      CHECK(Value(argv, "--context-hash") == node->context->hash);
       CHECK(Value(argv, "--stamp") == PathsOf(*node).image_stamp);
       std::map<std::string, std::string> labels = Assignments(argv, "--label");
       CHECK(labels.at("io.datahub-gen.base") == node->parent->Reference());

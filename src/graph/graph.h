@@ -43,7 +43,9 @@ struct Node {
   std::vector<Node*> children;
 
   // Identity, filled by ComputeIdentities (keys.h).
-  BuildContext context;
+  // Shared by the plans of an image (one folder, one context); never null
+  // after ComputeIdentities.
+  std::shared_ptr<const BuildContext> context;
   std::string key;            // K: content key (SHA-256 hex)
   std::string source_commit;  // C: oldest commit with today's K ("" when dirty)
   bool dirty = false;         // the working tree's inputs differ from HEAD's, or `overridden`

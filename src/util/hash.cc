@@ -17,6 +17,24 @@ std::string ToHex(const unsigned char* data, unsigned size) {
   return out;
 }
 
+// The digests, fetched once: OpenSSL 3 looks EVP_sha256() up in its provider
+// tables at every EVP_DigestInit_ex, which costs more than hashing a key.
+const EVP_MD* Sha256Md() {
+#if OPENSSL_VERSION_NUMBER >= 0x30000000L
+  static const EVP_MD* md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  if (md) return md;
+#endif
+  return EVP_sha256();
+}
+
+const EVP_MD* Sha1Md() {
+#if OPENSSL_VERSION_NUMBER >= 0x30000000L
+  static const EVP_MD* md = EVP_MD_fetch(nullptr, "SHA1", nullptr);
+  if (md) return md;
+#endif
+  return EVP_sha1();
+}
+
 std::string Digest(const EVP_MD* md, std::string_view a, std::string_view b) {
   unsigned char out[EVP_MAX_MD_SIZE];
   unsigned size = 0;
@@ -31,7 +49,7 @@ std::string Digest(const EVP_MD* md, std::string_view a, std::string_view b) {
 }  // namespace
 
 Sha256::Sha256() : ctx_(EVP_MD_CTX_new()) {
-  if (!ctx_ || !EVP_DigestInit_ex(static_cast<EVP_MD_CTX*>(ctx_), EVP_sha256(), nullptr))
+  if (!ctx_ || !EVP_DigestInit_ex(static_cast<EVP_MD_CTX*>(ctx_), Sha256Md(), nullptr))
     throw std::runtime_error("cannot initialise SHA-256");
 }
 
@@ -66,12 +84,12 @@ std::string Sha256::Hex() {
   return ToHex(out, size);
 }
 
-std::string Sha256Hex(std::string_view data) { return Digest(EVP_sha256(), data, {}); }
+std::string Sha256Hex(std::string_view data) { return Digest(Sha256Md(), data, {}); }
 
 std::string GitBlobId(std::string_view content) {
   std::string header = "blob " + std::to_string(content.size());
   header.push_back('\0');
-  return Digest(EVP_sha1(), header, content);
+  return Digest(Sha1Md(), header, content);
 }
 
 }  // namespace dhg
