@@ -53,8 +53,7 @@ void CheckFiles(const FakeFiles& files) {
 
 class FakeRepository::FakeTreeView final : public TreeView {
  public:
-  // `calls` counts List and Read calls; null for the working tree, which
-  // also has no subtree ids.
+  // `calls` counts List and Read calls; null for the working tree.
   FakeTreeView(FakeFiles files, Calls* calls) : files_(std::move(files)), calls_(calls) {}
 
   FakeFiles& files() { return files_; }
@@ -96,7 +95,6 @@ class FakeRepository::FakeTreeView final : public TreeView {
   // A hash of the listing relative to `dir`: equal subtrees get equal ids,
   // wherever they are, as in git (but these are not git's tree ids).
   std::string SubtreeId(std::string_view dir) override {
-    if (!calls_) return "";
     std::string root = Normalize(dir);
     if (!IsDir(root)) return "";
     std::string listing = "fake tree\n";

@@ -12,12 +12,14 @@
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
+#include <cstdio>
 #include <cstdint>
 #include <cstring>
 #include <map>
 #include <mutex>
 #include <queue>
 #include <set>
+#include <span>
 #include <stdexcept>
 #include <unordered_map>
 #include <unordered_set>
@@ -188,16 +190,8 @@ class WorkTreeView final : public TreeView {
   WorkTreeView(git_repository* repo, std::string root) : repo_(repo), root_(std::move(root)) {}
 
   std::vector<FileEntry> List(std::string_view dir) override {
-    std::optional<std::string> clean = CleanPath(dir);
-    if (!clean || !IsDir(*clean)) return {};
-    const std::vector<FileEntry>& files = WalkedOnce(*clean).files;
-    if (clean->empty()) return files;
-    auto at = [&](const std::string& bound) {
-      return std::lower_bound(files.begin(), files.end(), bound,
-                              [](const FileEntry& file, const std::string& path) { return file.path < path; });
-    };
-    // Everything under "dir/" sorts between "dir/" and "dir0" ('0' follows '/').
-    return {at(*clean + "/"), at(*clean + "0")};
+    std::span<const FileEntry> files = FilesUnder(dir);
+    return {files.begin(), files.end()};
   }
 
   std::vector<std::string> ListDirs(std::string_view dir) override {
@@ -238,9 +232,67 @@ class WorkTreeView final : public TreeView {
     return clean->empty() || !IsExcludedDir(*clean);
   }
 
-  std::string SubtreeId(std::string_view) override { return ""; }
+  // The id git would give the folder if its files, as listed, were committed
+  // (`git add` and `git write-tree`): equal to a commit's SubtreeId exactly
+  // when the content is. Empty for a folder without files, as in a commit.
+  std::string SubtreeId(std::string_view dir) override {
+    std::optional<std::string> clean = CleanPath(dir);
+    std::span<const FileEntry> files = FilesUnder(dir);
+    if (files.empty()) return "";
+    return Hex(TreeIdOf(files, clean->empty() ? 0 : clean->size() + 1));
+  }
 
  private:
+  // The files under `dir`, sorted, as a part of the walk.
+  std::span<const FileEntry> FilesUnder(std::string_view dir) {
+    std::optional<std::string> clean = CleanPath(dir);
+    if (!clean || !IsDir(*clean)) return {};
+    const std::vector<FileEntry>& files = WalkedOnce(*clean).files;
+    if (clean->empty()) return files;
+    auto at = [&](const std::string& bound) {
+      return std::lower_bound(files.begin(), files.end(), bound,
+                              [](const FileEntry& file, const std::string& path) { return file.path < path; });
+    };
+    // Everything under "dir/" sorts between "dir/" and "dir0" ('0' follows '/').
+    return {at(*clean + "/"), at(*clean + "0")};
+  }
+
+  // The git tree of `files`, whose paths all start with the same folder of
+  // `prefix_length` characters (with its '/'). Paths sorted bytewise are in
+  // git's order of tree entries (a folder sorts as its name with a '/'), and
+  // the files of one subfolder are next to each other.
+  static git_oid TreeIdOf(std::span<const FileEntry> files, size_t prefix_length) {
+    std::string tree;
+    auto append_entry = [&](unsigned mode, std::string_view name, const git_oid& id) {
+      char octal[16];
+      std::snprintf(octal, sizeof octal, "%o ", mode);
+      tree += octal;
+      tree += name;
+      tree += '\0';
+      tree.append(reinterpret_cast<const char*>(id.id), GIT_OID_RAWSZ);
+    };
+    for (size_t i = 0; i < files.size();) {
+      const std::string& path = files[i].path;
+      size_t slash = path.find('/', prefix_length);
+      if (slash == std::string::npos) {
+        git_oid blob;
+        Check(git_oid_fromstr(&blob, files[i].blob_id.c_str()), "bad blob id of " + path);
+        append_entry(files[i].mode, std::string_view(path).substr(prefix_length), blob);
+        ++i;
+        continue;
+      }
+      std::string_view folder(path.data(), slash + 1);
+      size_t end = i + 1;
+      while (end < files.size() && files[end].path.starts_with(folder)) ++end;
+      append_entry(GIT_FILEMODE_TREE, folder.substr(prefix_length, slash - prefix_length),
+                   TreeIdOf(files.subspan(i, end - i), slash + 1));
+      i = end;
+    }
+    git_oid id;
+    Check(git_odb_hash(&id, tree.data(), tree.size(), GIT_OBJECT_TREE), "cannot hash a tree");
+    return id;
+  }
+
   std::string Absolute(const std::string& path) const {
     return path.empty() ? root_ : root_ + "/" + path;
   }

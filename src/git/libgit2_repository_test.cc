@@ -197,7 +197,43 @@ TEST_CASE("work tree blob ids equal git hash-object, tracked or not") {
   CHECK_FALSE(opened->WorkTree().Read("dir/nothing").has_value());
   CHECK_FALSE(opened->WorkTree().Read("dir").has_value());
   CHECK_FALSE(opened->WorkTree().Read(".git/HEAD").has_value());
-  CHECK(opened->WorkTree().SubtreeId("dir") == "");
+}
+
+TEST_CASE("work tree subtree ids are the tree ids git would commit") {
+  TempRepo repo;
+  repo.Write("images/base/Dockerfile", "FROM scratch\n");
+  repo.Write("images/base/a-b", "1");
+  repo.Write("images/base/a/x", "2");
+  repo.Write("images/base/a.txt", "3");
+  repo.Write("images/base/run.sh", "#!/bin/sh\n");
+  std::filesystem::permissions(repo.Path("images/base/run.sh"), std::filesystem::perms::owner_exec,
+                               std::filesystem::perm_options::add);
+  std::filesystem::create_symlink("a.txt", repo.Path("images/base/link"));
+  std::filesystem::create_directories(repo.Path("images/base/empty"));
+  repo.Write("images/other/Dockerfile", "FROM base\n");
+  std::string commit = repo.CommitAll("first", 1700000000);
+  auto committed = [&](const std::string& dir) { return repo.Git("rev-parse " + commit + ":" + dir); };
+  {
+    std::unique_ptr<Repository> opened = OpenRepository(repo.root());
+    TreeView& work = opened->WorkTree();
+    for (std::string dir : {"", "images", "images/base", "images/base/a", "images/other"}) {
+      CAPTURE(dir);
+      CHECK(work.SubtreeId(dir) == (dir.empty() ? repo.Git("rev-parse " + commit + "^{tree}") : committed(dir)));
+    }
+    CHECK(work.SubtreeId("images/base/empty") == "");
+    CHECK(work.SubtreeId("images/missing") == "");
+    CHECK(work.SubtreeId("images/base/a.txt") == "");
+  }
+  // Untracked and changed files count as they are; what git ignores does not.
+  repo.Write(".gitignore", "*.log\n");
+  repo.Write("images/base/a/new", "4");
+  repo.Write("images/base/build.log", "ignored");
+  repo.Write("images/other/Dockerfile", "FROM base:2\n");
+  std::string changed = OpenRepository(repo.root())->WorkTree().SubtreeId("images");
+  CHECK(changed != committed("images"));
+  CHECK(OpenRepository(repo.root())->WorkTree().SubtreeId("images/base") != committed("images/base"));
+  repo.Git("add -A");
+  CHECK(changed == repo.Git("write-tree --prefix=images/"));
 }
 
 TEST_CASE("work tree takes blob ids from the index exactly when stat data match and are not racy") {
@@ -570,7 +606,8 @@ TEST_CASE("FakeRepository: tree views behave like git's") {
   CHECK(one.SubtreeId("") != two.SubtreeId(""));
   CHECK(one.SubtreeId("missing") == "");
   CHECK(one.SubtreeId("a/x") == "");
-  CHECK(repo.WorkTree().SubtreeId("a") == "");
+  CHECK(repo.WorkTree().SubtreeId("a") == one.SubtreeId("a"));
+  CHECK(repo.WorkTree().SubtreeId("b") == two.SubtreeId("b"));
   CHECK(one.ListDirs("") == std::vector<std::string>{"", "a", "a/sub", "b", "b/sub", "c"});
   CHECK(one.ListDirs("a/") == std::vector<std::string>{"a", "a/sub"});
   CHECK(one.ListDirs("a/x").empty());

@@ -59,8 +59,9 @@ class TreeView {
   // Whether `path` is a directory in this tree.
   virtual bool IsDir(std::string_view path) = 0;
   // A stable identity of the subtree at `dir` (the git tree id), so that callers
-  // can cache what they derive from it. Empty for the working tree, whose
-  // content has no such identity, and for a missing dir.
+  // can cache what they derive from it. In the working tree, the id the files
+  // as listed would have if committed: equal to a commit's exactly when the
+  // content is. Empty for a missing dir or one without files.
   virtual std::string SubtreeId(std::string_view dir) = 0;
 };
 

@@ -17,12 +17,13 @@ class HistoryScanner {
   HistoryScanner(git::Repository& repo, const Options& options, const std::string& spec_path)
       : repo_(repo), options_(options), spec_path_(spec_path) {}
 
-  KeysAtCommit KeysAt(const std::string& commit) {
+  const KeysAtCommit& KeysAt(const std::string& commit) {
     git::TreeView& tree = repo_.TreeAt(commit);
     // The keys depend on nothing outside the stack's folder (the spec, the
     // image folders): commits that did not change it share its tree id.
     std::string stack_tree = tree.SubtreeId(options_.images_dir);
-    if (stack_tree.empty()) return {};
+    static const KeysAtCommit kNone;
+    if (stack_tree.empty()) return kNone;
     auto known = keys_by_stack_tree_.find(stack_tree);
     if (known != keys_by_stack_tree_.end()) return known->second;
     KeysAtCommit& keys = keys_by_stack_tree_[stack_tree];
@@ -36,6 +37,13 @@ class HistoryScanner {
       keys[node->Id()] = ContentKey(*node, ContextHash(tree, node->dir), parent_key);
     }
     return keys;
+  }
+
+  // The context hash of a folder whose tree id is `tree_id` (in the working
+  // tree: its files as they would be committed), so that commits with that
+  // folder unchanged need not list it again.
+  void KnowContextHash(const std::string& tree_id, const std::string& hash) {
+    if (!tree_id.empty()) context_hash_by_tree_.emplace(tree_id, hash);
   }
 
  private:
@@ -120,15 +128,19 @@ void ComputeIdentities(Graph& graph, git::Repository& repo, const Options& optio
   git::TreeView& work = repo.WorkTree();
   std::string images_prefix = options.images_dir.empty() ? "" : options.images_dir + "/";
 
+  HistoryScanner scanner(repo, options, options.spec_file);
   // The plans of an image share its folder, and most nodes share their test
   // folders: each is listed and hashed once.
-  std::map<std::string, BuildContext> context_by_dir;
+  std::map<std::string, std::shared_ptr<const BuildContext>> context_by_dir;
   std::map<std::vector<std::string>, std::string> test_hash_by_dirs;
   for (const auto& node : graph.Nodes()) {
     auto [context, added] = context_by_dir.try_emplace(node->dir);
-    if (added) context->second = ScanContext(work, node->dir);
+    if (added) {
+      context->second = std::make_shared<const BuildContext>(ScanContext(work, node->dir));
+      scanner.KnowContextHash(work.SubtreeId(node->dir), context->second->hash);
+    }
     node->context = context->second;
-    node->key = ContentKey(*node, node->context.hash, node->parent ? node->parent->key : "");
+    node->key = ContentKey(*node, node->context->hash, node->parent ? node->parent->key : "");
     std::vector<const Node*> tested = {node.get()};
     if (node->image_spec->inherit_tests) {
       for (const Node* up = node->parent; up; up = up->parent) tested.push_back(up);
@@ -143,9 +155,9 @@ void ComputeIdentities(Graph& graph, git::Repository& repo, const Options& optio
     node->test_hash = test_hash->second;
   }
 
-  HistoryScanner scanner(repo, options, options.spec_file);
   std::optional<std::string> head = repo.Head();
-  KeysAtCommit head_keys = head ? scanner.KeysAt(*head) : KeysAtCommit{};
+  static const KeysAtCommit kNoKeys;
+  const KeysAtCommit& head_keys = head ? scanner.KeysAt(*head) : kNoKeys;
   std::map<std::string, Node*> unresolved;  // committed nodes still looking for their source commit
   for (const auto& node : graph.Nodes()) {
     auto it = head_keys.find(node->Id());
@@ -154,7 +166,7 @@ void ComputeIdentities(Graph& graph, git::Repository& repo, const Options& optio
   }
   if (!unresolved.empty()) {
     for (const git::CommitInfo& commit : repo.History()) {
-      KeysAtCommit keys = *head == commit.id ? head_keys : scanner.KeysAt(commit.id);
+      const KeysAtCommit& keys = *head == commit.id ? head_keys : scanner.KeysAt(commit.id);
       for (auto it = unresolved.begin(); it != unresolved.end();) {
         auto found = keys.find(it->first);
         if (found != keys.end() && found->second == it->second->key) {
