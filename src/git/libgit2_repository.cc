@@ -223,6 +223,9 @@ class WorkTreeView final : public TreeView {
   bool IsDir(std::string_view path) override {
     std::optional<std::string> clean = CleanPath(path);
     if (!clean) return false;
+    // Within a walk, what it saw: one state of the tree, and no stat per level.
+    if (const Snapshot* walked = WalkCovering(*clean))
+      return std::binary_search(walked->dirs.begin(), walked->dirs.end(), *clean);
     struct stat info;
     if (lstat(Absolute(*clean).c_str(), &info) != 0 || !S_ISDIR(info.st_mode)) return false;
     LoadIndexOnce();
@@ -380,11 +383,7 @@ class WorkTreeView final : public TreeView {
   // their test folders and the regeneration inputs cost one walk (one stat
   // per file, one hash per changed file) and agree with each other.
   const Snapshot& WalkedOnce(const std::string& dir) {
-    for (std::string above = dir;; above = ParentOf(above)) {
-      auto walked = walks_.find(above);
-      if (walked != walks_.end()) return walked->second;
-      if (above.empty()) break;
-    }
+    if (const Snapshot* walked = WalkCovering(dir)) return *walked;
     Snapshot snapshot;
     Walk(dir, snapshot);
     SortByPath(snapshot.files);
@@ -395,6 +394,15 @@ class WorkTreeView final : public TreeView {
       it = dir.empty() || it->first.starts_with(prefix) ? walks_.erase(it) : std::next(it);
     }
     return walks_.emplace(dir, std::move(snapshot)).first->second;
+  }
+
+  // The walk of `dir` or of a folder above it, or null.
+  const Snapshot* WalkCovering(const std::string& dir) const {
+    for (std::string above = dir;; above = ParentOf(above)) {
+      auto walked = walks_.find(above);
+      if (walked != walks_.end()) return &walked->second;
+      if (above.empty()) return nullptr;
+    }
   }
 
   // Collects the files and directories at and under `dir`, unsorted.

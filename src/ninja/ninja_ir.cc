@@ -177,12 +177,21 @@ class Writer {
     return EscapeValue(value);
   }
 
+  // " of build ..." for error messages; made only when one is needed (a
+  // build.ninja has tens of thousands of edges).
+  static std::string Where(const Build& build) { return " of build " + Quoted(build.outputs.front()); }
+
   void AppendPaths(std::string_view what, const std::vector<std::string>& paths,
-                   std::string_view where = "") {
+                   const Build* build = nullptr) {
     for (const std::string& path : paths) {
-      RequireWritable(what, path, /*is_path=*/true, where);
+      std::string reason = Unwritable(path, /*is_path=*/true);
+      if (!reason.empty()) Fail(what, path, reason, build ? Where(*build) : "");
       out_ += ' ';
-      out_ += EscapePath(path);
+      if (path.find_first_of("$ :") == std::string::npos) {
+        out_ += path;
+      } else {
+        out_ += EscapePath(path);
+      }
     }
   }
 
@@ -215,32 +224,32 @@ class Writer {
 
   void WriteBuild(const Build& build) {
     if (build.outputs.empty()) Fail("build edge of rule", build.rule, "has no outputs");
-    const std::string& first_output = build.outputs.front();
-    std::string where = " of build " + Quoted(first_output);
-    if (!IsIdentifier(build.rule)) Fail("rule", build.rule, "is not a ninja identifier", where);
+    if (!IsIdentifier(build.rule)) Fail("rule", build.rule, "is not a ninja identifier", Where(build));
     if (!build.pool.empty() && !IsIdentifier(build.pool))
-      Fail("pool", build.pool, "is not a ninja identifier", where);
+      Fail("pool", build.pool, "is not a ninja identifier", Where(build));
     StartBlock();
     out_ += "build";
     AppendPaths("output path", build.outputs);
     if (!build.implicit_outputs.empty()) {
       out_ += " |";
-      AppendPaths("implicit output path", build.implicit_outputs, where);
+      AppendPaths("implicit output path", build.implicit_outputs, &build);
     }
     out_ += ": " + build.rule;
-    AppendPaths("input path", build.inputs, where);
+    AppendPaths("input path", build.inputs, &build);
     if (!build.implicit_inputs.empty()) {
       out_ += " |";
-      AppendPaths("implicit input path", build.implicit_inputs, where);
+      AppendPaths("implicit input path", build.implicit_inputs, &build);
     }
     if (!build.order_only_inputs.empty()) {
       out_ += " ||";
-      AppendPaths("order-only input path", build.order_only_inputs, where);
+      AppendPaths("order-only input path", build.order_only_inputs, &build);
     }
     out_ += '\n';
     for (const auto& [name, value] : build.variables) {
-      if (!IsIdentifier(name)) Fail("variable name", name, "is not a ninja identifier", where);
-      Binding("  ", name, EscapeChecked(value, " of variable '" + name + "'" + where));
+      if (!IsIdentifier(name)) Fail("variable name", name, "is not a ninja identifier", Where(build));
+      std::string reason = Unwritable(value, /*is_path=*/false);
+      if (!reason.empty()) Fail("value", value, reason, " of variable '" + name + "'" + Where(build));
+      Binding("  ", name, EscapeValue(value));
     }
     if (!build.pool.empty()) Binding("  ", "pool", build.pool);
   }
