@@ -101,7 +101,7 @@ int RunGenerate(const GenerateOptions& options) {
 
   std::string text;
   try {
-    text = ninja::Write(emit::EmitBuildFile(graph, emit_options));
+    text = ninja::Write(emit::EmitBuildFile(graph, std::move(emit_options)));
   } catch (const std::invalid_argument& e) {
     std::cerr << options.spec << ": error: " << e.what() << "\n";
     return kExitUserError;
@@ -109,7 +109,7 @@ int RunGenerate(const GenerateOptions& options) {
   bool changed = WriteFileIfChanged(output_abs, text);
   if (!options.regenerate) {
     if (!changed) TouchFile(output_abs);  // newer than its inputs, so ninja does not regenerate
-    RestatInNinjaLog(build_dir, emit_options.output_name);
+    RestatInNinjaLog(build_dir, Basename(output_abs));
     int dirty = 0;
     std::set<std::string> plans;  // the generated ones: --plan may select some
     for (const auto& node : graph.Nodes()) {

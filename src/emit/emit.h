@@ -34,6 +34,6 @@ struct NodePaths {
 };
 NodePaths PathsOf(const graph::Node& node);
 
-ninja::File EmitBuildFile(const graph::Graph& graph, const Options& options);
+ninja::File EmitBuildFile(const graph::Graph& graph, Options options);
 
 }  // namespace dhg::emit

@@ -549,11 +549,7 @@ TEST_CASE("rules, pools and the regeneration edge") {
   CHECK(regen.implicit_inputs == options.regenerate_inputs);
   CHECK(Argv(regen) == options.regenerate_args);
   // A deleted input regenerates instead of stopping ninja.
-  for (const std::string& input : options.regenerate_inputs) {
-    CAPTURE(input);
-    CHECK(BuildOf(file, input).rule == "phony");
-    CHECK(BuildOf(file, input).inputs.empty());
-  }
+  CHECK(file.phony_targets == options.regenerate_inputs);
   bool tool_set = false;
   for (const auto& [name, value] : file.variables)
     if (name == "dhg") tool_set = value == "/usr/local/bin/datahub-gen";

@@ -127,6 +127,7 @@ std::string QuoteAlways(std::string_view word) {
 class Writer {
  public:
   std::string Run(const File& file) {
+    out_.reserve(SizeEstimate(file));
     for (const std::string& comment : file.comments) {
       RequireWritable("comment", comment, /*is_path=*/false);
       std::string_view text = comment;
@@ -144,6 +145,12 @@ class Writer {
     for (const Pool& pool : file.pools) WritePool(pool);
     for (const Rule& rule : file.rules) WriteRule(rule);
     for (const Build& build : file.builds) WriteBuild(build);
+    for (const std::string& target : file.phony_targets) {
+      StartBlock();
+      out_ += "build";
+      AppendPaths("output path", {target});
+      out_ += ": phony\n";
+    }
     if (!file.defaults.empty()) {
       StartBlock();
       out_ += "default";
@@ -154,6 +161,25 @@ class Writer {
   }
 
  private:
+  // About the size of the text (escapes aside), so that it is allocated once.
+  static size_t SizeEstimate(const File& file) {
+    size_t size = 4096;
+    auto add = [&](const std::vector<std::string>& paths) {
+      for (const std::string& path : paths) size += path.size() + 1;
+    };
+    for (const Build& build : file.builds) {
+      size += 16 + build.rule.size();
+      add(build.outputs);
+      add(build.implicit_outputs);
+      add(build.inputs);
+      add(build.implicit_inputs);
+      add(build.order_only_inputs);
+      for (const auto& [name, value] : build.variables) size += name.size() + value.size() + 8;
+    }
+    for (const std::string& target : file.phony_targets) size += target.size() + 16;
+    return size + size / 16;
+  }
+
   static bool IsKeyword(std::string_view name) {
     return name == "build" || name == "rule" || name == "pool" || name == "default" ||
            name == "include" || name == "subninja";
