@@ -19,20 +19,21 @@ std::string ToHex(const unsigned char* data, unsigned size) {
 
 // The digests, fetched once: OpenSSL 3 looks EVP_sha256() up in its provider
 // tables at every EVP_DigestInit_ex, which costs more than hashing a key.
-const EVP_MD* Sha256Md() {
+const EVP_MD* Fetch(const char* name, const EVP_MD* (*legacy)()) {
 #if OPENSSL_VERSION_NUMBER >= 0x30000000L
-  static const EVP_MD* md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
-  if (md) return md;
+  if (const EVP_MD* md = EVP_MD_fetch(nullptr, name, nullptr)) return md;
 #endif
-  return EVP_sha256();
+  return legacy();
+}
+
+const EVP_MD* Sha256Md() {
+  static const EVP_MD* md = Fetch("SHA256", EVP_sha256);
+  return md;
 }
 
 const EVP_MD* Sha1Md() {
-#if OPENSSL_VERSION_NUMBER >= 0x30000000L
-  static const EVP_MD* md = EVP_MD_fetch(nullptr, "SHA1", nullptr);
-  if (md) return md;
-#endif
-  return EVP_sha1();
+  static const EVP_MD* md = Fetch("SHA1", EVP_sha1);
+  return md;
 }
 
 std::string Digest(const EVP_MD* md, std::string_view a, std::string_view b) {
