@@ -56,6 +56,9 @@ class TreeView {
   }
   // Contents of a file (for a symlink: its target); nullopt if absent.
   virtual std::optional<std::string> Read(std::string_view path) = 0;
+  // Whether Read would find the file, without reading it (in a commit, a
+  // blob read can touch a large pack far from the trees).
+  virtual bool IsFile(std::string_view path) { return Read(path).has_value(); }
   // Whether `path` is a directory in this tree.
   virtual bool IsDir(std::string_view path) = 0;
   // A stable identity of the subtree at `dir` (the git tree id), so that callers

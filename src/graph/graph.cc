@@ -144,7 +144,7 @@ class Resolver {
       std::string dir = ImageDir(image.key);
       if (!tree_.IsDir(dir)) {
         diagnostics_.Error(image.where, "image " + Quoted(image.key) + " has no folder " + dir + "/");
-      } else if (!tree_.Read(dir + "/Dockerfile")) {
+      } else if (!tree_.IsFile(dir + "/Dockerfile")) {
         diagnostics_.Error(image.where, "image " + Quoted(image.key) + " has no " + dir + "/Dockerfile");
       }
     }
@@ -152,7 +152,7 @@ class Resolver {
     for (const std::string& dir : tree_.ListSubdirs(options_.images_dir)) {
       std::string name = dir.substr(prefix.size());
       if (name == "tests_common" || images_.count(name)) continue;
-      if (tree_.Read(dir + "/Dockerfile")) {
+      if (tree_.IsFile(dir + "/Dockerfile")) {
         std::string message = "folder " + dir + "/ has a Dockerfile but no key under 'images:' in " + spec_.path;
         std::string suggestion = ClosestMatch(name, ImageKeys());
         if (!suggestion.empty()) message += " (is the key " + Quoted(suggestion) + " misspelt?)";
