@@ -153,6 +153,16 @@ void ForgeIndexEntry(const std::string& repo_dir, const std::string& path,
   git_libgit2_shutdown();
 }
 
+// Two image folders; base/ has names that sort around "a/" ('-' and '.'
+// come before '/').
+void WriteTwoImages(const TempRepo& repo) {
+  repo.Write("images/base/Dockerfile", "FROM scratch\n");
+  repo.Write("images/base/a-b", "1");
+  repo.Write("images/base/a/x", "2");
+  repo.Write("images/base/a.txt", "3");
+  repo.Write("images/other/Dockerfile", "FROM base\n");
+}
+
 }  // namespace
 
 TEST_CASE("OpenRepository finds the repository from a subdirectory and rejects others") {
@@ -201,16 +211,12 @@ TEST_CASE("work tree blob ids equal git hash-object, tracked or not") {
 
 TEST_CASE("work tree subtree ids are the tree ids git would commit") {
   TempRepo repo;
-  repo.Write("images/base/Dockerfile", "FROM scratch\n");
-  repo.Write("images/base/a-b", "1");
-  repo.Write("images/base/a/x", "2");
-  repo.Write("images/base/a.txt", "3");
+  WriteTwoImages(repo);
   repo.Write("images/base/run.sh", "#!/bin/sh\n");
   std::filesystem::permissions(repo.Path("images/base/run.sh"), std::filesystem::perms::owner_exec,
                                std::filesystem::perm_options::add);
   std::filesystem::create_symlink("a.txt", repo.Path("images/base/link"));
   std::filesystem::create_directories(repo.Path("images/base/empty"));
-  repo.Write("images/other/Dockerfile", "FROM base\n");
   std::string commit = repo.CommitAll("first", 1700000000);
   auto committed = [&](const std::string& dir) { return repo.Git("rev-parse " + commit + ":" + dir); };
   {
@@ -387,11 +393,7 @@ TEST_CASE("a repository without commits has no HEAD and no history") {
 
 TEST_CASE("TreeAt lists a commit's files and gives git's tree ids") {
   TempRepo repo;
-  repo.Write("images/base/Dockerfile", "FROM scratch\n");
-  repo.Write("images/base/a-b", "1");
-  repo.Write("images/base/a/x", "2");
-  repo.Write("images/base/a.txt", "3");
-  repo.Write("images/other/Dockerfile", "FROM base\n");
+  WriteTwoImages(repo);
   repo.Write("README", "readme\n");
   std::string first = repo.CommitAll("first", 1700000000);
   repo.Write("images/other/Dockerfile", "FROM base:2\n");
@@ -441,6 +443,11 @@ TEST_CASE("TreeAt lists a commit's files and gives git's tree ids") {
   CHECK_FALSE(new_tree.Read("README").has_value());
   CHECK(new_tree.Read("images/other/Dockerfile") == "FROM base:2\n");
   CHECK_FALSE(new_tree.Read("images/other").has_value());
+  CHECK(new_tree.IsFile("images/other/Dockerfile"));
+  CHECK(old_tree.IsFile("README"));
+  CHECK_FALSE(new_tree.IsFile("README"));
+  CHECK_FALSE(new_tree.IsFile("images/other"));
+  CHECK_FALSE(new_tree.IsFile(""));
   CHECK(new_tree.IsDir("images/base/a"));
   CHECK_FALSE(new_tree.IsDir("images/base/a.txt"));
   CHECK(opened->TreeAt(second.substr(0, 12)).List("") == new_tree.List(""));

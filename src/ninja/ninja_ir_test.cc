@@ -252,31 +252,6 @@ TEST_CASE("Write: only implicit or only order-only dependencies") {
         "build c | c.log: phony || d\n");
 }
 
-TEST_CASE("Write: phony targets are written as phony builds without inputs, after the builds") {
-  File as_builds;
-  Build first;
-  first.outputs = {"a"};
-  first.rule = "phony";
-  first.inputs = {"x y"};
-  Build empty;
-  empty.rule = "phony";
-  as_builds.builds = {first};
-  for (std::string path : {"in:put", "dir with space/$f"}) {
-    empty.outputs = {path};
-    as_builds.builds.push_back(empty);
-  }
-  as_builds.defaults = {"a"};
-  File as_targets;
-  as_targets.builds = {first};
-  as_targets.phony_targets = {"in:put", "dir with space/$f"};
-  as_targets.defaults = {"a"};
-  CHECK(Write(as_targets) == Write(as_builds));
-  CHECK(Write(as_targets) ==
-        "build a: phony x$ y\n\nbuild in$:put: phony\n\nbuild dir$ with$ space/$$f: phony\n\ndefault a\n");
-  as_targets.phony_targets.push_back("a|b");
-  CHECK_THROWS_WITH_AS(Write(as_targets), doctest::Contains("a|b"), std::invalid_argument);
-}
-
 Rule MakeRule(std::string name, std::string command) {
   Rule rule;
   rule.name = std::move(name);
@@ -289,6 +264,23 @@ Build PhonyBuild(std::vector<std::string> outputs) {
   build.outputs = std::move(outputs);
   build.rule = "phony";
   return build;
+}
+
+TEST_CASE("Write: phony targets are written as phony builds without inputs, after the builds") {
+  Build first = PhonyBuild({"a"});
+  first.inputs = {"x y"};
+  File as_builds;
+  as_builds.builds = {first, PhonyBuild({"in:put"}), PhonyBuild({"dir with space/$f"})};
+  as_builds.defaults = {"a"};
+  File as_targets;
+  as_targets.builds = {first};
+  as_targets.phony_targets = {"in:put", "dir with space/$f"};
+  as_targets.defaults = {"a"};
+  CHECK(Write(as_targets) == Write(as_builds));
+  CHECK(Write(as_targets) ==
+        "build a: phony x$ y\n\nbuild in$:put: phony\n\nbuild dir$ with$ space/$$f: phony\n\ndefault a\n");
+  as_targets.phony_targets.push_back("a|b");
+  CHECK_THROWS_WITH_AS(Write(as_targets), doctest::Contains("a|b"), std::invalid_argument);
 }
 
 TEST_CASE("Write: rejects unwritable paths, naming them") {
