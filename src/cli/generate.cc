@@ -111,8 +111,8 @@ int RunGenerate(const GenerateOptions& options) {
   }
   bool changed = WriteFileIfChanged(output_abs, text);
   if (!options.regenerate) {
-    if (!changed) WriteFileAtomic(output_abs, text);  // newer than its inputs, so ninja does not regenerate
-    RestatInNinjaLog(build_dir, emit_options.output_name);
+    if (!changed) TouchFile(output_abs);  // newer than its inputs, so ninja does not regenerate
+    RestatInNinjaLog(build_dir, Basename(output_abs));
     int dirty = 0;
     std::set<std::string> plans;  // the generated ones: --plan may select some
     for (const auto& node : graph.Nodes()) {

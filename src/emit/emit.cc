@@ -65,8 +65,8 @@ Rule IndexRule() {
 
 class Emitter {
  public:
-  Emitter(const graph::Graph& graph, const Options& options, spec::Diagnostics& diagnostics)
-      : graph_(graph), options_(options), diagnostics_(diagnostics) {}
+  Emitter(const graph::Graph& graph, Options options, spec::Diagnostics& diagnostics)
+      : graph_(graph), options_(std::move(options)), diagnostics_(diagnostics) {}
 
   ninja::File Emit() {
     ninja::File file;
@@ -94,6 +94,11 @@ class Emitter {
                   StepRule("promote_stable", "stable", "docker_push"),
                   refuse};
 
+    // Sized up front: with 50,000 inputs of the regeneration edge, a vector
+    // that doubles holds its old and new arrays at the peak of memory.
+    std::set<std::string> images;
+    for (const auto& node : graph_.Nodes()) images.insert(node->image);
+    file.builds.reserve(graph_.Nodes().size() * 11 + images.size() + 7);
     for (const auto& node : graph_.Nodes()) EmitNode(*node, file);
     EmitIndex(file);
     EmitPhonies(file);
@@ -148,6 +153,17 @@ class Emitter {
                                              (blamed.hint.empty() ? "" : ": " + blamed.hint));
       }
     }
+    // The files the generator reads are phony targets too (see EmitRegeneration).
+    for (const std::string& input : file.phony_targets) {
+      auto found = first_owner.find(input);
+      if (found == first_owner.end()) continue;
+      const Owner& owner = owners_[found->second];
+      diagnostics_.Error(owner.where.line != 0 ? owner.where : spec::Location{graph_.Spec().path, 0, 0},
+                         QuoteForMessage(input) + " would be both " + owner.what +
+                             " and a file the generator reads (" + QuoteForMessage(input, '\'') +
+                             ") in build.ninja, which ninja refuses" +
+                             (owner.hint.empty() ? "" : ": " + owner.hint));
+    }
   }
 
   std::string FromRoot(const std::string& path) const { return options_.root_from_build_dir + path; }
@@ -159,7 +175,7 @@ class Emitter {
     bool insecure = graph::IsLoopbackRegistry(node.repository);
 
     std::vector<std::string> args = {"--node", node.Id(), "--image", node.Reference(), "--key", node.key,
-                                     "--context", FromRoot(node.dir), "--context-hash", node.context.hash,
+                                     "--context", FromRoot(node.dir), "--context-hash", node.context->hash,
                                      "--dockerfile", graph::kDockerfileName};
     // Not needed to build; recorded beside the stamp for `explain`.
     if (!node.epoch.empty()) args.insert(args.end(), {"--epoch", node.epoch});
@@ -352,12 +368,9 @@ class Emitter {
   }
 
   void EmitRegeneration(ninja::File& file) {
-    Build regenerate{.outputs = {options_.output_name}, .rule = "regenerate",
-                     .implicit_inputs = options_.regenerate_inputs};
-    regenerate.variables = {{"args", CommandLine(options_.regenerate_args)}};
     // Every file of the stack is an input: one whose name ninja cannot write
     // is named here rather than by the writer, which knows no spec.
-    std::erase_if(regenerate.implicit_inputs, [&](const std::string& input) {
+    std::erase_if(options_.regenerate_inputs, [&](const std::string& input) {
       std::string why = ninja::Unwritable(input, /*is_path=*/true);
       if (!why.empty()) {
         diagnostics_.Error({graph_.Spec().path, 0, 0},
@@ -367,6 +380,9 @@ class Emitter {
       }
       return !why.empty();
     });
+    Build regenerate{.outputs = {options_.output_name}, .rule = "regenerate",
+                     .implicit_inputs = options_.regenerate_inputs};
+    regenerate.variables = {{"args", CommandLine(options_.regenerate_args)}};
     if (size_t length = ninja::EvaluateCommand(file, regenerate).size(); length > ninja::kMaxCommandLength) {
       diagnostics_.Error({graph_.Spec().path, 0, 0}, "the regeneration command (this command line, -D values "
                                                      "included) would be " + std::to_string(length) + " bytes long" +
@@ -374,14 +390,12 @@ class Emitter {
     }
     // An input that disappears (a deleted file) must trigger regeneration, not
     // stop ninja with "missing and no known rule to make it".
-    std::vector<std::string> inputs = regenerate.implicit_inputs;
+    file.phony_targets = std::move(options_.regenerate_inputs);
     Add(file, std::move(regenerate), {"build.ninja itself", {}, ""});
-    for (const std::string& input : inputs)
-      Add(file, Phony(input, {}), {"a file the generator reads (" + QuoteForMessage(input, '\'') + ")", {}, ""});
   }
 
   const graph::Graph& graph_;
-  const Options& options_;
+  Options options_;  // its own: the regeneration inputs move into the file
   spec::Diagnostics& diagnostics_;
   std::vector<Owner> owners_;  // of file.builds, index by index
 };
@@ -404,7 +418,7 @@ NodePaths PathsOf(const graph::Node& node) {
   return paths;
 }
 
-ninja::File EmitBuildFile(const graph::Graph& graph, const Options& options, spec::Diagnostics& diagnostics) {
+ninja::File EmitBuildFile(const graph::Graph& graph, Options options, spec::Diagnostics& diagnostics) {
   if (graph.Nodes().empty()) {
     ninja::File file;
     file.comments = {"Generated by datahub-gen: the stack has no nodes."};
@@ -413,7 +427,7 @@ ninja::File EmitBuildFile(const graph::Graph& graph, const Options& options, spe
     file.defaults = {"all"};
     return file;
   }
-  return Emitter(graph, options, diagnostics).Emit();
+  return Emitter(graph, std::move(options), diagnostics).Emit();
 }
 
 }  // namespace dhg::emit

@@ -46,6 +46,6 @@ inline constexpr char kManifestIndexLog[] = ".datahub/logs/manifest-index.log";
 // the generator reads, two repositories with one manifest page name), a file
 // of the stack whose name build.ninja cannot hold. The file is only meant to
 // be written when there are none.
-ninja::File EmitBuildFile(const graph::Graph& graph, const Options& options, spec::Diagnostics& diagnostics);
+ninja::File EmitBuildFile(const graph::Graph& graph, Options options, spec::Diagnostics& diagnostics);
 
 }  // namespace dhg::emit

@@ -228,7 +228,7 @@ TEST_CASE("a child is built FROM its parent's reference, after its parent") {
       CHECK(Value(argv, "--key") == node->key);
       CHECK(Value(argv, "--node") == node->Id());
       CHECK(Value(argv, "--context") == node->dir);
-      CHECK(Value(argv, "--context-hash") == node->context.hash);
+      CHECK(Value(argv, "--context-hash") == node->context->hash);
       CHECK(Value(argv, "--stamp") == PathsOf(*node).image_stamp);
       std::map<std::string, std::string> labels = Assignments(argv, "--label");
       CHECK(labels.at("io.datahub-gen.base") == node->parent->Reference());
@@ -604,11 +604,7 @@ TEST_CASE("rules, pools and the regeneration edge") {
   CHECK(regen.implicit_inputs == options.regenerate_inputs);
   CHECK(Argv(regen) == options.regenerate_args);
   // A deleted input regenerates instead of stopping ninja.
-  for (const std::string& input : options.regenerate_inputs) {
-    CAPTURE(input);
-    CHECK(BuildOf(file, input).rule == "phony");
-    CHECK(BuildOf(file, input).inputs.empty());
-  }
+  CHECK(file.phony_targets == options.regenerate_inputs);
   bool tool_set = false;
   for (const auto& [name, value] : file.variables)
     if (name == "dhg") tool_set = value == "/usr/local/bin/datahub-gen";

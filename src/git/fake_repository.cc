@@ -53,15 +53,13 @@ void CheckFiles(const FakeFiles& files) {
 
 class FakeRepository::FakeTreeView final : public TreeView {
  public:
-  // `list_calls` counts List calls; null for the working tree, which also
-  // has no subtree ids.
-  FakeTreeView(FakeFiles files, int* list_calls)
-      : files_(std::move(files)), list_calls_(list_calls) {}
+  // `calls` counts List and Read calls; null for the working tree.
+  FakeTreeView(FakeFiles files, Calls* calls) : files_(std::move(files)), calls_(calls) {}
 
   FakeFiles& files() { return files_; }
 
   std::vector<FileEntry> List(std::string_view dir) override {
-    if (list_calls_) ++*list_calls_;
+    if (calls_) ++calls_->list;
     std::vector<FileEntry> entries;
     ForEachUnder(Normalize(dir), [&](const std::string& path, const FakeFile& file) {
       entries.push_back(FileEntry{path, file.mode, GitBlobId(file.content)});
@@ -81,6 +79,7 @@ class FakeRepository::FakeTreeView final : public TreeView {
   }
 
   std::optional<std::string> Read(std::string_view path) override {
+    if (calls_) ++calls_->read;
     auto found = files_.find(Normalize(path));
     if (found == files_.end()) return std::nullopt;
     return found->second.content;
@@ -96,7 +95,6 @@ class FakeRepository::FakeTreeView final : public TreeView {
   // A hash of the listing relative to `dir`: equal subtrees get equal ids,
   // wherever they are, as in git (but these are not git's tree ids).
   std::string SubtreeId(std::string_view dir) override {
-    if (!list_calls_) return "";
     std::string root = Normalize(dir);
     if (!IsDir(root)) return "";
     std::string listing = "fake tree\n";
@@ -118,7 +116,7 @@ class FakeRepository::FakeTreeView final : public TreeView {
   }
 
   FakeFiles files_;
-  int* list_calls_;
+  Calls* calls_;
 };
 
 FakeRepository::FakeRepository(std::string work_dir)
@@ -139,7 +137,7 @@ std::string FakeRepository::Commit(FakeFiles files, std::vector<std::string> par
     }
   }
   int sequence = static_cast<int>(commits_.size());
-  auto tree = std::make_unique<FakeTreeView>(files, &commit_tree_list_calls_);
+  auto tree = std::make_unique<FakeTreeView>(files, &commit_tree_calls_);
   std::string description = "fake commit " + std::to_string(sequence) + "\n" + tree->SubtreeId("");
   for (const std::string& parent : resolved) description += "\n" + parent;
   std::string id = GitBlobId(description);

@@ -44,9 +44,11 @@ class FakeRepository : public Repository {
   void SetShallow(bool shallow) { shallow_ = shallow; }
   void SetOriginUrl(std::string url) { origin_url_ = std::move(url); }
 
-  // How many List calls all commit trees served, so that tests above can
-  // check that they reuse what they derived from an unchanged SubtreeId.
-  int CommitTreeListCalls() const { return commit_tree_list_calls_; }
+  // How many List and Read calls all commit trees served, so that tests
+  // above can check that they reuse what they derived from an unchanged
+  // SubtreeId.
+  int CommitTreeListCalls() const { return commit_tree_calls_.list; }
+  int CommitTreeReadCalls() const { return commit_tree_calls_.read; }
 
   std::string WorkDir() const override { return work_dir_; }
   std::string GitDir() const override { return work_dir_ + "/.git"; }
@@ -63,6 +65,10 @@ class FakeRepository : public Repository {
 
  private:
   class FakeTreeView;
+  struct Calls {
+    int list = 0;
+    int read = 0;
+  };
   struct FakeCommit {
     std::vector<std::string> parents;
     int sequence;
@@ -75,7 +81,7 @@ class FakeRepository : public Repository {
   std::unique_ptr<FakeTreeView> work_tree_;
   bool shallow_ = false;
   std::string origin_url_;
-  int commit_tree_list_calls_ = 0;
+  Calls commit_tree_calls_;
 };
 
 }  // namespace dhg::git

@@ -12,12 +12,14 @@
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
+#include <cstdio>
 #include <cstdint>
 #include <cstring>
 #include <map>
 #include <mutex>
 #include <queue>
 #include <set>
+#include <span>
 #include <stdexcept>
 #include <unordered_map>
 #include <unordered_set>
@@ -188,21 +190,20 @@ class WorkTreeView final : public TreeView {
   WorkTreeView(git_repository* repo, std::string root) : repo_(repo), root_(std::move(root)) {}
 
   std::vector<FileEntry> List(std::string_view dir) override {
-    std::optional<std::string> clean = CleanPath(dir);
-    if (!clean || !IsDir(*clean)) return {};
-    std::vector<FileEntry> files;
-    Walk(*clean, &files, nullptr);
-    SortByPath(files);
-    return files;
+    std::span<const FileEntry> files = FilesUnder(dir);
+    return {files.begin(), files.end()};
   }
 
   std::vector<std::string> ListDirs(std::string_view dir) override {
     std::optional<std::string> clean = CleanPath(dir);
     if (!clean || !IsDir(*clean)) return {};
-    std::vector<std::string> dirs;
-    Walk(*clean, nullptr, &dirs);
-    std::sort(dirs.begin(), dirs.end());
-    return dirs;
+    const std::vector<std::string>& dirs = WalkedOnce(*clean).dirs;
+    if (clean->empty()) return dirs;
+    // `dir` itself, then its subdirectories (siblings like "dir-x" sort in between).
+    std::vector<std::string> below = {*clean};
+    below.insert(below.end(), std::lower_bound(dirs.begin(), dirs.end(), *clean + "/"),
+                 std::lower_bound(dirs.begin(), dirs.end(), *clean + "0"));
+    return below;
   }
 
   std::optional<std::string> Read(std::string_view path) override {
@@ -222,6 +223,9 @@ class WorkTreeView final : public TreeView {
   bool IsDir(std::string_view path) override {
     std::optional<std::string> clean = CleanPath(path);
     if (!clean) return false;
+    // Within a walk, what it saw: one state of the tree, and no stat per level.
+    if (const Snapshot* walked = WalkCovering(*clean))
+      return std::binary_search(walked->dirs.begin(), walked->dirs.end(), *clean);
     struct stat info;
     if (lstat(Absolute(*clean).c_str(), &info) != 0 || !S_ISDIR(info.st_mode)) return false;
     LoadIndexOnce();
@@ -231,9 +235,67 @@ class WorkTreeView final : public TreeView {
     return clean->empty() || !IsExcludedDir(*clean);
   }
 
-  std::string SubtreeId(std::string_view) override { return ""; }
+  // The id git would give the folder if its files, as listed, were committed
+  // (`git add` and `git write-tree`): equal to a commit's SubtreeId exactly
+  // when the content is. Empty for a folder without files, as in a commit.
+  std::string SubtreeId(std::string_view dir) override {
+    std::optional<std::string> clean = CleanPath(dir);
+    std::span<const FileEntry> files = FilesUnder(dir);
+    if (files.empty()) return "";
+    return Hex(TreeIdOf(files, clean->empty() ? 0 : clean->size() + 1));
+  }
 
  private:
+  // The files under `dir`, sorted, as a part of the walk.
+  std::span<const FileEntry> FilesUnder(std::string_view dir) {
+    std::optional<std::string> clean = CleanPath(dir);
+    if (!clean || !IsDir(*clean)) return {};
+    const std::vector<FileEntry>& files = WalkedOnce(*clean).files;
+    if (clean->empty()) return files;
+    auto at = [&](const std::string& bound) {
+      return std::lower_bound(files.begin(), files.end(), bound,
+                              [](const FileEntry& file, const std::string& path) { return file.path < path; });
+    };
+    // Everything under "dir/" sorts between "dir/" and "dir0" ('0' follows '/').
+    return {at(*clean + "/"), at(*clean + "0")};
+  }
+
+  // The git tree of `files`, whose paths all start with the same folder of
+  // `prefix_length` characters (with its '/'). Paths sorted bytewise are in
+  // git's order of tree entries (a folder sorts as its name with a '/'), and
+  // the files of one subfolder are next to each other.
+  static git_oid TreeIdOf(std::span<const FileEntry> files, size_t prefix_length) {
+    std::string tree;
+    auto append_entry = [&](unsigned mode, std::string_view name, const git_oid& id) {
+      char octal[16];
+      std::snprintf(octal, sizeof octal, "%o ", mode);
+      tree += octal;
+      tree += name;
+      tree += '\0';
+      tree.append(reinterpret_cast<const char*>(id.id), GIT_OID_RAWSZ);
+    };
+    for (size_t i = 0; i < files.size();) {
+      const std::string& path = files[i].path;
+      size_t slash = path.find('/', prefix_length);
+      if (slash == std::string::npos) {
+        git_oid blob;
+        Check(git_oid_fromstr(&blob, files[i].blob_id.c_str()), "bad blob id of " + path);
+        append_entry(files[i].mode, std::string_view(path).substr(prefix_length), blob);
+        ++i;
+        continue;
+      }
+      std::string_view folder(path.data(), slash + 1);
+      size_t end = i + 1;
+      while (end < files.size() && files[end].path.starts_with(folder)) ++end;
+      append_entry(GIT_FILEMODE_TREE, folder.substr(prefix_length, slash - prefix_length),
+                   TreeIdOf(files.subspan(i, end - i), slash + 1));
+      i = end;
+    }
+    git_oid id;
+    Check(git_odb_hash(&id, tree.data(), tree.size(), GIT_OBJECT_TREE), "cannot hash a tree");
+    return id;
+  }
+
   std::string Absolute(const std::string& path) const {
     return path.empty() ? root_ : root_ + "/" + path;
   }
@@ -259,17 +321,19 @@ class WorkTreeView final : public TreeView {
   void LoadIndexOnce() {
     if (index_loaded_) return;
     index_loaded_ = true;
-    git_index* raw = nullptr;
-    Check(git_repository_index(&raw, repo_), "cannot open the git index of " + root_);
-    IndexPtr index(raw);
-    const char* index_path = git_index_path(index.get());
+    // The index of a linked worktree is in its own git dir, as libgit2 has it.
+    std::string index_path = git_repository_path(repo_) + std::string("index");
     struct stat index_info;
     // Without an index file nothing is tracked and every file gets hashed.
-    if (!index_path || stat(index_path, &index_info) != 0) return;
+    if (stat(index_path.c_str(), &index_info) != 0) return;
     // Taken before reading: if git rewrites the index in between, the older
     // time only makes more entries count as racy, which is safe.
     index_mtime_ = index_info.st_mtim;
-    Check(git_index_read(index.get(), /*force=*/1), std::string("cannot read ") + index_path);
+    // Opened here, not with git_repository_index: that one reads the file
+    // before the time above is taken (and reading it twice costs twice).
+    git_index* raw = nullptr;
+    Check(git_index_open(&raw, index_path.c_str()), "cannot read " + index_path);
+    IndexPtr index(raw);
     size_t count = git_index_entrycount(index.get());
     index_.reserve(count);
     for (size_t i = 0; i < count; ++i) {
@@ -307,9 +371,42 @@ class WorkTreeView final : public TreeView {
     return Hex(id);
   }
 
-  // Collects the files and/or directories at and under `dir`, which the
-  // caller checked with IsDir.
-  void Walk(const std::string& dir, std::vector<FileEntry>* files, std::vector<std::string>* dirs) {
+  // What is on disk at and under `dir` (which the caller checked with IsDir),
+  // sorted by path.
+  struct Snapshot {
+    std::vector<FileEntry> files;
+    std::vector<std::string> dirs;
+  };
+
+  // The working tree is walked once per run: a listing of `dir` is cut from
+  // the walk of `dir` or of a folder above it, so the contexts of all nodes,
+  // their test folders and the regeneration inputs cost one walk (one stat
+  // per file, one hash per changed file) and agree with each other.
+  const Snapshot& WalkedOnce(const std::string& dir) {
+    if (const Snapshot* walked = WalkCovering(dir)) return *walked;
+    Snapshot snapshot;
+    Walk(dir, snapshot);
+    SortByPath(snapshot.files);
+    std::sort(snapshot.dirs.begin(), snapshot.dirs.end());
+    // Walks below `dir` are part of this one now.
+    std::string prefix = dir + "/";
+    for (auto it = walks_.begin(); it != walks_.end();) {
+      it = dir.empty() || it->first.starts_with(prefix) ? walks_.erase(it) : std::next(it);
+    }
+    return walks_.emplace(dir, std::move(snapshot)).first->second;
+  }
+
+  // The walk of `dir` or of a folder above it, or null.
+  const Snapshot* WalkCovering(const std::string& dir) const {
+    for (std::string above = dir;; above = ParentOf(above)) {
+      auto walked = walks_.find(above);
+      if (walked != walks_.end()) return &walked->second;
+      if (above.empty()) return nullptr;
+    }
+  }
+
+  // Collects the files and directories at and under `dir`, unsorted.
+  void Walk(const std::string& dir, Snapshot& out) {
     std::string absolute = Absolute(dir);
     std::unique_ptr<DIR, DirCloser> handle(opendir(absolute.c_str()));
     if (!handle) {
@@ -331,11 +428,7 @@ class WorkTreeView final : public TreeView {
         continue;
       }
       struct stat info {};
-      if (!files && entry->d_type != DT_UNKNOWN) {
-        // Listing directories only: the entry type is enough.
-        if (entry->d_type != DT_DIR) continue;
-        info.st_mode = S_IFDIR;
-      } else if (fstatat(dirfd(handle.get()), entry->d_name, &info, AT_SYMLINK_NOFOLLOW) != 0) {
+      if (fstatat(dirfd(handle.get()), entry->d_name, &info, AT_SYMLINK_NOFOLLOW) != 0) {
         if (errno == ENOENT) continue;
         ThrowErrno("cannot stat " + Join(absolute, name));
       }
@@ -343,15 +436,15 @@ class WorkTreeView final : public TreeView {
     }
     handle.reset();
 
-    if (dirs) dirs->push_back(dir);
+    out.dirs.push_back(dir);
     for (const auto& [name, info] : entries) {
       std::string path = Join(dir, name);
       if (S_ISDIR(info.st_mode)) {
-        if (!gitlinks_.contains(path) && !IsExcludedDir(path)) Walk(path, files, dirs);
-      } else if (files && (S_ISREG(info.st_mode) || S_ISLNK(info.st_mode))) {
+        if (!gitlinks_.contains(path) && !IsExcludedDir(path)) Walk(path, out);
+      } else if (S_ISREG(info.st_mode) || S_ISLNK(info.st_mode)) {
         auto indexed = index_.find(path);
         if (indexed == index_.end() && IsIgnored(path, false)) continue;
-        files->push_back(FileEntry{
+        out.files.push_back(FileEntry{
             path, ModeOnDisk(info),
             BlobId(path, info, indexed == index_.end() ? nullptr : &indexed->second)});
       }
@@ -365,6 +458,7 @@ class WorkTreeView final : public TreeView {
   std::unordered_set<std::string> tracked_dirs_;  // every directory holding an index entry
   std::unordered_set<std::string> gitlinks_;      // submodule paths
   timespec index_mtime_{};                        // zero: no entry is trusted
+  std::map<std::string, Snapshot> walks_;         // by the folder walked
 };
 
 // --- commit trees -----------------------------------------------------------
@@ -484,19 +578,24 @@ class CommitTreeView final : public TreeView {
     return dirs;
   }
 
+  std::vector<std::string> ListSubdirs(std::string_view dir) override {
+    std::optional<std::string> clean = CleanPath(dir);
+    std::optional<git_oid> id = clean ? store_.ResolveDir(root_, *clean) : std::nullopt;
+    if (!id) return {};
+    std::vector<std::string> subdirs;
+    for (const TreeStore::Entry& entry : store_.Get(*id))
+      if (entry.mode == GIT_FILEMODE_TREE) subdirs.push_back(Join(*clean, entry.name));
+    std::sort(subdirs.begin(), subdirs.end());
+    return subdirs;
+  }
+
   std::optional<std::string> Read(std::string_view path) override {
-    std::optional<std::string> clean = CleanPath(path);
-    if (!clean || clean->empty()) return std::nullopt;
-    std::optional<git_oid> parent = store_.ResolveDir(root_, ParentOf(*clean));
-    if (!parent) return std::nullopt;
-    size_t slash = clean->rfind('/');
-    std::string_view name =
-        slash == std::string::npos ? *clean : std::string_view(*clean).substr(slash + 1);
-    const TreeStore::Entry* entry = store_.Find(*parent, name);
-    if (!entry || entry->mode == GIT_FILEMODE_TREE || entry->mode == GIT_FILEMODE_COMMIT)
-      return std::nullopt;
+    const TreeStore::Entry* entry = FileEntryAt(path);
+    if (!entry) return std::nullopt;
     return store_.ReadBlob(entry->id);
   }
+
+  bool IsFile(std::string_view path) override { return FileEntryAt(path) != nullptr; }
 
   bool IsDir(std::string_view path) override {
     std::optional<std::string> clean = CleanPath(path);
@@ -510,6 +609,20 @@ class CommitTreeView final : public TreeView {
   }
 
  private:
+  // The tree entry of the file or symlink at `path`, or null.
+  const TreeStore::Entry* FileEntryAt(std::string_view path) {
+    std::optional<std::string> clean = CleanPath(path);
+    if (!clean || clean->empty()) return nullptr;
+    std::optional<git_oid> parent = store_.ResolveDir(root_, ParentOf(*clean));
+    if (!parent) return nullptr;
+    size_t slash = clean->rfind('/');
+    std::string_view name =
+        slash == std::string::npos ? *clean : std::string_view(*clean).substr(slash + 1);
+    const TreeStore::Entry* entry = store_.Find(*parent, name);
+    if (!entry || entry->mode == GIT_FILEMODE_TREE || entry->mode == GIT_FILEMODE_COMMIT) return nullptr;
+    return entry;
+  }
+
   TreeStore& store_;
   git_oid root_;
 };
@@ -700,6 +813,11 @@ std::unique_ptr<Repository> OpenRepository(const std::string& path) {
   static std::once_flag initialised;
   std::call_once(initialised, [] {
     if (git_libgit2_init() < 0) ThrowGitError("cannot initialise libgit2");
+    // Pack windows are mapped memory that counts in the resident set, and
+    // trees are parsed once into the TreeStore (libgit2's object cache would
+    // keep a second copy): together 14 MB less peak RSS on a 1 GB pack.
+    git_libgit2_opts(GIT_OPT_SET_MWINDOW_MAPPED_LIMIT, static_cast<size_t>(32) << 20);
+    git_libgit2_opts(GIT_OPT_ENABLE_CACHING, 0);
   });
   git_repository* raw = nullptr;
   int rc = git_repository_open_ext(&raw, path.c_str(), 0, nullptr);

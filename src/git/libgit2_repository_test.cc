@@ -153,6 +153,16 @@ void ForgeIndexEntry(const std::string& repo_dir, const std::string& path,
   git_libgit2_shutdown();
 }
 
+// Two image folders; base/ has names that sort around "a/" ('-' and '.'
+// come before '/').
+void WriteTwoImages(const TempRepo& repo) {
+  repo.Write("images/base/Dockerfile", "FROM scratch\n");
+  repo.Write("images/base/a-b", "1");
+  repo.Write("images/base/a/x", "2");
+  repo.Write("images/base/a.txt", "3");
+  repo.Write("images/other/Dockerfile", "FROM base\n");
+}
+
 }  // namespace
 
 TEST_CASE("OpenRepository finds the repository from a subdirectory and rejects others") {
@@ -197,7 +207,39 @@ TEST_CASE("work tree blob ids equal git hash-object, tracked or not") {
   CHECK_FALSE(opened->WorkTree().Read("dir/nothing").has_value());
   CHECK_FALSE(opened->WorkTree().Read("dir").has_value());
   CHECK_FALSE(opened->WorkTree().Read(".git/HEAD").has_value());
-  CHECK(opened->WorkTree().SubtreeId("dir") == "");
+}
+
+TEST_CASE("work tree subtree ids are the tree ids git would commit") {
+  TempRepo repo;
+  WriteTwoImages(repo);
+  repo.Write("images/base/run.sh", "#!/bin/sh\n");
+  std::filesystem::permissions(repo.Path("images/base/run.sh"), std::filesystem::perms::owner_exec,
+                               std::filesystem::perm_options::add);
+  std::filesystem::create_symlink("a.txt", repo.Path("images/base/link"));
+  std::filesystem::create_directories(repo.Path("images/base/empty"));
+  std::string commit = repo.CommitAll("first", 1700000000);
+  auto committed = [&](const std::string& dir) { return repo.Git("rev-parse " + commit + ":" + dir); };
+  {
+    std::unique_ptr<Repository> opened = OpenRepository(repo.root());
+    TreeView& work = opened->WorkTree();
+    for (std::string dir : {"", "images", "images/base", "images/base/a", "images/other"}) {
+      CAPTURE(dir);
+      CHECK(work.SubtreeId(dir) == (dir.empty() ? repo.Git("rev-parse " + commit + "^{tree}") : committed(dir)));
+    }
+    CHECK(work.SubtreeId("images/base/empty") == "");
+    CHECK(work.SubtreeId("images/missing") == "");
+    CHECK(work.SubtreeId("images/base/a.txt") == "");
+  }
+  // Untracked and changed files count as they are; what git ignores does not.
+  repo.Write(".gitignore", "*.log\n");
+  repo.Write("images/base/a/new", "4");
+  repo.Write("images/base/build.log", "ignored");
+  repo.Write("images/other/Dockerfile", "FROM base:2\n");
+  std::string changed = OpenRepository(repo.root())->WorkTree().SubtreeId("images");
+  CHECK(changed != committed("images"));
+  CHECK(OpenRepository(repo.root())->WorkTree().SubtreeId("images/base") != committed("images/base"));
+  repo.Git("add -A");
+  CHECK(changed == repo.Git("write-tree --prefix=images/"));
 }
 
 TEST_CASE("work tree takes blob ids from the index exactly when stat data match and are not racy") {
@@ -351,11 +393,7 @@ TEST_CASE("a repository without commits has no HEAD and no history") {
 
 TEST_CASE("TreeAt lists a commit's files and gives git's tree ids") {
   TempRepo repo;
-  repo.Write("images/base/Dockerfile", "FROM scratch\n");
-  repo.Write("images/base/a-b", "1");
-  repo.Write("images/base/a/x", "2");
-  repo.Write("images/base/a.txt", "3");
-  repo.Write("images/other/Dockerfile", "FROM base\n");
+  WriteTwoImages(repo);
   repo.Write("README", "readme\n");
   std::string first = repo.CommitAll("first", 1700000000);
   repo.Write("images/other/Dockerfile", "FROM base:2\n");
@@ -396,15 +434,64 @@ TEST_CASE("TreeAt lists a commit's files and gives git's tree ids") {
   CHECK(old_tree.ListDirs("images") ==
         std::vector<std::string>{"images", "images/base", "images/base/a", "images/other"});
   CHECK(old_tree.ListDirs("").front() == "");
+  CHECK(old_tree.ListSubdirs("images") == std::vector<std::string>{"images/base", "images/other"});
+  CHECK(old_tree.ListSubdirs("images/base") == std::vector<std::string>{"images/base/a"});
+  CHECK(old_tree.ListSubdirs("") == std::vector<std::string>{"images"});
+  CHECK(old_tree.ListSubdirs("images/base/a").empty());
+  CHECK(old_tree.ListSubdirs("images/missing").empty());
   CHECK(old_tree.Read("README") == "readme\n");
   CHECK_FALSE(new_tree.Read("README").has_value());
   CHECK(new_tree.Read("images/other/Dockerfile") == "FROM base:2\n");
   CHECK_FALSE(new_tree.Read("images/other").has_value());
+  CHECK(new_tree.IsFile("images/other/Dockerfile"));
+  CHECK(old_tree.IsFile("README"));
+  CHECK_FALSE(new_tree.IsFile("README"));
+  CHECK_FALSE(new_tree.IsFile("images/other"));
+  CHECK_FALSE(new_tree.IsFile(""));
   CHECK(new_tree.IsDir("images/base/a"));
   CHECK_FALSE(new_tree.IsDir("images/base/a.txt"));
   CHECK(opened->TreeAt(second.substr(0, 12)).List("") == new_tree.List(""));
   CHECK_THROWS_WITH_AS(opened->TreeAt("0123456789012345678901234567890123456789"),
                        doctest::Contains("no commit"), std::runtime_error);
+}
+
+TEST_CASE("work tree listings are cut from one walk, whichever folder is listed first") {
+  TempRepo repo;
+  // Siblings whose names sort between "a" and "a/..." ('-' and '.' < '/').
+  for (std::string path : {"a/x", "a/b/y", "a/b/c/z", "a-b/x", "a.txt", "ab/x"})
+    repo.Write(path, path);
+  std::filesystem::create_directories(repo.Path("a/empty"));
+  repo.CommitAll("first", 1700000000);
+  repo.Write("a/b/untracked", "u");
+
+  auto fresh = [&](auto list) { return list(*OpenRepository(repo.root())); };
+  auto files = [](std::string dir) { return [dir](Repository& r) { return r.WorkTree().List(dir); }; };
+  auto dirs = [](std::string dir) { return [dir](Repository& r) { return r.WorkTree().ListDirs(dir); }; };
+  CHECK(Paths(fresh(files("a"))) == std::vector<std::string>{"a/b/c/z", "a/b/untracked", "a/b/y", "a/x"});
+  CHECK(fresh(dirs("a")) == std::vector<std::string>{"a", "a/b", "a/b/c", "a/empty"});
+  CHECK(fresh(dirs("")) == std::vector<std::string>{"", "a", "a-b", "a/b", "a/b/c", "a/empty", "ab"});
+
+  // The whole tree first, then folders cut from it; and the other way round.
+  for (bool whole_first : {true, false}) {
+    CAPTURE(whole_first);
+    std::unique_ptr<Repository> opened = OpenRepository(repo.root());
+    TreeView& tree = opened->WorkTree();
+    if (whole_first) tree.List("");
+    for (std::string dir : {"a", "a/b", "a/b/c", "a/empty", "a-b", "ab", "a.txt", "missing", ""}) {
+      CAPTURE(dir);
+      CHECK(tree.List(dir) == fresh(files(dir)));
+      CHECK(tree.ListDirs(dir) == fresh(dirs(dir)));
+    }
+    CHECK(tree.ListSubdirs("") == std::vector<std::string>{"a", "a-b", "ab"});
+    CHECK(tree.ListSubdirs("a") == std::vector<std::string>{"a/b", "a/empty"});
+    CHECK(tree.ListSubdirs("a/b/c").empty());
+  }
+  // What was walked stays: a run sees one state of the working tree.
+  std::unique_ptr<Repository> opened = OpenRepository(repo.root());
+  std::vector<FileEntry> before = opened->WorkTree().List("a");
+  repo.Write("a/added", "later");
+  CHECK(opened->WorkTree().List("a/") == before);
+  CHECK(Paths(OpenRepository(repo.root())->WorkTree().List("a")).front() == "a/added");
 }
 
 TEST_CASE("shallow clones are reported and their history ends at the boundary") {
@@ -526,10 +613,14 @@ TEST_CASE("FakeRepository: tree views behave like git's") {
   CHECK(one.SubtreeId("") != two.SubtreeId(""));
   CHECK(one.SubtreeId("missing") == "");
   CHECK(one.SubtreeId("a/x") == "");
-  CHECK(repo.WorkTree().SubtreeId("a") == "");
+  CHECK(repo.WorkTree().SubtreeId("a") == one.SubtreeId("a"));
+  CHECK(repo.WorkTree().SubtreeId("b") == two.SubtreeId("b"));
   CHECK(one.ListDirs("") == std::vector<std::string>{"", "a", "a/sub", "b", "b/sub", "c"});
   CHECK(one.ListDirs("a/") == std::vector<std::string>{"a", "a/sub"});
   CHECK(one.ListDirs("a/x").empty());
+  CHECK(one.ListSubdirs("") == std::vector<std::string>{"a", "b", "c"});
+  CHECK(one.ListSubdirs("a/") == std::vector<std::string>{"a/sub"});
+  CHECK(one.ListSubdirs("a/sub").empty());
   CHECK(one.IsDir("a/sub"));
   CHECK_FALSE(one.IsDir("a/x"));
   CHECK_FALSE(one.IsDir("a/su"));

@@ -2,6 +2,7 @@
 // This header is all the rest of the code sees of git; libgit2 stays in
 // libgit2_repository.cc, and fake_repository.h serves unit tests.
 #pragma once
+#include <algorithm>
 #include <memory>
 #include <optional>
 #include <string>
@@ -41,13 +42,29 @@ class TreeView {
   // regeneration edge: a new file changes its directory's mtime). In the
   // working tree this includes empty directories; missing dir: empty.
   virtual std::vector<std::string> ListDirs(std::string_view dir) = 0;
+  // The directories directly in `dir` (not `dir` itself), as ListDirs lists
+  // them: full paths, sorted. Missing dir: empty.
+  virtual std::vector<std::string> ListSubdirs(std::string_view dir) {
+    std::vector<std::string> subdirs = ListDirs(dir);
+    if (subdirs.empty()) return {};
+    std::string self = subdirs.front();  // ListDirs lists `dir` first
+    size_t prefix = self.empty() ? 0 : self.size() + 1;
+    std::erase_if(subdirs, [&](const std::string& path) {
+      return path == self || path.find('/', prefix) != std::string::npos;
+    });
+    return subdirs;
+  }
   // Contents of a file (for a symlink: its target); nullopt if absent.
   virtual std::optional<std::string> Read(std::string_view path) = 0;
+  // Whether Read would find the file, without reading it (in a commit, a
+  // blob read can touch a large pack far from the trees).
+  virtual bool IsFile(std::string_view path) { return Read(path).has_value(); }
   // Whether `path` is a directory in this tree.
   virtual bool IsDir(std::string_view path) = 0;
   // A stable identity of the subtree at `dir` (the git tree id), so that callers
-  // can cache what they derive from it. Empty for the working tree, whose
-  // content has no such identity, and for a missing dir.
+  // can cache what they derive from it. In the working tree, the id the files
+  // as listed would have if committed: equal to a commit's exactly when the
+  // content is. Empty for a missing dir or one without files.
   virtual std::string SubtreeId(std::string_view dir) = 0;
 };
 

@@ -180,7 +180,7 @@ class Resolver {
       std::string dir = ImageDir(image.key);
       if (!tree_.IsDir(dir)) {
         diagnostics_.Error(image.where, "image " + Quoted(image.key) + " has no folder " + dir + "/");
-      } else if (!tree_.Read(dir + "/Dockerfile")) {
+      } else if (!tree_.IsFile(dir + "/Dockerfile")) {
         diagnostics_.Error(image.where, "image " + Quoted(image.key) + " has no " + dir + "/Dockerfile");
       }
     }
@@ -188,11 +188,10 @@ class Resolver {
     // reported as keyless.
     if (!spec_.images_read) return;
     std::string prefix = options_.images_dir.empty() ? "" : options_.images_dir + "/";
-    for (const std::string& dir : tree_.ListDirs(options_.images_dir)) {
-      if (!StartsWith(dir, prefix) || dir.size() == prefix.size()) continue;
+    for (const std::string& dir : tree_.ListSubdirs(options_.images_dir)) {
       std::string name = dir.substr(prefix.size());
-      if (name.find('/') != std::string::npos || name == "tests_common" || images_.count(name)) continue;
-      if (tree_.Read(dir + "/Dockerfile")) {
+      if (name == "tests_common" || images_.count(name)) continue;
+      if (tree_.IsFile(dir + "/Dockerfile")) {
         std::string message = "folder " + dir + "/ has a Dockerfile but no key under 'images:' in " + spec_.path;
         std::string suggestion = ClosestMatch(name, image_keys_);
         if (!suggestion.empty()) message += " (is the key " + Quoted(suggestion) + " misspelt?)";
@@ -405,12 +404,12 @@ std::string UnsafeTextReason(const std::string& text) {
 }
 
 Node* Graph::Find(const std::string& image, const std::string& plan) const {
-  auto it = index_.find({image, plan});
-  return it == index_.end() ? nullptr : it->second;
+  auto found = by_image_and_plan_.find({image, plan});
+  return found == by_image_and_plan_.end() ? nullptr : found->second;
 }
 
 Node& Graph::Add(std::unique_ptr<Node> node) {
-  index_.emplace(std::pair{node->image, node->plan}, node.get());
+  by_image_and_plan_.try_emplace({node->image, node->plan}, node.get());
   nodes_.push_back(std::move(node));
   return *nodes_.back();
 }

@@ -44,7 +44,9 @@ struct Node {
   std::vector<Node*> children;
 
   // Identity, filled by ComputeIdentities (keys.h).
-  BuildContext context;
+  // Shared by the plans of an image (one folder, one context); never null
+  // after ComputeIdentities.
+  std::shared_ptr<const BuildContext> context;
   std::string key;            // K: content key (SHA-256 hex)
   std::string source_commit;  // C: oldest commit with today's K ("" when dirty)
   bool dirty = false;         // the working tree's inputs differ from HEAD's, or `overridden`
@@ -80,7 +82,7 @@ class Graph {
  private:
   spec::Spec spec_;
   std::vector<std::unique_ptr<Node>> nodes_;
-  std::map<std::pair<std::string, std::string>, Node*> index_;  // (image, plan) -> node
+  std::map<std::pair<std::string, std::string>, Node*> by_image_and_plan_;
 };
 
 // The build args as docker gets them: the node's own, and for a child

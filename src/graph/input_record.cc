@@ -56,7 +56,7 @@ std::string OctalMode(unsigned mode) {
 
 InputRecord CurrentInputs(const Node& node) {
   return {node.key, node.Reference(), kDockerfileName, node.epoch,
-          node.parent ? node.parent->key : "", DockerBuildArgs(node), node.context.files};
+          node.parent ? node.parent->key : "", DockerBuildArgs(node), node.context->files};
 }
 
 std::string FormatInputRecord(const InputRecord& record) {

@@ -17,14 +17,21 @@ class HistoryScanner {
   HistoryScanner(git::Repository& repo, const Options& options, const std::string& spec_path)
       : repo_(repo), options_(options), spec_path_(spec_path) {}
 
-  KeysAtCommit KeysAt(const std::string& commit) {
+  const KeysAtCommit& KeysAt(const std::string& commit) {
     git::TreeView& tree = repo_.TreeAt(commit);
-    std::optional<std::string> text = tree.Read(spec_path_);
-    if (!text) return {};
+    // The keys depend on nothing outside the stack's folder (the spec, the
+    // image folders): commits that did not change it share its tree id.
+    std::string stack_tree = tree.SubtreeId(options_.images_dir);
+    static const KeysAtCommit kNone;
+    if (stack_tree.empty()) return kNone;
+    auto known = keys_by_stack_tree_.find(stack_tree);
+    if (known != keys_by_stack_tree_.end()) return known->second;
+    KeysAtCommit& keys = keys_by_stack_tree_[stack_tree];
+    const std::optional<spec::Spec>* spec = SpecAt(tree);
+    if (!spec || !*spec) return keys;
     spec::Diagnostics ignored;
-    std::unique_ptr<Graph> graph = BuildGraph(spec::LoadSpec(*text, spec_path_, ignored), tree, options_, ignored);
-    if (ignored.HasErrors()) return {};
-    KeysAtCommit keys;
+    std::unique_ptr<Graph> graph = BuildGraph(**spec, tree, options_, ignored);
+    if (ignored.HasErrors()) return keys;
     for (const auto& node : graph->Nodes()) {
       std::string parent_key = node->parent ? keys[node->parent->Id()] : "";
       keys[node->Id()] = ContentKey(*node, ContextHash(tree, node->dir), parent_key);
@@ -32,7 +39,28 @@ class HistoryScanner {
     return keys;
   }
 
+  // The context hash of a folder whose tree id is `tree_id` (in the working
+  // tree: its files as they would be committed), so that commits with that
+  // folder unchanged need not list it again.
+  void KnowContextHash(const std::string& tree_id, const std::string& hash) {
+    if (!tree_id.empty()) context_hash_by_tree_.emplace(tree_id, hash);
+  }
+
  private:
+  // The spec in `tree`, parsed once per text (it changes far less often than
+  // the image folders); nullopt when it has errors, null when absent.
+  const std::optional<spec::Spec>* SpecAt(git::TreeView& tree) {
+    std::optional<std::string> text = tree.Read(spec_path_);
+    if (!text) return nullptr;
+    auto [parsed, added] = spec_by_text_.try_emplace(*text);
+    if (added) {
+      spec::Diagnostics errors;
+      spec::Spec spec = spec::LoadSpec(*text, spec_path_, errors);
+      if (!errors.HasErrors()) parsed->second = std::move(spec);
+    }
+    return &parsed->second;
+  }
+
   // Unchanged folders have unchanged tree ids: hash each one once.
   std::string ContextHash(git::TreeView& tree, const std::string& dir) {
     std::string id = tree.SubtreeId(dir);
@@ -46,6 +74,8 @@ class HistoryScanner {
   const Options& options_;
   std::string spec_path_;
   std::unordered_map<std::string, std::string> context_hash_by_tree_;
+  std::unordered_map<std::string, KeysAtCommit> keys_by_stack_tree_;
+  std::unordered_map<std::string, std::optional<spec::Spec>> spec_by_text_;
 };
 
 std::string TestHash(git::TreeView& tree, const std::vector<std::string>& dirs, const std::string& conftest) {
@@ -98,9 +128,19 @@ void ComputeIdentities(Graph& graph, git::Repository& repo, const Options& optio
   git::TreeView& work = repo.WorkTree();
   std::string images_prefix = options.images_dir.empty() ? "" : options.images_dir + "/";
 
+  HistoryScanner scanner(repo, options, options.spec_file);
+  // The plans of an image share its folder, and most nodes share their test
+  // folders: each is listed and hashed once.
+  std::map<std::string, std::shared_ptr<const BuildContext>> context_by_dir;
+  std::map<std::vector<std::string>, std::string> test_hash_by_dirs;
   for (const auto& node : graph.Nodes()) {
-    node->context = ScanContext(work, node->dir);
-    node->key = ContentKey(*node, node->context.hash, node->parent ? node->parent->key : "");
+    auto [context, added] = context_by_dir.try_emplace(node->dir);
+    if (added) {
+      context->second = std::make_shared<const BuildContext>(ScanContext(work, node->dir));
+      scanner.KnowContextHash(work.SubtreeId(node->dir), context->second->hash);
+    }
+    node->context = context->second;
+    node->key = ContentKey(*node, node->context->hash, node->parent ? node->parent->key : "");
     std::vector<const Node*> tested = {node.get()};
     if (node->image_spec->inherit_tests) {
       for (const Node* up = node->parent; up; up = up->parent) tested.push_back(up);
@@ -110,12 +150,14 @@ void ComputeIdentities(Graph& graph, git::Repository& repo, const Options& optio
     for (const Node* owner : tested) {
       if (work.IsDir(owner->dir + "/test")) node->test_dirs.push_back(owner->dir + "/test");
     }
-    node->test_hash = TestHash(work, node->test_dirs, images_prefix + "conftest.py");
+    auto [test_hash, test_added] = test_hash_by_dirs.try_emplace(node->test_dirs);
+    if (test_added) test_hash->second = TestHash(work, node->test_dirs, images_prefix + "conftest.py");
+    node->test_hash = test_hash->second;
   }
 
-  HistoryScanner scanner(repo, options, options.spec_file);
   std::optional<std::string> head = repo.Head();
-  KeysAtCommit head_keys = head ? scanner.KeysAt(*head) : KeysAtCommit{};
+  static const KeysAtCommit kNoKeys;
+  const KeysAtCommit& head_keys = head ? scanner.KeysAt(*head) : kNoKeys;
   std::map<std::string, Node*> unresolved;  // committed nodes still looking for their source commit
   for (const auto& node : graph.Nodes()) {
     auto it = head_keys.find(node->Id());
@@ -124,7 +166,7 @@ void ComputeIdentities(Graph& graph, git::Repository& repo, const Options& optio
   }
   if (!unresolved.empty()) {
     for (const git::CommitInfo& commit : repo.History()) {
-      KeysAtCommit keys = *head == commit.id ? head_keys : scanner.KeysAt(commit.id);
+      const KeysAtCommit& keys = *head == commit.id ? head_keys : scanner.KeysAt(commit.id);
       for (auto it = unresolved.begin(); it != unresolved.end();) {
         auto found = keys.find(it->first);
         if (found != keys.end() && found->second == it->second->key) {

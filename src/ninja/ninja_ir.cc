@@ -167,6 +167,7 @@ class EdgeScope {
 class Writer {
  public:
   std::string Run(const File& file) {
+    out_.reserve(SizeEstimate(file));
     for (const std::string& comment : file.comments) {
       RequireWritable("comment", comment, /*is_path=*/false);
       std::string_view text = comment;
@@ -187,6 +188,12 @@ class Writer {
       WriteBuild(build);
       RequireRunnable(file, build);
     }
+    for (const std::string& target : file.phony_targets) {
+      StartBlock();
+      out_ += "build";
+      AppendPaths("output path", {target});
+      out_ += ": phony\n";
+    }
     if (!file.defaults.empty()) {
       StartBlock();
       out_ += "default";
@@ -197,6 +204,25 @@ class Writer {
   }
 
  private:
+  // About the size of the text (escapes aside), so that it is allocated once.
+  static size_t SizeEstimate(const File& file) {
+    size_t size = 4096;
+    auto add = [&](const std::vector<std::string>& paths) {
+      for (const std::string& path : paths) size += path.size() + 1;
+    };
+    for (const Build& build : file.builds) {
+      size += 16 + build.rule.size();
+      add(build.outputs);
+      add(build.implicit_outputs);
+      add(build.inputs);
+      add(build.implicit_inputs);
+      add(build.order_only_inputs);
+      for (const auto& [name, value] : build.variables) size += name.size() + value.size() + 8;
+    }
+    for (const std::string& target : file.phony_targets) size += target.size() + 16;
+    return size + size / 16;
+  }
+
   static bool IsKeyword(std::string_view name) {
     return name == "build" || name == "rule" || name == "pool" || name == "default" ||
            name == "include" || name == "subninja";
@@ -220,12 +246,21 @@ class Writer {
     return EscapeValue(value);
   }
 
+  // " of build ..." for error messages; made only when one is needed (a
+  // build.ninja has tens of thousands of edges).
+  static std::string Where(const Build& build) { return " of build " + QuoteForMessage(build.outputs.front()); }
+
   void AppendPaths(std::string_view what, const std::vector<std::string>& paths,
-                   std::string_view where = "") {
+                   const Build* build = nullptr) {
     for (const std::string& path : paths) {
-      RequireWritable(what, path, /*is_path=*/true, where);
+      std::string reason = Unwritable(path, /*is_path=*/true);
+      if (!reason.empty()) Fail(what, path, reason, build ? Where(*build) : "");
       out_ += ' ';
-      out_ += EscapePath(path);
+      if (path.find_first_of("$ :") == std::string::npos) {
+        out_ += path;
+      } else {
+        out_ += EscapePath(path);
+      }
     }
   }
 
@@ -273,32 +308,32 @@ class Writer {
 
   void WriteBuild(const Build& build) {
     if (build.outputs.empty()) Fail("build edge of rule", build.rule, "has no outputs");
-    const std::string& first_output = build.outputs.front();
-    std::string where = " of build " + QuoteForMessage(first_output);
-    if (!IsIdentifier(build.rule)) Fail("rule", build.rule, "is not a ninja identifier", where);
+    if (!IsIdentifier(build.rule)) Fail("rule", build.rule, "is not a ninja identifier", Where(build));
     if (!build.pool.empty() && !IsIdentifier(build.pool))
-      Fail("pool", build.pool, "is not a ninja identifier", where);
+      Fail("pool", build.pool, "is not a ninja identifier", Where(build));
     StartBlock();
     out_ += "build";
     AppendPaths("output path", build.outputs);
     if (!build.implicit_outputs.empty()) {
       out_ += " |";
-      AppendPaths("implicit output path", build.implicit_outputs, where);
+      AppendPaths("implicit output path", build.implicit_outputs, &build);
     }
     out_ += ": " + build.rule;
-    AppendPaths("input path", build.inputs, where);
+    AppendPaths("input path", build.inputs, &build);
     if (!build.implicit_inputs.empty()) {
       out_ += " |";
-      AppendPaths("implicit input path", build.implicit_inputs, where);
+      AppendPaths("implicit input path", build.implicit_inputs, &build);
     }
     if (!build.order_only_inputs.empty()) {
       out_ += " ||";
-      AppendPaths("order-only input path", build.order_only_inputs, where);
+      AppendPaths("order-only input path", build.order_only_inputs, &build);
     }
     out_ += '\n';
     for (const auto& [name, value] : build.variables) {
-      if (!IsIdentifier(name)) Fail("variable name", name, "is not a ninja identifier", where);
-      Binding("  ", name, EscapeChecked(value, " of variable '" + name + "'" + where));
+      if (!IsIdentifier(name)) Fail("variable name", name, "is not a ninja identifier", Where(build));
+      std::string reason = Unwritable(value, /*is_path=*/false);
+      if (!reason.empty()) Fail("value", value, reason, " of variable '" + name + "'" + Where(build));
+      Binding("  ", name, EscapeValue(value));
     }
     if (!build.pool.empty()) Binding("  ", "pool", build.pool);
   }

@@ -72,11 +72,38 @@ void WriteFileAtomic(const std::string& path, std::string_view content) {
   }
 }
 
+namespace {
+bool FileHasContent(const std::string& path, std::string_view content) {
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  struct stat info;
+  bool same = fstat(fd, &info) == 0 && static_cast<size_t>(info.st_size) == content.size();
+  // Compared block by block: a build.ninja can be tens of megabytes.
+  char block[1 << 16];
+  size_t offset = 0;
+  while (same) {
+    ssize_t n = read(fd, block, sizeof block);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      same = n == 0 && offset == content.size();
+      break;
+    }
+    same = offset + n <= content.size() && content.compare(offset, n, std::string_view(block, n)) == 0;
+    offset += n;
+  }
+  close(fd);
+  return same;
+}
+}  // namespace
+
 bool WriteFileIfChanged(const std::string& path, std::string_view content) {
-  std::optional<std::string> old = ReadFile(path);
-  if (old && *old == content) return false;
+  if (FileHasContent(path, content)) return false;
   WriteFileAtomic(path, content);
   return true;
+}
+
+void TouchFile(const std::string& path) {
+  if (utimensat(AT_FDCWD, path.c_str(), nullptr, 0) != 0) Fail("cannot touch", path);
 }
 
 bool FileExists(const std::string& path) {

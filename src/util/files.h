@@ -14,6 +14,8 @@ void WriteFileAtomic(const std::string& path, std::string_view content);
 // Writes only if the content differs; returns whether it wrote.
 bool WriteFileIfChanged(const std::string& path, std::string_view content);
 void MakeDirs(const std::string& path);
+// Sets the file's modification time to now.
+void TouchFile(const std::string& path);
 bool FileExists(const std::string& path);
 
 }  // namespace dhg

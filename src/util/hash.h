@@ -7,7 +7,8 @@
 
 namespace dhg {
 
-// Incremental SHA-256; Hex() finishes it.
+// Incremental SHA-256; Hex() finishes it. Small updates are gathered and
+// hashed in blocks (a context hash is thousands of short fields).
 class Sha256 {
  public:
   Sha256();
@@ -20,7 +21,10 @@ class Sha256 {
   std::string Hex();
 
  private:
+  void Flush();
+
   void* ctx_;
+  std::string pending_;
 };
 
 std::string Sha256Hex(std::string_view data);
