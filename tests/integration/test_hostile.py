@@ -84,6 +84,9 @@ def manifest_sections(page: str) -> dict:
     sections = {}
     for section in page.split("\n### ")[1:]:
         description, _, body = section.partition("\n")
+        # The heading is markdown text: punctuation comes backslash-escaped
+        # (CommonMark reads `\x` as a literal x for any ASCII punctuation).
+        description = re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", description)
         output = re.search(r"^(`{3,})text\n(.*?)^\1$", body, re.S | re.M)
         sections[description] = output.group(2) if output else body
     return sections
@@ -191,7 +194,8 @@ def test_hostile_build_args_and_manifest_commands_reach_docker_verbatim_and_run_
         assert received[name] == expected[name].encode("utf-8"), (
             f"build arg {name}: docker got {received[name][:200]!r}, the spec says {expected[name][:200]!r}")
 
-    page_paths = list(stack.path("manifests").glob("*.md"))
+    # The node's page; Home.md is the index of the pages.
+    page_paths = [page for page in stack.path("manifests").glob("*.md") if page.name != "Home.md"]
     assert len(page_paths) == 1, page_paths
     sections = manifest_sections(page_paths[0].read_text(encoding="utf-8"))
     for description, (command, output) in manifests.items():
