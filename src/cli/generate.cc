@@ -110,6 +110,7 @@ int RunGenerate(const GenerateOptions& options) {
     return kExitUserError;
   }
   bool changed = WriteFileIfChanged(output_abs, text);
+  KeepHistoryMemo(stack);
   if (!options.regenerate) {
     if (!changed) TouchFile(output_abs);  // newer than its inputs, so ninja does not regenerate
     RestatInNinjaLog(build_dir, Basename(output_abs));

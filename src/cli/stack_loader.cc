@@ -62,8 +62,24 @@ int LoadStack(const GenerateOptions& options, std::string_view not_done, LoadedS
   spec::Diagnostics diagnostics;
   spec::Spec spec = spec::LoadSpec(*spec_text, options.spec, diagnostics);
   stack->graph = graph::BuildGraph(std::move(spec), stack->repo->WorkTree(), graph_options, diagnostics);
-  if (!diagnostics.HasErrors()) graph::ComputeIdentities(*stack->graph, *stack->repo, graph_options, diagnostics);
+  if (!diagnostics.HasErrors()) {
+    std::string memo_path = stack->build_dir + "/" + kHistoryMemoPath;
+    std::optional<std::string> memo_text = ReadFile(memo_path);
+    graph::HistoryMemo memo;
+    if (memo_text) memo = graph::ParseHistoryMemo(*memo_text).value_or(graph::HistoryMemo{});
+    graph::ComputeIdentities(*stack->graph, *stack->repo, graph_options, diagnostics, &memo);
+    std::string updated = memo.head.empty() ? "" : graph::FormatHistoryMemo(memo);
+    if (!updated.empty() && updated != memo_text) stack->history_memo_update = std::move(updated);
+  }
   return ReportDiagnostics(diagnostics, not_done);
+}
+
+void KeepHistoryMemo(const LoadedStack& stack) {
+  if (stack.history_memo_update.empty()) return;
+  try {
+    WriteFileAtomic(stack.build_dir + "/" + kHistoryMemoPath, stack.history_memo_update);
+  } catch (const std::exception&) {
+  }
 }
 
 int ReportDiagnostics(const spec::Diagnostics& diagnostics, std::string_view not_done) {

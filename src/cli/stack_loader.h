@@ -15,6 +15,10 @@
 
 namespace dhg::cli {
 
+// In the build folder: what the last scan of the git history found
+// (graph::HistoryMemo), reused by the next run at the same HEAD.
+inline constexpr char kHistoryMemoPath[] = ".datahub/history-memo";
+
 struct LoadedStack {
   std::unique_ptr<git::Repository> repo;
   std::unique_ptr<graph::Graph> graph;  // after ComputeIdentities; destroyed before repo
@@ -23,7 +27,14 @@ struct LoadedStack {
   std::string spec_path;                // --spec, absolute
   std::string output_path;              // -o, absolute
   std::string build_dir;                // the folder of -o: stamps, logs and manifests live there
+  // New text for kHistoryMemoPath when this run scanned the history, else "".
+  // Only generation writes it: the read-only commands write nothing.
+  std::string history_memo_update;
 };
+
+// Writes stack.history_memo_update, if any. A cache: a build folder that
+// cannot take it only makes the next run slower, so failing is silent.
+void KeepHistoryMemo(const LoadedStack& stack);
 
 // Fills *stack and returns kExitOk, or prints why it cannot and returns the
 // exit code. Diagnostics (warnings too) go to stderr; when there are errors,

@@ -4,9 +4,13 @@
 #include <unordered_map>
 
 #include "util/hash.h"
+#include "util/strings.h"
 
 namespace dhg::graph {
 namespace {
+
+// The first field of every key: a new version makes every key new.
+constexpr char kKeyVersion[] = "datahub-gen key v1";
 
 // Keys of every node at one commit, by node id; empty when the commit's spec
 // could not be read or resolved.
@@ -100,7 +104,7 @@ std::string TestHash(git::TreeView& tree, const std::vector<std::string>& dirs, 
 
 std::string ContentKey(const Node& node, const std::string& context_hash, const std::string& parent_key) {
   Sha256 hash;
-  hash.Field("datahub-gen key v1");
+  hash.Field(kKeyVersion);
   hash.Field(kDockerfileName);
   hash.Field(context_hash);
   for (const auto& [name, value] : node.build_args) {
@@ -124,21 +128,64 @@ std::string DirtyTag(const std::string& prefix, const std::string& key) {
   return prefix.empty() ? suffix : prefix + "-" + suffix;
 }
 
-void ComputeIdentities(Graph& graph, git::Repository& repo, const Options& options, spec::Diagnostics& diagnostics) {
+std::string HistoryFingerprint(const Options& options) {
+  Sha256 hash;
+  // Bump when what the scan derives changes (how keys, graphs or source
+  // commits are computed): memos of older versions are then not used.
+  hash.Field("datahub-gen history memo v1");
+  hash.Field(kKeyVersion);
+  hash.Field(options.images_dir);
+  hash.Field(options.spec_file);
+  for (const auto& [name, value] : options.defines) {
+    hash.Field(name);
+    hash.Field(value);
+  }
+  hash.Field(options.registry);
+  for (const std::string& plan : options.plans) hash.Field(plan);
+  return hash.Hex();
+}
+
+namespace {
+constexpr std::string_view kMemoHeader = "datahub-gen history memo v1";
+}  // namespace
+
+std::string FormatHistoryMemo(const HistoryMemo& memo) {
+  std::string text = std::string(kMemoHeader) + "\nhead " + memo.head + "\nfingerprint " + memo.fingerprint + "\n";
+  // The node id last: the rest of its line.
+  for (const auto& [id, entry] : memo.nodes) text += entry.key + " " + entry.source_commit + " " + id + "\n";
+  return text;
+}
+
+std::optional<HistoryMemo> ParseHistoryMemo(std::string_view text) {
+  std::vector<std::string> lines = Split(text, '\n');
+  if (lines.size() < 4 || lines[0] != kMemoHeader || !lines.back().empty()) return std::nullopt;
+  lines.pop_back();
+  HistoryMemo memo;
+  if (!StartsWith(lines[1], "head ") || !StartsWith(lines[2], "fingerprint ")) return std::nullopt;
+  memo.head = lines[1].substr(5);
+  memo.fingerprint = lines[2].substr(12);
+  for (size_t i = 3; i < lines.size(); ++i) {
+    size_t first = lines[i].find(' ');
+    size_t second = first == std::string::npos ? first : lines[i].find(' ', first + 1);
+    if (second == std::string::npos || first == 0 || second == first + 1 || second + 1 >= lines[i].size())
+      return std::nullopt;
+    memo.nodes[lines[i].substr(second + 1)] = {lines[i].substr(0, first), lines[i].substr(first + 1, second - first - 1)};
+  }
+  return memo;
+}
+
+void ComputeIdentities(Graph& graph, git::Repository& repo, const Options& options, spec::Diagnostics& diagnostics,
+                       HistoryMemo* memo) {
   git::TreeView& work = repo.WorkTree();
   std::string images_prefix = options.images_dir.empty() ? "" : options.images_dir + "/";
 
-  HistoryScanner scanner(repo, options, options.spec_file);
   // The plans of an image share its folder, and most nodes share their test
   // folders: each is listed and hashed once.
   std::map<std::string, std::shared_ptr<const BuildContext>> context_by_dir;
   std::map<std::vector<std::string>, std::string> test_hash_by_dirs;
   for (const auto& node : graph.Nodes()) {
     auto [context, added] = context_by_dir.try_emplace(node->dir);
-    if (added) {
-      context->second = std::make_shared<const BuildContext>(ScanContext(work, node->dir));
-      scanner.KnowContextHash(work.SubtreeId(node->dir), context->second->hash);
-    }
+    if (added) context->second = std::make_shared<const BuildContext>(ScanContext(work, node->dir));
     node->context = context->second;
     node->key = ContentKey(*node, node->context->hash, node->parent ? node->parent->key : "");
     std::vector<const Node*> tested = {node.get()};
@@ -156,30 +203,39 @@ void ComputeIdentities(Graph& graph, git::Repository& repo, const Options& optio
   }
 
   std::optional<std::string> head = repo.Head();
-  static const KeysAtCommit kNoKeys;
-  const KeysAtCommit& head_keys = head ? scanner.KeysAt(*head) : kNoKeys;
-  std::map<std::string, Node*> unresolved;  // committed nodes still looking for their source commit
-  for (const auto& node : graph.Nodes()) {
-    auto it = head_keys.find(node->Id());
-    node->dirty = it == head_keys.end() || it->second != node->key || node->overridden;
-    if (!node->dirty) unresolved[node->Id()] = node.get();
-  }
-  if (!unresolved.empty()) {
+  bool shallow = repo.IsShallow();
+  std::string fingerprint = HistoryFingerprint(options);
+  HistoryMemo found;
+  if (memo && head && !shallow && memo->head == *head && memo->fingerprint == fingerprint) {
+    found = *memo;
+  } else if (head) {
+    found.head = *head;
+    found.fingerprint = fingerprint;
+    HistoryScanner scanner(repo, options, options.spec_file);
+    for (const auto& [dir, context] : context_by_dir) scanner.KnowContextHash(work.SubtreeId(dir), context->hash);
+    const KeysAtCommit& head_keys = scanner.KeysAt(*head);
+    // The source commit of every key at HEAD, also of nodes the working tree
+    // changed: the memo then answers for any working tree at this HEAD.
+    std::map<std::string, std::string> unresolved(head_keys.begin(), head_keys.end());
     for (const git::CommitInfo& commit : repo.History()) {
+      if (unresolved.empty()) break;
       const KeysAtCommit& keys = *head == commit.id ? head_keys : scanner.KeysAt(commit.id);
       for (auto it = unresolved.begin(); it != unresolved.end();) {
-        auto found = keys.find(it->first);
-        if (found != keys.end() && found->second == it->second->key) {
-          it->second->source_commit = commit.id;
+        auto at_commit = keys.find(it->first);
+        if (at_commit != keys.end() && at_commit->second == it->second) {
+          found.nodes[it->first] = {it->second, commit.id};
           it = unresolved.erase(it);
         } else {
           ++it;
         }
       }
-      if (unresolved.empty()) break;
     }
+    if (memo && !shallow) *memo = found;
   }
   for (const auto& node : graph.Nodes()) {
+    auto at_head = found.nodes.find(node->Id());
+    node->dirty = at_head == found.nodes.end() || at_head->second.key != node->key || node->overridden;
+    node->source_commit = node->dirty ? "" : at_head->second.source_commit;
     node->tag = node->dirty ? DirtyTag(node->tag_prefix, node->key) : CommittedTag(node->tag_prefix, node->source_commit);
   }
 

@@ -74,13 +74,13 @@ struct Result {
 };
 
 // Runs the generator's pipeline on the working tree of `repo`.
-std::unique_ptr<Result> Identify(FakeRepository& repo, const Options& options = {}) {
+std::unique_ptr<Result> Identify(FakeRepository& repo, const Options& options = {}, HistoryMemo* memo = nullptr) {
   auto result = std::make_unique<Result>();
   std::string text = repo.WorkTree().Read(options.spec_file).value_or("");
   result->graph = BuildGraph(spec::LoadSpec(text, options.spec_file, result->diagnostics), repo.WorkTree(), options,
                              result->diagnostics);
   REQUIRE_MESSAGE(!result->diagnostics.HasErrors(), result->diagnostics.Format());
-  ComputeIdentities(*result->graph, repo, options, result->diagnostics);
+  ComputeIdentities(*result->graph, repo, options, result->diagnostics, memo);
   for (const auto& node : result->graph->Nodes()) {
     result->ids[node->Id()] = {node->key, node->source_commit, node->tag, node->test_hash, node->Reference(),
                                node->dirty};
@@ -699,6 +699,140 @@ TEST_CASE("-D: a define used only in image names and tag prefixes keeps nodes cl
   auto r = Identify(repo, options);
   CHECK((*r)["base/P1"].tag == "2030.1-" + c0.substr(0, 7));
   CHECK_FALSE((*r)["base/P1"].dirty);
+}
+
+// --- the history memo ---------------------------------------------------------
+
+// Reads of commit trees (listings and file reads) while `work` runs.
+template <typename Work>
+int CommitTreeUse(FakeRepository& repo, Work work) {
+  int before = repo.CommitTreeListCalls() + repo.CommitTreeReadCalls();
+  work();
+  return repo.CommitTreeListCalls() + repo.CommitTreeReadCalls() - before;
+}
+
+// A history in which every node has a source commit of its own age: base
+// from the first commit, mid from the second, other from the third.
+struct History3 {
+  FakeRepository repo;
+  FakeFiles files = InitialFiles();
+  std::string c0, c1, c2;
+  History3() {
+    c0 = repo.Commit(files);
+    c1 = CommitChanges(repo, files, {{"images/mid/file.txt", {"mid 2"}}});
+    c2 = CommitChanges(repo, files, {{"images/other/file.txt", {"other 2"}}});
+  }
+};
+
+void CheckSameIdentities(const Result& a, const Result& b) {
+  REQUIRE(a.ids.size() == b.ids.size());
+  for (const auto& [id, identity] : a.ids) {
+    CAPTURE(id);
+    CHECK(b[id].key == identity.key);
+    CHECK(b[id].tag == identity.tag);
+    CHECK(b[id].source_commit == identity.source_commit);
+    CHECK(b[id].dirty == identity.dirty);
+  }
+}
+
+TEST_CASE("the history memo: a run at the same HEAD takes the scan's answer from it, and gives the same tags") {
+  History3 h;
+  HistoryMemo memo;
+  auto scanned = Identify(h.repo, {}, &memo);
+  CHECK(memo.head == h.c2);
+  CHECK(memo.fingerprint == HistoryFingerprint({}));
+  CHECK(memo.nodes.size() == 8);
+  CHECK(memo.nodes.at("base/P1").source_commit == h.c0);
+  CHECK(memo.nodes.at("leaf/P2").source_commit == h.c1);
+  CHECK(memo.nodes.at("other/P1").source_commit == h.c2);
+  CHECK(memo.nodes.at("base/P1").key == (*scanned)["base/P1"].key);
+
+  // Read back from its text, it is used: no commit tree is looked at.
+  std::optional<HistoryMemo> read = ParseHistoryMemo(FormatHistoryMemo(memo));
+  REQUIRE(read);
+  CHECK(*read == memo);
+  std::unique_ptr<Result> reused;
+  CHECK(CommitTreeUse(h.repo, [&] { reused = Identify(h.repo, {}, &*read); }) == 0);
+  CheckSameIdentities(*scanned, *reused);
+  CHECK(*read == memo);
+  // Without a memo the scan runs (and looks at commit trees).
+  CHECK(CommitTreeUse(h.repo, [&] { Identify(h.repo); }) > 0);
+}
+
+TEST_CASE("the history memo of a dirty run also serves the clean run after it, and the other way round") {
+  History3 h;
+  auto clean = Identify(h.repo);
+  // A dirty working tree: mid and leaf changed; the memo it leaves still
+  // knows their source commits at HEAD.
+  h.repo.SetWorkFile("images/mid/file.txt", "uncommitted");
+  HistoryMemo memo;
+  auto dirty = Identify(h.repo, {}, &memo);
+  CHECK((*dirty)["mid/P1"].dirty);
+  CHECK(memo.nodes.at("mid/P1").source_commit == h.c1);
+  h.repo.ResetWorkTreeToHead();
+  std::unique_ptr<Result> again;
+  CHECK(CommitTreeUse(h.repo, [&] { again = Identify(h.repo, {}, &memo); }) == 0);
+  CheckSameIdentities(*clean, *again);
+  // And a memo of the clean run gives the dirty run's tags.
+  h.repo.SetWorkFile("images/mid/file.txt", "uncommitted");
+  auto dirty_again = Identify(h.repo, {}, &memo);
+  CheckSameIdentities(*dirty, *dirty_again);
+}
+
+TEST_CASE("the history memo is not used at another HEAD, with other options, or in a shallow clone") {
+  History3 h;
+  HistoryMemo memo;
+  Identify(h.repo, {}, &memo);
+  HistoryMemo at_c2 = memo;
+
+  SUBCASE("a new commit: the scan runs and the memo follows HEAD") {
+    std::string c3 = CommitChanges(h.repo, h.files, {{"images/base/file.txt", {"base 2"}}});
+    auto r = Identify(h.repo, {}, &memo);
+    CHECK(memo.head == c3);
+    CHECK((*r)["base/P1"].source_commit == c3);
+    CHECK((*r)["other/P1"].source_commit == h.c2);
+  }
+  SUBCASE("HEAD moved back: the older commit's answer, not the memo's") {
+    h.repo.SetHead(h.c1);
+    h.repo.ResetWorkTreeToHead();
+    auto r = Identify(h.repo, {}, &memo);
+    CHECK(memo.head == h.c1);
+    CHECK((*r)["other/P1"].source_commit == h.c0);
+  }
+  SUBCASE("a define: another fingerprint, the scan runs") {
+    Options options;
+    options.defines = {{"UNUSED", "1"}};
+    CHECK(HistoryFingerprint(options) != HistoryFingerprint({}));
+    CHECK(CommitTreeUse(h.repo, [&] { Identify(h.repo, options, &memo); }) > 0);
+    CHECK(memo.fingerprint == HistoryFingerprint(options));
+  }
+  SUBCASE("a memo that lies about its HEAD's keys is still only trusted for its HEAD") {
+    // A memo claiming another source commit is believed at its HEAD (that is
+    // the point of it) but never at another one.
+    HistoryMemo wrong = at_c2;
+    wrong.head = h.c1;
+    wrong.nodes.at("base/P1").source_commit = h.c1;
+    auto r = Identify(h.repo, {}, &wrong);
+    CHECK((*r)["base/P1"].source_commit == h.c0);
+    CHECK(wrong == at_c2);
+  }
+  SUBCASE("shallow: the scan runs and the memo is left alone") {
+    h.repo.SetShallow(true);
+    HistoryMemo before = memo;
+    CHECK(CommitTreeUse(h.repo, [&] { Identify(h.repo, {}, &memo); }) > 0);
+    CHECK(memo == before);
+  }
+}
+
+TEST_CASE("ParseHistoryMemo takes only what FormatHistoryMemo writes") {
+  HistoryMemo memo{.head = "abc", .fingerprint = "f00", .nodes = {{"base/P1", {"k1", "c1"}}, {"a b/P", {"k2", "c2"}}}};
+  std::string text = FormatHistoryMemo(memo);
+  CHECK(ParseHistoryMemo(text) == memo);
+  CHECK_FALSE(ParseHistoryMemo(""));
+  CHECK_FALSE(ParseHistoryMemo(text.substr(0, text.size() - 1)));  // cut short
+  CHECK_FALSE(ParseHistoryMemo("datahub-gen history memo v0\nhead abc\nfingerprint f00\n"));
+  CHECK_FALSE(ParseHistoryMemo("datahub-gen history memo v1\nhead abc\nfingerprint f00\nk1 c1\n"));
+  CHECK_FALSE(ParseHistoryMemo("datahub-gen history memo v1\nhead abc\nfingerprint f00\nk1  base/P1\n"));
 }
 
 }  // namespace
