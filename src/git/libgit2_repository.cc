@@ -24,6 +24,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "git/index_file.h"
 #include "git/repository.h"
 #include "util/files.h"
 #include "util/hash.h"
@@ -329,8 +330,26 @@ class WorkTreeView final : public TreeView {
     // Taken before reading: if git rewrites the index in between, the older
     // time only makes more entries count as racy, which is safe.
     index_mtime_ = index_info.st_mtim;
-    // Opened here, not with git_repository_index: that one reads the file
+    // Read here, not with git_repository_index: that one reads the file
     // before the time above is taken (and reading it twice costs twice).
+    std::string why;
+    std::optional<std::string> bytes = ReadFile(index_path);
+    std::optional<std::vector<IndexEntry>> entries = bytes ? ParseIndex(*bytes, &why) : std::nullopt;
+    bytes.reset();
+    if (entries) {
+      index_.reserve(entries->size());
+      for (IndexEntry& entry : *entries) {
+        git_oid id;
+        std::memcpy(id.id, entry.id.data(), GIT_OID_RAWSZ);
+        AddIndexEntry(std::move(entry.path),
+                      IndexedFile{{static_cast<int32_t>(entry.ctime_seconds), entry.ctime_nanoseconds},
+                                  {static_cast<int32_t>(entry.mtime_seconds), entry.mtime_nanoseconds},
+                                  entry.ino, entry.uid, entry.gid, entry.size, entry.mode, id,
+                                  entry.stage == 0 && !entry.intent_to_add});
+      }
+      return;
+    }
+    // What our reader does not know (a split index, ...): libgit2's.
     git_index* raw = nullptr;
     Check(git_index_open(&raw, index_path.c_str()), "cannot read " + index_path);
     IndexPtr index(raw);
@@ -338,22 +357,22 @@ class WorkTreeView final : public TreeView {
     index_.reserve(count);
     for (size_t i = 0; i < count; ++i) {
       const git_index_entry* entry = git_index_get_byindex(index.get(), i);
-      std::string path = entry->path;
-      for (std::string dir = ParentOf(path); !dir.empty() && tracked_dirs_.insert(dir).second;
-           dir = ParentOf(dir)) {
-      }
-      if (entry->mode == GIT_FILEMODE_COMMIT) {
-        gitlinks_.insert(path);
-        continue;
-      }
       bool id_usable = git_index_entry_stage(entry) == 0 &&
                        !(entry->flags_extended & GIT_INDEX_ENTRY_INTENT_TO_ADD);
-      auto [it, inserted] = index_.try_emplace(
-          std::move(path), IndexedFile{entry->ctime, entry->mtime, entry->ino, entry->uid,
-                                       entry->gid, entry->file_size, entry->mode, entry->id,
-                                       id_usable});
-      if (!inserted) it->second.id_usable = false;  // several conflict stages
+      AddIndexEntry(entry->path, IndexedFile{entry->ctime, entry->mtime, entry->ino, entry->uid, entry->gid,
+                                             entry->file_size, entry->mode, entry->id, id_usable});
     }
+  }
+
+  void AddIndexEntry(std::string path, const IndexedFile& file) {
+    for (std::string dir = ParentOf(path); !dir.empty() && tracked_dirs_.insert(dir).second; dir = ParentOf(dir)) {
+    }
+    if (file.mode == GIT_FILEMODE_COMMIT) {
+      gitlinks_.insert(std::move(path));
+      return;
+    }
+    auto [it, inserted] = index_.try_emplace(std::move(path), file);
+    if (!inserted) it->second.id_usable = false;  // several conflict stages
   }
 
   // `indexed`: the file's index entry, or null when it is untracked.

@@ -5,16 +5,21 @@
 #include <stdexcept>
 
 namespace dhg {
-namespace {
-std::string ToHex(const unsigned char* data, unsigned size) {
+
+std::string BytesToHex(std::string_view bytes) {
   static const char kDigits[] = "0123456789abcdef";
   std::string out;
-  out.reserve(size * 2);
-  for (unsigned i = 0; i < size; ++i) {
-    out.push_back(kDigits[data[i] >> 4]);
-    out.push_back(kDigits[data[i] & 15]);
+  out.reserve(bytes.size() * 2);
+  for (unsigned char byte : bytes) {
+    out.push_back(kDigits[byte >> 4]);
+    out.push_back(kDigits[byte & 15]);
   }
   return out;
+}
+
+namespace {
+std::string ToHex(const unsigned char* data, unsigned size) {
+  return BytesToHex({reinterpret_cast<const char*>(data), size});
 }
 
 // The digests, fetched once: OpenSSL 3 looks EVP_sha256() up in its provider
@@ -86,6 +91,8 @@ std::string Sha256::Hex() {
 }
 
 std::string Sha256Hex(std::string_view data) { return Digest(Sha256Md(), data, {}); }
+
+std::string Sha1Hex(std::string_view data) { return Digest(Sha1Md(), data, {}); }
 
 std::string GitBlobId(std::string_view content) {
   std::string header = "blob " + std::to_string(content.size());

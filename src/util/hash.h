@@ -29,5 +29,9 @@ class Sha256 {
 
 std::string Sha256Hex(std::string_view data);
 std::string GitBlobId(std::string_view content);
+// Lower-case hex of raw bytes.
+std::string BytesToHex(std::string_view bytes);
+// SHA-1 of `data`, in hex (git's checksum of its index file).
+std::string Sha1Hex(std::string_view data);
 
 }  // namespace dhg
