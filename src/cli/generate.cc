@@ -3,15 +3,21 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <sys/stat.h>
+
 #include <algorithm>
+#include <cctype>
 #include <iostream>
+#include <optional>
 #include <set>
 
 #include "cli/stack_loader.h"
 #include "emit/emit.h"
 #include "util/exit_codes.h"
 #include "util/files.h"
+#include "util/hash.h"
 #include "util/strings.h"
+#include "version.h"
 
 namespace dhg::cli {
 namespace {
@@ -48,6 +54,97 @@ void RestatInNinjaLog(const std::string& build_dir, const std::string& output_na
   if (pid > 0) waitpid(pid, &status, 0);
 }
 
+// In the build folder: what the last generation read (as one digest), what it
+// wrote and printed. When a run finds the same inputs and build.ninja as
+// written, it prints the same and stops after the walk of the stack: most of
+// a warm run was resolving, emitting and writing the very same 10 MB.
+constexpr char kGenerationMemoPath[] = ".datahub/generation-memo";
+constexpr std::string_view kGenerationMemoHeader = "datahub-gen generation memo v1\n";
+
+struct GenerationMemo {
+  std::string inputs;    // GenerationInputsDigest
+  std::string output;    // SHA-256 of build.ninja's text
+  std::string warnings;  // as printed to stderr
+  std::string summary;   // the rest of the "unchanged build.ninja" lines
+};
+
+// Each field as its length, a newline and its bytes.
+std::string FormatGenerationMemo(const GenerationMemo& memo) {
+  std::string text(kGenerationMemoHeader);
+  for (const std::string* field : {&memo.inputs, &memo.output, &memo.warnings, &memo.summary})
+    text += std::to_string(field->size()) + "\n" + *field;
+  return text;
+}
+
+std::optional<GenerationMemo> ReadGenerationMemo(const std::string& path) {
+  std::optional<std::string> text = ReadFile(path);
+  if (!text || !StartsWith(*text, kGenerationMemoHeader)) return std::nullopt;
+  GenerationMemo memo;
+  size_t at = kGenerationMemoHeader.size();
+  for (std::string* field : {&memo.inputs, &memo.output, &memo.warnings, &memo.summary}) {
+    size_t newline = text->find('\n', at);
+    if (newline == std::string::npos || newline == at || newline - at > 9) return std::nullopt;
+    size_t size = 0;
+    for (size_t i = at; i < newline; ++i) {
+      if (!std::isdigit(static_cast<unsigned char>((*text)[i]))) return std::nullopt;
+      size = size * 10 + static_cast<size_t>((*text)[i] - '0');
+    }
+    if (text->size() - newline - 1 < size) return std::nullopt;
+    *field = text->substr(newline + 1, size);
+    at = newline + 1 + size;
+  }
+  if (at != text->size()) return std::nullopt;
+  return memo;
+}
+
+// A cache: a build folder that cannot take it only makes the next run slower.
+void KeepGenerationMemo(const std::string& path, const GenerationMemo& memo) {
+  std::string text = FormatGenerationMemo(memo);
+  if (ReadFile(path) == text) return;
+  try {
+    WriteFileAtomic(path, text);
+  } catch (const std::exception&) {
+  }
+}
+
+std::string FileDigest(const std::string& path) {
+  std::optional<std::string> text = ReadFile(path);
+  return text ? Sha256Hex(*text) : "";
+}
+
+// Everything generation reads, as one digest: the generator itself, where it
+// runs, its options as the regeneration edge repeats them, the spec, every
+// folder and file of the stack (by content), HEAD (which fixes the history
+// outside a shallow clone) and the origin's URL.
+std::string GenerationInputsDigest(const LoadedStack& stack, const emit::Options& emit_options,
+                                   const std::vector<std::string>& dirs, const std::vector<git::FileEntry>& files) {
+  Sha256 hash;
+  hash.Field(kGenerationMemoHeader);
+  hash.Field(DATAHUB_GEN_VERSION);
+  // A rebuilt generator may emit something else.
+  struct stat self {};
+  if (stat("/proc/self/exe", &self) == 0) {
+    for (long long field : {static_cast<long long>(self.st_size), static_cast<long long>(self.st_mtim.tv_sec),
+                            static_cast<long long>(self.st_mtim.tv_nsec), static_cast<long long>(self.st_ino)})
+      hash.Field(std::to_string(field));
+  }
+  hash.Field(SelfPath());
+  for (const std::string* text : {&stack.root, &stack.spec_path, &stack.output_path, &stack.spec_display,
+                                  &stack.spec_text, &emit_options.tool, &emit_options.source_url})
+    hash.Field(*text);
+  hash.Field(std::to_string(emit_options.build_jobs));
+  for (const std::string& arg : emit_options.regenerate_args) hash.Field(arg);
+  for (const std::string& input : emit_options.regenerate_inputs) hash.Field(input);
+  for (const std::string& dir : dirs) hash.Field(dir);
+  for (const git::FileEntry& file : files) {
+    hash.Field(file.path);
+    hash.Field(std::to_string(file.mode));
+    hash.Field(file.blob_id);
+  }
+  hash.Field(stack.repo->Head().value_or(""));
+  return hash.Hex();
+}
+
 // Says where images are looked up before they are built, or that they are not.
 std::string RegistryStatusLine(const graph::Graph& graph, bool offline) {
   if (offline) {
@@ -67,10 +164,8 @@ std::string RegistryStatusLine(const graph::Graph& graph, bool offline) {
 
 int RunGenerate(const GenerateOptions& options) {
   LoadedStack stack;
-  int loaded = LoadStack(options, options.output + " not written", &stack);
-  if (loaded != kExitOk) return loaded;
+  if (int opened = OpenStack(options, &stack); opened != kExitOk) return opened;
   git::Repository& repo = *stack.repo;
-  const graph::Graph& graph = *stack.graph;
   const std::string& spec_abs = stack.spec_path;
   const std::string& output_abs = stack.output_path;
   const std::string& build_dir = stack.build_dir;
@@ -91,16 +186,38 @@ int RunGenerate(const GenerateOptions& options) {
   // stack (a new file changes its folder's mtime) and where HEAD points.
   std::vector<std::string>& inputs = emit_options.regenerate_inputs;
   inputs.push_back(RelativePath(build_dir, spec_abs));
-  for (const std::string& dir : repo.WorkTree().ListDirs(stack.graph_options.images_dir)) inputs.push_back(to_root + dir);
-  for (const git::FileEntry& file : repo.WorkTree().List(stack.graph_options.images_dir)) {
+  std::vector<std::string> dirs = repo.WorkTree().ListDirs(stack.graph_options.images_dir);
+  std::vector<git::FileEntry> files = repo.WorkTree().List(stack.graph_options.images_dir);
+  for (const std::string& dir : dirs) inputs.push_back(to_root + dir);
+  size_t files_start = inputs.size();
+  for (const git::FileEntry& file : files) {
     if (to_root + file.path != inputs.front()) inputs.push_back(to_root + file.path);
   }
+  size_t head_start = inputs.size();
   for (const std::string& file : repo.HeadStateFiles()) inputs.push_back(RelativePath(build_dir, AbsolutePath(file)));
-  std::sort(inputs.begin() + 1, inputs.end());
+  // Folders and files come sorted from the walk: merging is linear.
+  std::inplace_merge(inputs.begin() + 1, inputs.begin() + files_start, inputs.begin() + head_start);
+  std::sort(inputs.begin() + head_start, inputs.end());
+  std::inplace_merge(inputs.begin() + 1, inputs.begin() + head_start, inputs.end());
   inputs.erase(std::unique(inputs.begin(), inputs.end()), inputs.end());
 
+  std::string memo_path = build_dir + "/" + kGenerationMemoPath;
+  std::string digest = GenerationInputsDigest(stack, emit_options, dirs, files);
+  if (std::optional<GenerationMemo> memo = ReadGenerationMemo(memo_path);
+      memo && !repo.IsShallow() && memo->inputs == digest && FileDigest(output_abs) == memo->output) {
+    std::cerr << memo->warnings;
+    if (!options.regenerate) {
+      TouchFile(output_abs);  // newer than its inputs, so ninja does not regenerate
+      RestatInNinjaLog(build_dir, Basename(output_abs));
+      std::cout << "datahub-gen: unchanged " << options.output << memo->summary;
+    }
+    return kExitOk;
+  }
+
+  if (int resolved = ResolveStack(options.output + " not written", &stack); resolved != kExitOk) return resolved;
+  const graph::Graph& graph = *stack.graph;
   spec::Diagnostics diagnostics;
-  ninja::File file = emit::EmitBuildFile(graph, emit_options, diagnostics);
+  ninja::File file = emit::EmitBuildFile(graph, std::move(emit_options), diagnostics);
   if (int reported = ReportDiagnostics(diagnostics, options.output + " not written"); reported != kExitOk) return reported;
   std::string text;
   try {
@@ -111,20 +228,23 @@ int RunGenerate(const GenerateOptions& options) {
   }
   bool changed = WriteFileIfChanged(output_abs, text);
   KeepHistoryMemo(stack);
+  int dirty = 0;
+  std::set<std::string> plans;  // the generated ones: --plan may select some
+  for (const auto& node : graph.Nodes()) {
+    dirty += node->dirty;
+    plans.insert(node->plan);
+  }
+  std::string summary = ": " + std::to_string(graph.Nodes().size()) + " nodes in " + std::to_string(plans.size()) +
+                        " plan(s)" + (dirty ? ", " + std::to_string(dirty) + " dirty" : "") + "\n";
+  if (!graph.Nodes().empty()) summary += RegistryStatusLine(graph, options.offline) + "\n";
+  if (!repo.IsShallow()) {
+    KeepGenerationMemo(memo_path, {.inputs = digest, .output = Sha256Hex(text), .warnings = stack.warnings,
+                                   .summary = summary});
+  }
   if (!options.regenerate) {
     if (!changed) TouchFile(output_abs);  // newer than its inputs, so ninja does not regenerate
     RestatInNinjaLog(build_dir, Basename(output_abs));
-    int dirty = 0;
-    std::set<std::string> plans;  // the generated ones: --plan may select some
-    for (const auto& node : graph.Nodes()) {
-      dirty += node->dirty;
-      plans.insert(node->plan);
-    }
-    std::cout << "datahub-gen: " << (changed ? "wrote " : "unchanged ") << options.output << ": "
-              << graph.Nodes().size() << " nodes in " << plans.size() << " plan(s)";
-    if (dirty) std::cout << ", " << dirty << " dirty";
-    std::cout << "\n";
-    if (!graph.Nodes().empty()) std::cout << RegistryStatusLine(graph, options.offline) << "\n";
+    std::cout << "datahub-gen: " << (changed ? "wrote " : "unchanged ") << options.output << summary;
   }
   return kExitOk;
 }

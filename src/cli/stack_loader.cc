@@ -25,6 +25,11 @@ std::string Dirname(const std::string& path) {
 }  // namespace
 
 int LoadStack(const GenerateOptions& options, std::string_view not_done, LoadedStack* stack) {
+  if (int opened = OpenStack(options, stack); opened != kExitOk) return opened;
+  return ResolveStack(not_done, stack);
+}
+
+int OpenStack(const GenerateOptions& options, LoadedStack* stack) {
   if (!options.directory.empty() && chdir(options.directory.c_str()) != 0) {
     std::cerr << "datahub-gen: error: cannot change to " << options.directory << ": " << std::strerror(errno) << "\n";
     return kExitUsage;
@@ -35,6 +40,8 @@ int LoadStack(const GenerateOptions& options, std::string_view not_done, LoadedS
               << " (run datahub-gen at the root of a repository with images/spec.yml, or pass --spec)\n";
     return kExitUserError;
   }
+  stack->spec_text = std::move(*spec_text);
+  stack->spec_display = options.spec;
   stack->spec_path = AbsolutePath(options.spec);
   stack->output_path = AbsolutePath(options.output);
   stack->build_dir = Dirname(stack->output_path);
@@ -58,9 +65,13 @@ int LoadStack(const GenerateOptions& options, std::string_view not_done, LoadedS
   graph_options.defines = options.defines;
   graph_options.registry = options.registry;
   graph_options.plans = options.plans;
+  return kExitOk;
+}
 
+int ResolveStack(std::string_view not_done, LoadedStack* stack) {
+  const graph::Options& graph_options = stack->graph_options;
   spec::Diagnostics diagnostics;
-  spec::Spec spec = spec::LoadSpec(*spec_text, options.spec, diagnostics);
+  spec::Spec spec = spec::LoadSpec(stack->spec_text, stack->spec_display, diagnostics);
   stack->graph = graph::BuildGraph(std::move(spec), stack->repo->WorkTree(), graph_options, diagnostics);
   if (!diagnostics.HasErrors()) {
     std::string memo_path = stack->build_dir + "/" + kHistoryMemoPath;
@@ -71,6 +82,7 @@ int LoadStack(const GenerateOptions& options, std::string_view not_done, LoadedS
     std::string updated = memo.head.empty() ? "" : graph::FormatHistoryMemo(memo);
     if (!updated.empty() && updated != memo_text) stack->history_memo_update = std::move(updated);
   }
+  if (!diagnostics.HasErrors()) stack->warnings = diagnostics.Format();
   return ReportDiagnostics(diagnostics, not_done);
 }
 

@@ -27,6 +27,9 @@ struct LoadedStack {
   std::string spec_path;                // --spec, absolute
   std::string output_path;              // -o, absolute
   std::string build_dir;                // the folder of -o: stamps, logs and manifests live there
+  std::string spec_text;                // as read
+  std::string spec_display;             // --spec as given, for messages
+  std::string warnings;                 // what ResolveStack printed, when it found no error
   // New text for kHistoryMemoPath when this run scanned the history, else "".
   // Only generation writes it: the read-only commands write nothing.
   std::string history_memo_update;
@@ -40,6 +43,10 @@ void KeepHistoryMemo(const LoadedStack& stack);
 // exit code. Diagnostics (warnings too) go to stderr; when there are errors,
 // a last line counts them and says `not_done` ("build.ninja not written").
 int LoadStack(const GenerateOptions& options, std::string_view not_done, LoadedStack* stack);
+// LoadStack in two halves. OpenStack: -C, the spec's text, the repository,
+// the paths and graph options. ResolveStack: the graph and every identity.
+int OpenStack(const GenerateOptions& options, LoadedStack* stack);
+int ResolveStack(std::string_view not_done, LoadedStack* stack);
 
 // kRun -> kExitOk with nothing printed; otherwise prints the help, version or
 // usage error and returns the exit code.

@@ -21,6 +21,7 @@
 #include <set>
 #include <span>
 #include <stdexcept>
+#include <thread>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -424,15 +425,62 @@ class WorkTreeView final : public TreeView {
     }
   }
 
-  // Collects the files and directories at and under `dir`, unsorted.
+  // Collects the files and directories at and under `dir`: the files in
+  // git's order, the directories unsorted. Three passes: the folders are
+  // read (readdir's entry types tell folders from files without a stat), the
+  // files are stat'ed on two threads (as git status does: it is most of the
+  // walk's time, in the kernel), then their blob ids are taken.
   void Walk(const std::string& dir, Snapshot& out) {
+    std::vector<Candidate> candidates;
+    Collect(dir, out.dirs, candidates);
+    std::vector<struct stat> infos(candidates.size());
+    std::vector<int> errors(candidates.size());
+    auto stat_files = [&](size_t begin, size_t end) {
+      for (size_t i = begin; i < end; ++i) {
+        errors[i] = lstat(Absolute(candidates[i].path).c_str(), &infos[i]) == 0 ? 0 : errno;
+      }
+    };
+    constexpr size_t kWorthAThread = 2048;
+    if (candidates.size() >= kWorthAThread) {
+      std::thread helper(stat_files, 0, candidates.size() / 2);
+      stat_files(candidates.size() / 2, candidates.size());
+      helper.join();
+    } else {
+      stat_files(0, candidates.size());
+    }
+    out.files.reserve(out.files.size() + candidates.size());
+    for (size_t i = 0; i < candidates.size(); ++i) {
+      if (errors[i] == ENOENT) continue;  // removed while we walk
+      if (errors[i] != 0) {
+        errno = errors[i];
+        ThrowErrno("cannot stat " + Absolute(candidates[i].path));
+      }
+      const struct stat& info = infos[i];
+      if (!S_ISREG(info.st_mode) && !S_ISLNK(info.st_mode)) continue;  // replaced meanwhile
+      std::string blob_id = BlobId(candidates[i].path, info, candidates[i].indexed);
+      out.files.push_back(FileEntry{std::move(candidates[i].path), ModeOnDisk(info), std::move(blob_id)});
+    }
+  }
+
+  struct Candidate {
+    std::string path;
+    const IndexedFile* indexed;  // null: untracked
+  };
+
+  // The walk's first pass: folders into `dirs`, files git would see into
+  // `files`, in git's order (a folder sorts as its name with a '/').
+  void Collect(const std::string& dir, std::vector<std::string>& dirs, std::vector<Candidate>& files) {
     std::string absolute = Absolute(dir);
     std::unique_ptr<DIR, DirCloser> handle(opendir(absolute.c_str()));
     if (!handle) {
       if (errno == ENOENT || errno == ENOTDIR) return;  // removed while we walk
       ThrowErrno("cannot read directory " + absolute);
     }
-    std::vector<std::pair<std::string, struct stat>> entries;
+    struct Entry {
+      std::string sort_key;  // the name, with a '/' for a folder
+      bool is_dir;
+    };
+    std::vector<Entry> entries;
     for (;;) {
       errno = 0;
       const dirent* entry = readdir(handle.get());
@@ -446,27 +494,33 @@ class WorkTreeView final : public TreeView {
         if (!dir.empty()) return;  // a nested repository: its files are not ours
         continue;
       }
-      struct stat info {};
-      if (fstatat(dirfd(handle.get()), entry->d_name, &info, AT_SYMLINK_NOFOLLOW) != 0) {
-        if (errno == ENOENT) continue;
-        ThrowErrno("cannot stat " + Join(absolute, name));
+      unsigned char type = entry->d_type;
+      if (type == DT_UNKNOWN) {  // file systems that do not say: ask
+        struct stat info {};
+        if (fstatat(dirfd(handle.get()), entry->d_name, &info, AT_SYMLINK_NOFOLLOW) != 0) {
+          if (errno == ENOENT) continue;
+          ThrowErrno("cannot stat " + Join(absolute, name));
+        }
+        type = S_ISDIR(info.st_mode) ? DT_DIR : S_ISREG(info.st_mode) ? DT_REG : S_ISLNK(info.st_mode) ? DT_LNK : 0;
       }
-      entries.emplace_back(std::string(name), info);
+      if (type == DT_DIR) entries.push_back({std::string(name) + "/", true});
+      else if (type == DT_REG || type == DT_LNK) entries.push_back({std::string(name), false});
     }
     handle.reset();
 
-    out.dirs.push_back(dir);
-    for (const auto& [name, info] : entries) {
-      std::string path = Join(dir, name);
-      if (S_ISDIR(info.st_mode)) {
-        if (!gitlinks_.contains(path) && !IsExcludedDir(path)) Walk(path, out);
-      } else if (S_ISREG(info.st_mode) || S_ISLNK(info.st_mode)) {
-        auto indexed = index_.find(path);
-        if (indexed == index_.end() && IsIgnored(path, false)) continue;
-        out.files.push_back(FileEntry{
-            path, ModeOnDisk(info),
-            BlobId(path, info, indexed == index_.end() ? nullptr : &indexed->second)});
+    dirs.push_back(dir);
+    std::sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) { return a.sort_key < b.sort_key; });
+    for (Entry& entry : entries) {
+      if (entry.is_dir) {
+        entry.sort_key.pop_back();
+        std::string path = Join(dir, entry.sort_key);
+        if (!gitlinks_.contains(path) && !IsExcludedDir(path)) Collect(path, dirs, files);
+        continue;
       }
+      std::string path = Join(dir, entry.sort_key);
+      auto indexed = index_.find(path);
+      if (indexed == index_.end() && IsIgnored(path, false)) continue;
+      files.push_back({std::move(path), indexed == index_.end() ? nullptr : &indexed->second});
     }
   }
 
