@@ -1,0 +1,174 @@
+#!/usr/bin/env python3
+"""The generation memo never yields a stale build.ninja.
+
+A warm `datahub-gen` whose inputs (the generator, its options, the spec, every
+file and folder of the stack by content, HEAD) and build.ninja are those the
+memo in .datahub/generation-memo records stops after the walk of the stack and
+prints what the memo says. This test changes each kind of input in a scratch
+repository and checks, after every change, that
+
+  * the memo was used exactly when nothing that matters changed (to see it,
+    the test writes a marker into the memo's printed summary: a run that
+    used the memo prints the marker), and
+  * build.ninja, stdout and stderr equal those of a generation without any
+    memo (both memos deleted) on the same tree.
+
+    run.py DATAHUB_GEN
+"""
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+GIT_ENV = {
+    "GIT_AUTHOR_NAME": "Test", "GIT_AUTHOR_EMAIL": "test@example.org",
+    "GIT_COMMITTER_NAME": "Test", "GIT_COMMITTER_EMAIL": "test@example.org",
+    "GIT_CONFIG_GLOBAL": "/dev/null", "GIT_CONFIG_SYSTEM": "/dev/null",
+}
+SPEC = """\
+images:
+  root:
+    image_name: example/root
+    dbuild_env: {common: {BASE_IMAGE: 'busybox:1.35', V: '${V}'}}
+  leaf:
+    image_name: example/leaf
+    depend_on: root
+variables:
+  V: one
+plans:
+  P: {tag_prefix: '2024.1'}
+"""
+MEMO = ".datahub/generation-memo"
+MARKER = "MEMO-WAS-USED"
+
+failures = []
+
+
+def check(condition, what):
+    if not condition:
+        failures.append(what)
+        print(f"FAIL {what}")
+
+
+def git(repo, *args):
+    subprocess.run(["git", *args], cwd=repo, env=dict(os.environ, **GIT_ENV), check=True,
+                   stdout=subprocess.DEVNULL)
+
+
+def write(repo, path, text):
+    full = os.path.join(repo, path)
+    os.makedirs(os.path.dirname(full), exist_ok=True)
+    with open(full, "w", encoding="utf-8") as f:
+        f.write(text)
+
+
+def read(repo, path):
+    with open(os.path.join(repo, path), encoding="utf-8") as f:
+        return f.read()
+
+
+def generate(tool, repo, args):
+    result = subprocess.run([tool, *args], cwd=repo, capture_output=True, text=True)
+    check(result.returncode == 0, f"datahub-gen {' '.join(args)}: exit {result.returncode}\n{result.stderr}")
+    return result
+
+
+def mark_memo(repo):
+    """Puts MARKER into the summary the memo prints (the last field)."""
+    text = read(repo, MEMO)
+    head, _, rest = text.partition("\n")
+    fields = []
+    for _ in range(4):
+        size, _, rest = rest.partition("\n")
+        fields.append(rest[:int(size)])
+        rest = rest[int(size):]
+    fields[3] = fields[3].replace(" nodes in ", f" nodes ({MARKER}) in ", 1)
+    write(repo, MEMO, head + "\n" + "".join(f"{len(f.encode())}\n{f}" for f in fields))
+
+
+def step(tool, repo, what, expect_memo, args=(), mark=True):
+    """Generates with the (marked) memo, then again without any memo; both
+    must agree, and the memo must have been used iff expect_memo."""
+    if mark and os.path.exists(os.path.join(repo, MEMO)):
+        mark_memo(repo)
+    with_memo = generate(tool, repo, ["--offline", *args])
+    ninja_with_memo = read(repo, "build.ninja") if os.path.exists(os.path.join(repo, "build.ninja")) else None
+    used = MARKER in with_memo.stdout
+    check(used == expect_memo, f"{what}: memo used {used}, expected {expect_memo}")
+    for memo in (MEMO, ".datahub/history-memo"):
+        if os.path.exists(os.path.join(repo, memo)):
+            os.remove(os.path.join(repo, memo))
+    fresh = generate(tool, repo, ["--offline", *args])
+    check(ninja_with_memo == read(repo, "build.ninja"), f"{what}: build.ninja differs from a generation without memo")
+    check(with_memo.stdout.replace(f" ({MARKER})", "").replace("wrote", "unchanged") ==
+          fresh.stdout.replace("wrote", "unchanged"),
+          f"{what}: stdout {with_memo.stdout!r} != {fresh.stdout!r}")
+    check(with_memo.stderr == fresh.stderr, f"{what}: stderr {with_memo.stderr!r} != {fresh.stderr!r}")
+    print(f"ok   {what}: memo {'used' if used else 'not used'}")
+
+
+def main():
+    tool = os.path.abspath(sys.argv[1])
+    scratch = tempfile.mkdtemp(prefix="dhg-memo-")
+    try:
+        repo = os.path.join(scratch, "repo")
+        write(repo, "images/spec.yml", SPEC)
+        for image in ("root", "leaf"):
+            write(repo, f"images/{image}/Dockerfile", "ARG BASE_IMAGE\nFROM ${BASE_IMAGE}\nCOPY . /\n")
+            write(repo, f"images/{image}/data/content.txt", image + "\n")
+        write(repo, ".gitignore", "/build.ninja\n/.datahub/\n/.ninja_*\n")
+        git(repo, "init", "-q", "-b", "main")
+        git(repo, "add", "-A")
+        git(repo, "commit", "-q", "-m", "stack")
+        first = subprocess.run(["git", "rev-parse", "HEAD"], cwd=repo, capture_output=True, text=True).stdout.strip()
+
+        step(tool, repo, "first run", expect_memo=False)
+        step(tool, repo, "nothing changed", expect_memo=True)
+        os.utime(os.path.join(repo, "images/leaf/data/content.txt"))
+        step(tool, repo, "a file touched, same content", expect_memo=True)
+        write(repo, "images/leaf/data/content.txt", "changed\n")
+        step(tool, repo, "a context file's content changed (uncommitted)", expect_memo=False)
+        step(tool, repo, "then nothing changed", expect_memo=True)
+        write(repo, "images/root/data/new.txt", "new\n")
+        step(tool, repo, "a file added", expect_memo=False)
+        os.remove(os.path.join(repo, "images/root/data/new.txt"))
+        step(tool, repo, "a file removed", expect_memo=False)
+        os.makedirs(os.path.join(repo, "images/root/empty"))
+        step(tool, repo, "an empty folder added", expect_memo=False)
+        os.chmod(os.path.join(repo, "images/root/Dockerfile"), 0o755)
+        step(tool, repo, "a file made executable", expect_memo=False)
+        write(repo, "images/spec.yml", SPEC.replace("V: one", "V: two"))
+        step(tool, repo, "the spec changed", expect_memo=False)
+        git(repo, "add", "-A")
+        git(repo, "commit", "-q", "-m", "changes")
+        step(tool, repo, "the same content committed (HEAD moved)", expect_memo=False)
+        step(tool, repo, "-D V=three", expect_memo=False, args=["-D", "V=three"])
+        step(tool, repo, "-D V=three again", expect_memo=True, args=["-D", "V=three"])
+        step(tool, repo, "-D dropped", expect_memo=False)
+        step(tool, repo, "--registry", expect_memo=False, args=["--registry", "localhost:5000/x"])
+        step(tool, repo, "--registry dropped", expect_memo=False)
+        with open(os.path.join(repo, "build.ninja"), "a", encoding="utf-8") as f:
+            f.write("# edited by hand\n")
+        step(tool, repo, "build.ninja edited by hand", expect_memo=False)
+        os.remove(os.path.join(repo, "build.ninja"))
+        step(tool, repo, "build.ninja deleted", expect_memo=False)
+        git(repo, "checkout", "-q", first)
+        step(tool, repo, "an older commit checked out", expect_memo=False)
+        step(tool, repo, "then nothing changed", expect_memo=True)
+        copy = os.path.join(scratch, "tool-copy")
+        shutil.copy2(tool, copy)
+        step(copy, repo, "another generator binary", expect_memo=False)
+        write(repo, MEMO, "datahub-gen generation memo v1\n99\nshort")
+        step(tool, repo, "a damaged memo", expect_memo=False, mark=False)
+    finally:
+        shutil.rmtree(scratch)
+    if failures:
+        print(f"generation memo: FAILED ({len(failures)} failures)")
+        return 1
+    print("generation memo: ok")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
