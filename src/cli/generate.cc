@@ -107,17 +107,12 @@ void KeepGenerationMemo(const std::string& path, const GenerationMemo& memo) {
   }
 }
 
-std::string FileDigest(const std::string& path) {
-  std::optional<std::string> text = ReadFile(path);
-  return text ? Sha256Hex(*text) : "";
-}
-
 // Everything generation reads, as one digest: the generator itself, where it
 // runs, its options as the regeneration edge repeats them, the spec, every
 // folder and file of the stack (by content), HEAD (which fixes the history
 // outside a shallow clone) and the origin's URL.
 std::string GenerationInputsDigest(const LoadedStack& stack, const emit::Options& emit_options,
-                                   const std::vector<std::string>& dirs, const std::vector<git::FileEntry>& files) {
+                                   const std::vector<std::string>& dirs) {
   Sha256 hash;
   hash.Field(kGenerationMemoHeader);
   hash.Field(DATAHUB_GEN_VERSION);
@@ -136,11 +131,11 @@ std::string GenerationInputsDigest(const LoadedStack& stack, const emit::Options
   for (const std::string& arg : emit_options.regenerate_args) hash.Field(arg);
   for (const std::string& input : emit_options.regenerate_inputs) hash.Field(input);
   for (const std::string& dir : dirs) hash.Field(dir);
-  for (const git::FileEntry& file : files) {
+  stack.repo->WorkTree().ForEachFile(stack.graph_options.images_dir, [&](const git::FileEntry& file) {
     hash.Field(file.path);
     hash.Field(std::to_string(file.mode));
     hash.Field(file.blob_id);
-  }
+  });
   hash.Field(stack.repo->Head().value_or(""));
   return hash.Hex();
 }
@@ -187,12 +182,11 @@ int RunGenerate(const GenerateOptions& options) {
   std::vector<std::string>& inputs = emit_options.regenerate_inputs;
   inputs.push_back(RelativePath(build_dir, spec_abs));
   std::vector<std::string> dirs = repo.WorkTree().ListDirs(stack.graph_options.images_dir);
-  std::vector<git::FileEntry> files = repo.WorkTree().List(stack.graph_options.images_dir);
   for (const std::string& dir : dirs) inputs.push_back(to_root + dir);
   size_t files_start = inputs.size();
-  for (const git::FileEntry& file : files) {
+  repo.WorkTree().ForEachFile(stack.graph_options.images_dir, [&](const git::FileEntry& file) {
     if (to_root + file.path != inputs.front()) inputs.push_back(to_root + file.path);
-  }
+  });
   size_t head_start = inputs.size();
   for (const std::string& file : repo.HeadStateFiles()) inputs.push_back(RelativePath(build_dir, AbsolutePath(file)));
   // Folders and files come sorted from the walk: merging is linear.
@@ -202,9 +196,9 @@ int RunGenerate(const GenerateOptions& options) {
   inputs.erase(std::unique(inputs.begin(), inputs.end()), inputs.end());
 
   std::string memo_path = build_dir + "/" + kGenerationMemoPath;
-  std::string digest = GenerationInputsDigest(stack, emit_options, dirs, files);
+  std::string digest = GenerationInputsDigest(stack, emit_options, dirs);
   if (std::optional<GenerationMemo> memo = ReadGenerationMemo(memo_path);
-      memo && !repo.IsShallow() && memo->inputs == digest && FileDigest(output_abs) == memo->output) {
+      memo && !repo.IsShallow() && memo->inputs == digest && FileSha256Hex(output_abs) == memo->output) {
     std::cerr << memo->warnings;
     if (!options.regenerate) {
       TouchFile(output_abs);  // newer than its inputs, so ninja does not regenerate

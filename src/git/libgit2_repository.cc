@@ -196,6 +196,10 @@ class WorkTreeView final : public TreeView {
     return {files.begin(), files.end()};
   }
 
+  void ForEachFile(std::string_view dir, const std::function<void(const FileEntry&)>& visit) override {
+    for (const FileEntry& file : FilesUnder(dir)) visit(file);
+  }
+
   std::vector<std::string> ListDirs(std::string_view dir) override {
     std::optional<std::string> clean = CleanPath(dir);
     if (!clean || !IsDir(*clean)) return {};
@@ -334,9 +338,8 @@ class WorkTreeView final : public TreeView {
     // Read here, not with git_repository_index: that one reads the file
     // before the time above is taken (and reading it twice costs twice).
     std::string why;
-    std::optional<std::string> bytes = ReadFile(index_path);
-    std::optional<std::vector<IndexEntry>> entries = bytes ? ParseIndex(*bytes, &why) : std::nullopt;
-    bytes.reset();
+    std::optional<std::vector<IndexEntry>> entries;
+    if (std::optional<MappedFile> mapped = MappedFile::Open(index_path)) entries = ParseIndex(mapped->View(), &why);
     if (entries) {
       index_.reserve(entries->size());
       for (IndexEntry& entry : *entries) {
@@ -433,11 +436,14 @@ class WorkTreeView final : public TreeView {
   void Walk(const std::string& dir, Snapshot& out) {
     std::vector<Candidate> candidates;
     Collect(dir, out.dirs, candidates);
-    std::vector<struct stat> infos(candidates.size());
+    // Not zero-filled: each is written by its stat.
+    std::unique_ptr<struct stat[]> infos(new struct stat[candidates.size()]);
     std::vector<int> errors(candidates.size());
+    int root_fd = open(root_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (root_fd < 0) ThrowErrno("cannot open " + root_);
     auto stat_files = [&](size_t begin, size_t end) {
       for (size_t i = begin; i < end; ++i) {
-        errors[i] = lstat(Absolute(candidates[i].path).c_str(), &infos[i]) == 0 ? 0 : errno;
+        errors[i] = fstatat(root_fd, candidates[i].path.c_str(), &infos[i], AT_SYMLINK_NOFOLLOW) == 0 ? 0 : errno;
       }
     };
     constexpr size_t kWorthAThread = 2048;
@@ -448,6 +454,7 @@ class WorkTreeView final : public TreeView {
     } else {
       stat_files(0, candidates.size());
     }
+    close(root_fd);
     out.files.reserve(out.files.size() + candidates.size());
     for (size_t i = 0; i < candidates.size(); ++i) {
       if (errors[i] == ENOENT) continue;  // removed while we walk

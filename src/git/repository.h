@@ -4,6 +4,7 @@
 #pragma once
 #include <algorithm>
 #include <memory>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -38,6 +39,10 @@ class TreeView {
   // of a commit, so they would make a node dirty for ever. Tracked files are
   // listed even if an ignore rule matches them, as git does. Missing dir: empty.
   virtual std::vector<FileEntry> List(std::string_view dir) = 0;
+  // List without a copy of the list: `visit` sees each file, in List's order.
+  virtual void ForEachFile(std::string_view dir, const std::function<void(const FileEntry&)>& visit) {
+    for (const FileEntry& file : List(dir)) visit(file);
+  }
   // Every directory under `dir` including `dir` itself, sorted (for the
   // regeneration edge: a new file changes its directory's mtime). In the
   // working tree this includes empty directories; missing dir: empty.

@@ -1,6 +1,7 @@
 #include "util/files.h"
 
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -10,6 +11,8 @@
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
+
+#include "util/hash.h"
 
 namespace dhg {
 namespace {
@@ -51,6 +54,58 @@ std::optional<std::string> ReadFile(const std::string& path) {
   close(fd);
   text.resize(used);
   return text;
+}
+
+std::optional<std::string> FileSha256Hex(const std::string& path) {
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return std::nullopt;
+  Sha256 hash;
+  std::string block(1 << 16, '\0');
+  for (;;) {
+    ssize_t n = read(fd, block.data(), block.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      int saved = errno;
+      close(fd);
+      errno = saved;
+      return std::nullopt;
+    }
+    if (n == 0) break;
+    hash.Update(std::string_view(block.data(), static_cast<size_t>(n)));
+  }
+  close(fd);
+  return hash.Hex();
+}
+
+std::optional<MappedFile> MappedFile::Open(const std::string& path) {
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return std::nullopt;
+  struct stat info {};
+  if (fstat(fd, &info) != 0) {
+    int saved = errno;
+    close(fd);
+    errno = saved;
+    return std::nullopt;
+  }
+  size_t size = static_cast<size_t>(info.st_size);
+  // An empty file has nothing to map (mmap refuses a length of 0).
+  void* data = size == 0 ? nullptr : mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
+  int saved = errno;
+  close(fd);
+  if (data == MAP_FAILED) {
+    errno = saved;
+    return std::nullopt;
+  }
+  return MappedFile(static_cast<const char*>(data), size);
+}
+
+MappedFile::MappedFile(MappedFile&& other) noexcept : data_(other.data_), size_(other.size_) {
+  other.data_ = nullptr;
+  other.size_ = 0;
+}
+
+MappedFile::~MappedFile() {
+  if (data_) munmap(const_cast<char*>(data_), size_);
 }
 
 void MakeDirs(const std::string& path) {

@@ -9,6 +9,25 @@
 namespace dhg {
 
 std::optional<std::string> ReadFile(const std::string& path);
+// SHA-256 of a file's content in hex, read in blocks (no copy of the whole
+// file in memory); nullopt when it cannot be read.
+std::optional<std::string> FileSha256Hex(const std::string& path);
+
+// A file mapped read-only into memory, for reading big files without a copy.
+class MappedFile {
+ public:
+  // nullopt when the file cannot be opened or mapped (errno says why).
+  static std::optional<MappedFile> Open(const std::string& path);
+  MappedFile(MappedFile&& other) noexcept;
+  MappedFile& operator=(MappedFile&&) = delete;
+  ~MappedFile();
+  std::string_view View() const { return {data_, size_}; }
+
+ private:
+  MappedFile(const char* data, size_t size) : data_(data), size_(size) {}
+  const char* data_;
+  size_t size_;
+};
 // Creates parent directories. Throws std::runtime_error with errno text.
 void WriteFileAtomic(const std::string& path, std::string_view content);
 // Writes only if the content differs; returns whether it wrote.
