@@ -1,9 +1,8 @@
 #include "cli/generate.h"
 
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#include <sys/stat.h>
 
 #include <algorithm>
 #include <cctype>
@@ -13,6 +12,7 @@
 
 #include "cli/stack_loader.h"
 #include "emit/emit.h"
+#include "report/ninja_log.h"
 #include "util/exit_codes.h"
 #include "util/files.h"
 #include "util/hash.h"
@@ -109,10 +109,10 @@ void KeepGenerationMemo(const std::string& path, const GenerationMemo& memo) {
 
 // Everything generation reads, as one digest: the generator itself, where it
 // runs, its options as the regeneration edge repeats them, the spec, every
-// folder and file of the stack (by content), HEAD (which fixes the history
-// outside a shallow clone) and the origin's URL.
+// folder and file of the stack (by content), HEAD and the files that say where
+// it points (HEAD fixes the history outside a shallow clone), the origin's URL.
 std::string GenerationInputsDigest(const LoadedStack& stack, const emit::Options& emit_options,
-                                   const std::vector<std::string>& dirs) {
+                                   const std::vector<std::string>& dirs, const std::vector<std::string>& head_files) {
   Sha256 hash;
   hash.Field(kGenerationMemoHeader);
   hash.Field(DATAHUB_GEN_VERSION);
@@ -129,7 +129,10 @@ std::string GenerationInputsDigest(const LoadedStack& stack, const emit::Options
     hash.Field(*text);
   hash.Field(std::to_string(emit_options.build_jobs));
   for (const std::string& arg : emit_options.regenerate_args) hash.Field(arg);
-  for (const std::string& input : emit_options.regenerate_inputs) hash.Field(input);
+  // The regeneration inputs are these folders and files, the spec and HEAD's
+  // files, as seen from the build folder.
+  hash.Field(emit_options.root_from_build_dir);
+  for (const std::string& file : head_files) hash.Field(file);
   for (const std::string& dir : dirs) hash.Field(dir);
   stack.repo->WorkTree().ForEachFile(stack.graph_options.images_dir, [&](const git::FileEntry& file) {
     hash.Field(file.path);
@@ -138,6 +141,32 @@ std::string GenerationInputsDigest(const LoadedStack& stack, const emit::Options
   });
   hash.Field(stack.repo->Head().value_or(""));
   return hash.Hex();
+}
+
+// A file's modification time in ns, INT64_MAX when it cannot be stat'ed.
+int64_t MtimeNs(const std::string& path) {
+  struct stat info {};
+  if (stat(path.c_str(), &info) != 0) return INT64_MAX;
+  return static_cast<int64_t>(info.st_mtim.tv_sec) * 1000000000 + info.st_mtim.tv_nsec;
+}
+
+// Whether the next `ninja` would run the regeneration edge (ninja 1.10-1.12,
+// restat edges): when an input is newer than the build.ninja its log
+// recorded, or than the file itself when the log has no entry for it.
+bool NinjaWouldRegenerate(const std::string& build_dir, const std::string& output_name, const std::string& output_abs,
+                          int64_t newest_input_ns) {
+  int64_t seen_ns = -1;
+  if (std::optional<std::string> log = ReadFile(build_dir + "/.ninja_log")) {
+    try {
+      bool in_latest_run = false;
+      report::NinjaLog parsed = report::ParseNinjaLog(*log);
+      if (const report::NinjaLogEntry* entry = parsed.Last(output_name, &in_latest_run)) seen_ns = entry->mtime_ns;
+    } catch (const report::NinjaLogError&) {
+      return true;
+    }
+  }
+  if (seen_ns < 0) seen_ns = MtimeNs(output_abs) == INT64_MAX ? -1 : MtimeNs(output_abs);
+  return seen_ns < 0 || newest_input_ns > seen_ns;
 }
 
 // Says where images are looked up before they are built, or that they are not.
@@ -177,36 +206,45 @@ int RunGenerate(const GenerateOptions& options) {
   emit_options.publish_only_if_all_pass = options.publish_only_if_all_pass;
   emit_options.pytest = options.pytest;
   emit_options.source_url = repo.OriginUrl();
-  // Everything the generator read: the spec, every file and folder of the
+  // Everything the generator reads: the spec, every file and folder of the
   // stack (a new file changes its folder's mtime) and where HEAD points.
+  std::vector<std::string> dirs = repo.WorkTree().ListDirs(stack.graph_options.images_dir);
+  std::vector<std::string> head_files;
+  for (const std::string& file : repo.HeadStateFiles()) head_files.push_back(RelativePath(build_dir, AbsolutePath(file)));
+  std::sort(head_files.begin(), head_files.end());
+
+  std::string memo_path = build_dir + "/" + kGenerationMemoPath;
+  std::string digest = GenerationInputsDigest(stack, emit_options, dirs, head_files);
+  if (std::optional<GenerationMemo> memo = ReadGenerationMemo(memo_path);
+      memo && !repo.IsShallow() && memo->inputs == digest && FileSha256Hex(output_abs) == memo->output) {
+    std::cerr << memo->warnings;
+    if (!options.regenerate) {
+      // As below, but only when ninja would otherwise run the regeneration
+      // edge: `ninja -t restat` rewrites the whole log.
+      std::optional<int64_t> newest = repo.WorkTree().NewestMtimeNs(stack.graph_options.images_dir);
+      for (const std::string& file : head_files) newest = std::max(newest.value_or(INT64_MAX), MtimeNs(build_dir + "/" + file));
+      if (!newest || NinjaWouldRegenerate(build_dir, Basename(output_abs), output_abs, *newest)) {
+        TouchFile(output_abs);
+        RestatInNinjaLog(build_dir, Basename(output_abs));
+      }
+      std::cout << "datahub-gen: unchanged " << options.output << memo->summary;
+    }
+    return kExitOk;
+  }
+
   std::vector<std::string>& inputs = emit_options.regenerate_inputs;
   inputs.push_back(RelativePath(build_dir, spec_abs));
-  std::vector<std::string> dirs = repo.WorkTree().ListDirs(stack.graph_options.images_dir);
   for (const std::string& dir : dirs) inputs.push_back(to_root + dir);
   size_t files_start = inputs.size();
   repo.WorkTree().ForEachFile(stack.graph_options.images_dir, [&](const git::FileEntry& file) {
     if (to_root + file.path != inputs.front()) inputs.push_back(to_root + file.path);
   });
   size_t head_start = inputs.size();
-  for (const std::string& file : repo.HeadStateFiles()) inputs.push_back(RelativePath(build_dir, AbsolutePath(file)));
-  // Folders and files come sorted from the walk: merging is linear.
+  inputs.insert(inputs.end(), head_files.begin(), head_files.end());
+  // Folders, files and HEAD's files come sorted: merging is linear.
   std::inplace_merge(inputs.begin() + 1, inputs.begin() + files_start, inputs.begin() + head_start);
-  std::sort(inputs.begin() + head_start, inputs.end());
   std::inplace_merge(inputs.begin() + 1, inputs.begin() + head_start, inputs.end());
   inputs.erase(std::unique(inputs.begin(), inputs.end()), inputs.end());
-
-  std::string memo_path = build_dir + "/" + kGenerationMemoPath;
-  std::string digest = GenerationInputsDigest(stack, emit_options, dirs);
-  if (std::optional<GenerationMemo> memo = ReadGenerationMemo(memo_path);
-      memo && !repo.IsShallow() && memo->inputs == digest && FileSha256Hex(output_abs) == memo->output) {
-    std::cerr << memo->warnings;
-    if (!options.regenerate) {
-      TouchFile(output_abs);  // newer than its inputs, so ninja does not regenerate
-      RestatInNinjaLog(build_dir, Basename(output_abs));
-      std::cout << "datahub-gen: unchanged " << options.output << memo->summary;
-    }
-    return kExitOk;
-  }
 
   if (int resolved = ResolveStack(options.output + " not written", &stack); resolved != kExitOk) return resolved;
   const graph::Graph& graph = *stack.graph;

@@ -196,6 +196,12 @@ class WorkTreeView final : public TreeView {
     return {files.begin(), files.end()};
   }
 
+  std::optional<int64_t> NewestMtimeNs(std::string_view dir) override {
+    std::optional<std::string> clean = CleanPath(dir);
+    if (!clean || !IsDir(*clean)) return std::nullopt;
+    return WalkedOnce(*clean).newest_mtime_ns;
+  }
+
   void ForEachFile(std::string_view dir, const std::function<void(const FileEntry&)>& visit) override {
     for (const FileEntry& file : FilesUnder(dir)) visit(file);
   }
@@ -399,6 +405,7 @@ class WorkTreeView final : public TreeView {
   struct Snapshot {
     std::vector<FileEntry> files;
     std::vector<std::string> dirs;
+    int64_t newest_mtime_ns = 0;  // of the files and folders
   };
 
   // The working tree is walked once per run: a listing of `dir` is cut from
@@ -435,7 +442,7 @@ class WorkTreeView final : public TreeView {
   // walk's time, in the kernel), then their blob ids are taken.
   void Walk(const std::string& dir, Snapshot& out) {
     std::vector<Candidate> candidates;
-    Collect(dir, out.dirs, candidates);
+    Collect(dir, out, candidates);
     // Not zero-filled: each is written by its stat.
     std::unique_ptr<struct stat[]> infos(new struct stat[candidates.size()]);
     std::vector<int> errors(candidates.size());
@@ -463,6 +470,9 @@ class WorkTreeView final : public TreeView {
         ThrowErrno("cannot stat " + Absolute(candidates[i].path));
       }
       const struct stat& info = infos[i];
+      // ninja sees a symlink's target's time, which the walk does not know:
+      // the newest time is then "unknown" (the largest).
+      out.newest_mtime_ns = std::max(out.newest_mtime_ns, S_ISLNK(info.st_mode) ? INT64_MAX : MtimeNs(info));
       if (!S_ISREG(info.st_mode) && !S_ISLNK(info.st_mode)) continue;  // replaced meanwhile
       std::string blob_id = BlobId(candidates[i].path, info, candidates[i].indexed);
       out.files.push_back(FileEntry{std::move(candidates[i].path), ModeOnDisk(info), std::move(blob_id)});
@@ -474,15 +484,22 @@ class WorkTreeView final : public TreeView {
     const IndexedFile* indexed;  // null: untracked
   };
 
-  // The walk's first pass: folders into `dirs`, files git would see into
-  // `files`, in git's order (a folder sorts as its name with a '/').
-  void Collect(const std::string& dir, std::vector<std::string>& dirs, std::vector<Candidate>& files) {
+  static int64_t MtimeNs(const struct stat& info) {
+    return static_cast<int64_t>(info.st_mtim.tv_sec) * 1000000000 + info.st_mtim.tv_nsec;
+  }
+
+  // The walk's first pass: folders into `out.dirs` (and their newest mtime),
+  // files git would see into `files`, in git's order (a folder sorts as its
+  // name with a '/').
+  void Collect(const std::string& dir, Snapshot& out, std::vector<Candidate>& files) {
     std::string absolute = Absolute(dir);
     std::unique_ptr<DIR, DirCloser> handle(opendir(absolute.c_str()));
     if (!handle) {
       if (errno == ENOENT || errno == ENOTDIR) return;  // removed while we walk
       ThrowErrno("cannot read directory " + absolute);
     }
+    struct stat dir_info {};
+    if (fstat(dirfd(handle.get()), &dir_info) != 0) ThrowErrno("cannot stat " + absolute);
     struct Entry {
       std::string sort_key;  // the name, with a '/' for a folder
       bool is_dir;
@@ -515,13 +532,14 @@ class WorkTreeView final : public TreeView {
     }
     handle.reset();
 
-    dirs.push_back(dir);
+    out.dirs.push_back(dir);
+    out.newest_mtime_ns = std::max(out.newest_mtime_ns, MtimeNs(dir_info));
     std::sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) { return a.sort_key < b.sort_key; });
     for (Entry& entry : entries) {
       if (entry.is_dir) {
         entry.sort_key.pop_back();
         std::string path = Join(dir, entry.sort_key);
-        if (!gitlinks_.contains(path) && !IsExcludedDir(path)) Collect(path, dirs, files);
+        if (!gitlinks_.contains(path) && !IsExcludedDir(path)) Collect(path, out, files);
         continue;
       }
       std::string path = Join(dir, entry.sort_key);

@@ -59,6 +59,11 @@ class TreeView {
     });
     return subdirs;
   }
+  // The newest modification time (ns since the epoch) of the files and
+  // folders under `dir` and of `dir`, where the view knows it (the working
+  // tree: from the walk, or of a walk above `dir`, which can only be newer;
+  // INT64_MAX when a symlink is among them); nullopt otherwise.
+  virtual std::optional<int64_t> NewestMtimeNs(std::string_view /*dir*/) { return std::nullopt; }
   // Contents of a file (for a symlink: its target); nullopt if absent.
   virtual std::optional<std::string> Read(std::string_view path) = 0;
   // Whether Read would find the file, without reading it (in a commit, a

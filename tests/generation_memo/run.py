@@ -108,6 +108,28 @@ def step(tool, repo, what, expect_memo, args=(), mark=True):
     print(f"ok   {what}: memo {'used' if used else 'not used'}")
 
 
+def ninja_would_regenerate(repo):
+    """`ninja -n build.ninja`: whether the next ninja runs the regeneration edge."""
+    result = subprocess.run(["ninja", "-n", "build.ninja"], cwd=repo, capture_output=True, text=True)
+    check(result.returncode == 0, f"ninja -n build.ninja: {result.stdout}{result.stderr}")
+    return "Regenerating" in result.stdout
+
+
+def check_ninja_agrees(tool, repo, log):
+    """A by-hand run that used the memo leaves a build.ninja that ninja does not
+    regenerate, also after an input was touched (same content)."""
+    for what in ("nothing touched", "a file touched", "a folder touched", "HEAD's file touched"):
+        path = {"a file touched": "images/leaf/data/content.txt", "a folder touched": "images/root/data",
+                "HEAD's file touched": ".git/HEAD"}.get(what)
+        if path:
+            os.utime(os.path.join(repo, path))
+        mark_memo(repo)
+        result = generate(tool, repo, ["--offline"])
+        check(MARKER in result.stdout, f"ninja {log}, {what}: the memo is used")
+        check(not ninja_would_regenerate(repo), f"ninja {log}, {what}: ninja would regenerate after a by-hand run")
+        print(f"ok   ninja {log}, {what}: no regeneration after a by-hand run")
+
+
 def main():
     tool = os.path.abspath(sys.argv[1])
     scratch = tempfile.mkdtemp(prefix="dhg-memo-")
@@ -156,6 +178,11 @@ def main():
         git(repo, "checkout", "-q", first)
         step(tool, repo, "an older commit checked out", expect_memo=False)
         step(tool, repo, "then nothing changed", expect_memo=True)
+        check_ninja_agrees(tool, repo, "without .ninja_log")
+        os.utime(os.path.join(repo, "images/root/data/content.txt"))
+        subprocess.run(["ninja", "build.ninja"], cwd=repo, capture_output=True, check=True)
+        check(os.path.exists(os.path.join(repo, ".ninja_log")), "ninja build.ninja wrote .ninja_log")
+        check_ninja_agrees(tool, repo, "with .ninja_log")
         copy = os.path.join(scratch, "tool-copy")
         shutil.copy2(tool, copy)
         step(copy, repo, "another generator binary", expect_memo=False)
