@@ -15,6 +15,7 @@
 #include <cstdio>
 #include <cstdint>
 #include <cstring>
+#include <exception>
 #include <map>
 #include <mutex>
 #include <queue>
@@ -225,7 +226,7 @@ class WorkTreeView final : public TreeView {
     if (lstat(Absolute(*clean).c_str(), &info) != 0) return std::nullopt;
     if (!S_ISREG(info.st_mode) && !S_ISLNK(info.st_mode)) return std::nullopt;
     LoadIndexOnce();
-    if (!index_.contains(*clean) && IsIgnored(*clean, false)) return std::nullopt;
+    if (!Indexed(*clean) && IsIgnored(*clean, false)) return std::nullopt;
     if (S_ISLNK(info.st_mode)) return ReadLink(Absolute(*clean), info.st_size);
     return ReadFile(Absolute(*clean));
   }
@@ -317,7 +318,24 @@ class WorkTreeView final : public TreeView {
   }
 
   bool IsExcludedDir(const std::string& dir) {
-    return !tracked_dirs_.contains(dir) && IsIgnored(dir, true);
+    return !TracksUnder(dir) && IsIgnored(dir, true);
+  }
+
+  // The index entry of `path`, or null.
+  const IndexedFile* Indexed(std::string_view path) const {
+    auto at = std::lower_bound(index_.begin(), index_.end(), path,
+                               [](const auto& entry, std::string_view p) { return entry.first < p; });
+    return at != index_.end() && at->first == path ? &at->second : nullptr;
+  }
+
+  // Whether the index has an entry (a submodule's too) under `dir`.
+  bool TracksUnder(const std::string& dir) const {
+    std::string prefix = dir + "/";
+    auto at = std::lower_bound(index_.begin(), index_.end(), prefix,
+                               [](const auto& entry, const std::string& p) { return entry.first < p; });
+    if (at != index_.end() && at->first.starts_with(prefix)) return true;
+    auto link = gitlinks_.lower_bound(prefix);
+    return link != gitlinks_.end() && link->starts_with(prefix);
   }
 
   bool IsIgnored(const std::string& path, bool is_dir) {
@@ -357,6 +375,7 @@ class WorkTreeView final : public TreeView {
                                   entry.ino, entry.uid, entry.gid, entry.size, entry.mode, id,
                                   entry.stage == 0 && !entry.intent_to_add});
       }
+      SortIndex();
       return;
     }
     // What our reader does not know (a split index, ...): libgit2's.
@@ -372,17 +391,33 @@ class WorkTreeView final : public TreeView {
       AddIndexEntry(entry->path, IndexedFile{entry->ctime, entry->mtime, entry->ino, entry->uid, entry->gid,
                                              entry->file_size, entry->mode, entry->id, id_usable});
     }
+    SortIndex();
   }
 
   void AddIndexEntry(std::string path, const IndexedFile& file) {
-    for (std::string dir = ParentOf(path); !dir.empty() && tracked_dirs_.insert(dir).second; dir = ParentOf(dir)) {
-    }
     if (file.mode == GIT_FILEMODE_COMMIT) {
       gitlinks_.insert(std::move(path));
       return;
     }
-    auto [it, inserted] = index_.try_emplace(std::move(path), file);
-    if (!inserted) it->second.id_usable = false;  // several conflict stages
+    index_.emplace_back(std::move(path), file);
+  }
+
+  // git keeps its entries sorted by path (as std::string compares), the
+  // stages of a conflict next to each other: one entry each, whose id is not
+  // the file's.
+  void SortIndex() {
+    auto by_path = [](const auto& a, const auto& b) { return a.first < b.first; };
+    if (!std::is_sorted(index_.begin(), index_.end(), by_path)) std::stable_sort(index_.begin(), index_.end(), by_path);
+    size_t kept = 0;
+    for (size_t i = 0; i < index_.size(); ++i) {
+      if (kept > 0 && index_[kept - 1].first == index_[i].first) {
+        index_[kept - 1].second.id_usable = false;  // several conflict stages
+        continue;
+      }
+      if (kept != i) index_[kept] = std::move(index_[i]);
+      ++kept;
+    }
+    index_.resize(kept);
   }
 
   // `indexed`: the file's index entry, or null when it is untracked.
@@ -436,46 +471,60 @@ class WorkTreeView final : public TreeView {
   }
 
   // Collects the files and directories at and under `dir`: the files in
-  // git's order, the directories unsorted. Three passes: the folders are
-  // read (readdir's entry types tell folders from files without a stat), the
-  // files are stat'ed on two threads (as git status does: it is most of the
-  // walk's time, in the kernel), then their blob ids are taken.
+  // git's order, the directories unsorted. Two passes: the folders are read
+  // (readdir's entry types tell folders from files without a stat), then the
+  // files are stat'ed and given their blob ids on two threads (as git status
+  // stats on several: it is most of the walk's time, in the kernel). The
+  // threads share only what they read (the index, the candidates' slots).
   void Walk(const std::string& dir, Snapshot& out) {
     std::vector<Candidate> candidates;
     Collect(dir, out, candidates);
-    // Not zero-filled: each is written by its stat.
-    std::unique_ptr<struct stat[]> infos(new struct stat[candidates.size()]);
-    std::vector<int> errors(candidates.size());
     int root_fd = open(root_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (root_fd < 0) ThrowErrno("cannot open " + root_);
-    auto stat_files = [&](size_t begin, size_t end) {
-      for (size_t i = begin; i < end; ++i) {
-        errors[i] = fstatat(root_fd, candidates[i].path.c_str(), &infos[i], AT_SYMLINK_NOFOLLOW) == 0 ? 0 : errno;
+    std::vector<FileEntry> found(candidates.size());
+    std::vector<char> kept(candidates.size(), 0);
+    // What each thread saw: the newest mtime, and the first error.
+    struct Part {
+      int64_t newest_mtime_ns = 0;
+      std::exception_ptr error;
+    };
+    auto take_files = [&](size_t begin, size_t end, Part& part) {
+      try {
+        for (size_t i = begin; i < end; ++i) {
+          struct stat info {};
+          if (fstatat(root_fd, candidates[i].path.c_str(), &info, AT_SYMLINK_NOFOLLOW) != 0) {
+            if (errno == ENOENT) continue;  // removed while we walk
+            ThrowErrno("cannot stat " + Absolute(candidates[i].path));
+          }
+          // ninja sees a symlink's target's time, which the walk does not
+          // know: the newest time is then "unknown" (the largest).
+          part.newest_mtime_ns = std::max(part.newest_mtime_ns, S_ISLNK(info.st_mode) ? INT64_MAX : MtimeNs(info));
+          if (!S_ISREG(info.st_mode) && !S_ISLNK(info.st_mode)) continue;  // replaced meanwhile
+          std::string blob_id = BlobId(candidates[i].path, info, candidates[i].indexed);
+          found[i] = FileEntry{std::move(candidates[i].path), ModeOnDisk(info), std::move(blob_id)};
+          kept[i] = 1;
+        }
+      } catch (...) {
+        part.error = std::current_exception();
       }
     };
+    Part parts[2];
     constexpr size_t kWorthAThread = 2048;
     if (candidates.size() >= kWorthAThread) {
-      std::thread helper(stat_files, 0, candidates.size() / 2);
-      stat_files(candidates.size() / 2, candidates.size());
+      std::thread helper(take_files, 0, candidates.size() / 2, std::ref(parts[0]));
+      take_files(candidates.size() / 2, candidates.size(), parts[1]);
       helper.join();
     } else {
-      stat_files(0, candidates.size());
+      take_files(0, candidates.size(), parts[1]);
     }
     close(root_fd);
+    for (const Part& part : parts) {
+      if (part.error) std::rethrow_exception(part.error);
+      out.newest_mtime_ns = std::max(out.newest_mtime_ns, part.newest_mtime_ns);
+    }
     out.files.reserve(out.files.size() + candidates.size());
-    for (size_t i = 0; i < candidates.size(); ++i) {
-      if (errors[i] == ENOENT) continue;  // removed while we walk
-      if (errors[i] != 0) {
-        errno = errors[i];
-        ThrowErrno("cannot stat " + Absolute(candidates[i].path));
-      }
-      const struct stat& info = infos[i];
-      // ninja sees a symlink's target's time, which the walk does not know:
-      // the newest time is then "unknown" (the largest).
-      out.newest_mtime_ns = std::max(out.newest_mtime_ns, S_ISLNK(info.st_mode) ? INT64_MAX : MtimeNs(info));
-      if (!S_ISREG(info.st_mode) && !S_ISLNK(info.st_mode)) continue;  // replaced meanwhile
-      std::string blob_id = BlobId(candidates[i].path, info, candidates[i].indexed);
-      out.files.push_back(FileEntry{std::move(candidates[i].path), ModeOnDisk(info), std::move(blob_id)});
+    for (size_t i = 0; i < found.size(); ++i) {
+      if (kept[i]) out.files.push_back(std::move(found[i]));
     }
   }
 
@@ -543,18 +592,17 @@ class WorkTreeView final : public TreeView {
         continue;
       }
       std::string path = Join(dir, entry.sort_key);
-      auto indexed = index_.find(path);
-      if (indexed == index_.end() && IsIgnored(path, false)) continue;
-      files.push_back({std::move(path), indexed == index_.end() ? nullptr : &indexed->second});
+      const IndexedFile* indexed = Indexed(path);
+      if (!indexed && IsIgnored(path, false)) continue;
+      files.push_back({std::move(path), indexed});
     }
   }
 
   git_repository* repo_;
   std::string root_;
   bool index_loaded_ = false;
-  std::unordered_map<std::string, IndexedFile> index_;
-  std::unordered_set<std::string> tracked_dirs_;  // every directory holding an index entry
-  std::unordered_set<std::string> gitlinks_;      // submodule paths
+  std::vector<std::pair<std::string, IndexedFile>> index_;  // sorted by path (SortIndex)
+  std::set<std::string> gitlinks_;                          // submodule paths
   timespec index_mtime_{};                        // zero: no entry is trusted
   std::map<std::string, Snapshot> walks_;         // by the folder walked
 };
