@@ -66,12 +66,32 @@ struct GenerationMemo {
   std::string output;    // SHA-256 of build.ninja's text
   std::string warnings;  // as printed to stderr
   std::string summary;   // the rest of the "unchanged build.ninja" lines
+  // build.ninja's size, times and inode as written (StatKey): while they
+  // are the same, its content need not be hashed again.
+  std::string output_stat;
 };
+
+// A file's size, mtime, ctime and inode, or "" when it cannot be stat'ed.
+// Any write changes the ctime (and cannot set it back).
+std::string StatKey(const std::string& path) {
+  struct stat info {};
+  if (stat(path.c_str(), &info) != 0) return "";
+  return std::to_string(info.st_size) + " " + std::to_string(info.st_mtim.tv_sec) + "." +
+         std::to_string(info.st_mtim.tv_nsec) + " " + std::to_string(info.st_ctim.tv_sec) + "." +
+         std::to_string(info.st_ctim.tv_nsec) + " " + std::to_string(info.st_ino);
+}
+
+// Whether build.ninja is the file the memo's run wrote.
+bool IsMemoOutput(const GenerationMemo& memo, const std::string& output_abs) {
+  std::string stat_key = StatKey(output_abs);
+  if (!stat_key.empty() && stat_key == memo.output_stat) return true;
+  return FileSha256Hex(output_abs) == memo.output;
+}
 
 // Each field as its length, a newline and its bytes.
 std::string FormatGenerationMemo(const GenerationMemo& memo) {
   std::string text(kGenerationMemoHeader);
-  for (const std::string* field : {&memo.inputs, &memo.output, &memo.warnings, &memo.summary})
+  for (const std::string* field : {&memo.inputs, &memo.output, &memo.warnings, &memo.summary, &memo.output_stat})
     text += std::to_string(field->size()) + "\n" + *field;
   return text;
 }
@@ -81,7 +101,7 @@ std::optional<GenerationMemo> ReadGenerationMemo(const std::string& path) {
   if (!text || !StartsWith(*text, kGenerationMemoHeader)) return std::nullopt;
   GenerationMemo memo;
   size_t at = kGenerationMemoHeader.size();
-  for (std::string* field : {&memo.inputs, &memo.output, &memo.warnings, &memo.summary}) {
+  for (std::string* field : {&memo.inputs, &memo.output, &memo.warnings, &memo.summary, &memo.output_stat}) {
     size_t newline = text->find('\n', at);
     if (newline == std::string::npos || newline == at || newline - at > 9) return std::nullopt;
     size_t size = 0;
@@ -216,7 +236,7 @@ int RunGenerate(const GenerateOptions& options) {
   std::string memo_path = build_dir + "/" + kGenerationMemoPath;
   std::string digest = GenerationInputsDigest(stack, emit_options, dirs, head_files);
   if (std::optional<GenerationMemo> memo = ReadGenerationMemo(memo_path);
-      memo && !repo.IsShallow() && memo->inputs == digest && FileSha256Hex(output_abs) == memo->output) {
+      memo && !repo.IsShallow() && memo->inputs == digest && IsMemoOutput(*memo, output_abs)) {
     std::cerr << memo->warnings;
     if (!options.regenerate) {
       // As below, but only when ninja would otherwise run the regeneration
@@ -269,13 +289,15 @@ int RunGenerate(const GenerateOptions& options) {
   std::string summary = ": " + std::to_string(graph.Nodes().size()) + " nodes in " + std::to_string(plans.size()) +
                         " plan(s)" + (dirty ? ", " + std::to_string(dirty) + " dirty" : "") + "\n";
   if (!graph.Nodes().empty()) summary += RegistryStatusLine(graph, options.offline) + "\n";
-  if (!repo.IsShallow()) {
-    KeepGenerationMemo(memo_path, {.inputs = digest, .output = Sha256Hex(text), .warnings = stack.warnings,
-                                   .summary = summary});
-  }
   if (!options.regenerate) {
     if (!changed) TouchFile(output_abs);  // newer than its inputs, so ninja does not regenerate
     RestatInNinjaLog(build_dir, Basename(output_abs));
+  }
+  if (!repo.IsShallow()) {
+    KeepGenerationMemo(memo_path, {.inputs = digest, .output = Sha256Hex(text), .warnings = stack.warnings,
+                                   .summary = summary, .output_stat = StatKey(output_abs)});
+  }
+  if (!options.regenerate) {
     std::cout << "datahub-gen: " << (changed ? "wrote " : "unchanged ") << options.output << summary;
   }
   return kExitOk;

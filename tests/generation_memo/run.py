@@ -75,11 +75,11 @@ def generate(tool, repo, args):
 
 
 def mark_memo(repo):
-    """Puts MARKER into the summary the memo prints (the last field)."""
+    """Puts MARKER into the summary the memo prints (its fourth field of five)."""
     text = read(repo, MEMO)
     head, _, rest = text.partition("\n")
     fields = []
-    for _ in range(4):
+    for _ in range(5):
         size, _, rest = rest.partition("\n")
         fields.append(rest[:int(size)])
         rest = rest[int(size):]
