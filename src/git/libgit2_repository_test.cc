@@ -210,6 +210,32 @@ TEST_CASE("work tree blob ids equal git hash-object, tracked or not") {
   CHECK_FALSE(opened->WorkTree().Read(".git/HEAD").has_value());
 }
 
+TEST_CASE("a work tree big enough for the walk's two threads lists what git would commit") {
+  // Over the walk's threshold for a second thread (2,048 files): committed
+  // files, some changed since, untracked and ignored ones, in nested folders.
+  TempRepo repo;
+  repo.Write(".gitignore", "*.log\n");
+  for (int i = 0; i < 2600; ++i)
+    repo.Write("s/d" + std::to_string(i % 7) + "/e" + std::to_string(i % 13) + "/f" + std::to_string(i), std::to_string(i));
+  repo.CommitAll("many", 1700000000);
+  for (int i = 0; i < 2600; i += 97) repo.Write("s/d" + std::to_string(i % 7) + "/e" + std::to_string(i % 13) + "/f" + std::to_string(i), "changed");
+  for (int i = 0; i < 5; ++i) repo.Write("s/new/n" + std::to_string(i), "new " + std::to_string(i));
+  for (int i = 0; i < 5; ++i) repo.Write("s/d1/x" + std::to_string(i) + ".log", "ignored");
+  std::vector<FileEntry> listed = OpenRepository(repo.root())->WorkTree().List("s");
+  // What git stages from the same tree is the oracle.
+  repo.Git("add -A");
+  std::istringstream staged(repo.Git("ls-files -s s"));
+  std::vector<FileEntry> expected;
+  for (std::string line; std::getline(staged, line);) {
+    std::istringstream fields(line);
+    std::string mode, id, stage, path;
+    fields >> mode >> id >> stage >> path;
+    expected.push_back(FileEntry{path, static_cast<unsigned>(std::stoul(mode, nullptr, 8)), id});
+  }
+  REQUIRE(expected.size() == 2605);
+  CHECK(listed == expected);
+}
+
 TEST_CASE("work tree subtree ids are the tree ids git would commit") {
   TempRepo repo;
   WriteTwoImages(repo);

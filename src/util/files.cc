@@ -21,81 +21,87 @@ namespace {
 }
 }  // namespace
 
+namespace {
+// A file open for reading, closed at scope exit with errno kept (so that the
+// failure before the close is the one reported).
+class ReadOnlyFd {
+ public:
+  explicit ReadOnlyFd(const std::string& path) : fd_(open(path.c_str(), O_RDONLY | O_CLOEXEC)) {}
+  ReadOnlyFd(const ReadOnlyFd&) = delete;
+  ReadOnlyFd& operator=(const ReadOnlyFd&) = delete;
+  ~ReadOnlyFd() {
+    if (fd_ < 0) return;
+    int saved = errno;
+    close(fd_);
+    errno = saved;
+  }
+  bool ok() const { return fd_ >= 0; }
+  // read(2), again after a signal.
+  ssize_t Read(char* into, size_t size) const {
+    ssize_t n;
+    do {
+      n = read(fd_, into, size);
+    } while (n < 0 && errno == EINTR);
+    return n;
+  }
+  int get() const { return fd_; }
+
+ private:
+  int fd_;
+};
+}  // namespace
+
 std::optional<std::string> ReadFile(const std::string& path) {
-  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return std::nullopt;
+  ReadOnlyFd fd(path);
+  if (!fd.ok()) return std::nullopt;
   // Sized from fstat and read in place: a stream grows its buffer by copies,
   // which for build.ninja (megabytes) was a tenth of a warm run. Files whose
   // size fstat does not know (/proc) grow as they are read.
   struct stat info {};
   std::string text;
-  if (fstat(fd, &info) == 0 && S_ISREG(info.st_mode)) text.resize(static_cast<size_t>(info.st_size));
+  if (fstat(fd.get(), &info) == 0 && S_ISREG(info.st_mode)) text.resize(static_cast<size_t>(info.st_size));
   size_t used = 0;
   for (;;) {
     char probe = 0;
     bool full = used == text.size();
     // Full: one byte more says whether the file goes on (then grow).
-    ssize_t n = full ? read(fd, &probe, 1) : read(fd, text.data() + used, text.size() - used);
-    if (n > 0 && full) {
+    ssize_t n = full ? fd.Read(&probe, 1) : fd.Read(text.data() + used, text.size() - used);
+    if (n < 0) return std::nullopt;
+    if (n == 0) break;
+    if (full) {
       text.resize(std::max<size_t>(4096, text.size() * 2));
       text[used++] = probe;
-      continue;
+    } else {
+      used += static_cast<size_t>(n);
     }
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      int saved = errno;
-      close(fd);
-      errno = saved;
-      return std::nullopt;
-    }
-    if (n == 0) break;
-    used += static_cast<size_t>(n);
   }
-  close(fd);
   text.resize(used);
   return text;
 }
 
 std::optional<std::string> FileSha256Hex(const std::string& path) {
-  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return std::nullopt;
+  ReadOnlyFd fd(path);
+  if (!fd.ok()) return std::nullopt;
   Sha256 hash;
   std::string block(1 << 16, '\0');
   for (;;) {
-    ssize_t n = read(fd, block.data(), block.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      int saved = errno;
-      close(fd);
-      errno = saved;
-      return std::nullopt;
-    }
+    ssize_t n = fd.Read(block.data(), block.size());
+    if (n < 0) return std::nullopt;
     if (n == 0) break;
     hash.Update(std::string_view(block.data(), static_cast<size_t>(n)));
   }
-  close(fd);
   return hash.Hex();
 }
 
 std::optional<MappedFile> MappedFile::Open(const std::string& path) {
-  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return std::nullopt;
+  ReadOnlyFd fd(path);
+  if (!fd.ok()) return std::nullopt;
   struct stat info {};
-  if (fstat(fd, &info) != 0) {
-    int saved = errno;
-    close(fd);
-    errno = saved;
-    return std::nullopt;
-  }
+  if (fstat(fd.get(), &info) != 0) return std::nullopt;
   size_t size = static_cast<size_t>(info.st_size);
   // An empty file has nothing to map (mmap refuses a length of 0).
-  void* data = size == 0 ? nullptr : mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
-  int saved = errno;
-  close(fd);
-  if (data == MAP_FAILED) {
-    errno = saved;
-    return std::nullopt;
-  }
+  void* data = size == 0 ? nullptr : mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd.get(), 0);
+  if (data == MAP_FAILED) return std::nullopt;
   return MappedFile(static_cast<const char*>(data), size);
 }
 
