@@ -23,6 +23,8 @@ PACKAGES=(
   python3 python3-pytest python3-docker python3-yaml
   # htpasswd, for the registry-auth tests
   apache2-utils
+  # the generation-memo test sees with it whether a warm run starts libgit2
+  strace
   # a real browser for the test of the HTML report (headless)
   chromium
   # the fuzzers (scripts/fuzz.sh): clang, its libFuzzer and sanitizer

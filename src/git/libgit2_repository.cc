@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <cstring>
 #include <exception>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <queue>
@@ -28,6 +29,7 @@
 
 #include "git/index_file.h"
 #include "git/repository.h"
+#include "git/repository_files.h"
 #include "util/files.h"
 #include "util/hash.h"
 
@@ -69,6 +71,20 @@ void Check(int rc, const std::string& what) {
 
 [[noreturn]] void ThrowErrno(const std::string& what) {
   throw std::runtime_error(what + ": " + std::strerror(errno));
+}
+
+// Starts libgit2 once per process, on first use: a run that needs nothing
+// of it (a warm generation) does not pay for its start.
+void EnsureLibgit2() {
+  static std::once_flag started;
+  std::call_once(started, [] {
+    if (git_libgit2_init() < 0) ThrowGitError("cannot initialise libgit2");
+    // Pack windows are mapped memory that counts in the resident set, and
+    // trees are parsed once into the TreeStore (libgit2's object cache would
+    // keep a second copy): together 14 MB less peak RSS on a 1 GB pack.
+    git_libgit2_opts(GIT_OPT_SET_MWINDOW_MAPPED_LIMIT, static_cast<size_t>(32) << 20);
+    git_libgit2_opts(GIT_OPT_ENABLE_CACHING, 0);
+  });
 }
 
 std::string Hex(const git_oid& id) {
@@ -190,7 +206,10 @@ bool Earlier(const timespec& a, const timespec& b) {
 
 class WorkTreeView final : public TreeView {
  public:
-  WorkTreeView(git_repository* repo, std::string root) : repo_(repo), root_(std::move(root)) {}
+  // `repo` opens libgit2's repository when first called: only ignore rules
+  // and indexes our reader does not know need it.
+  WorkTreeView(std::function<git_repository*()> repo, std::string root, std::string git_dir)
+      : repo_(std::move(repo)), root_(std::move(root)), git_dir_(std::move(git_dir)) {}
 
   std::vector<FileEntry> List(std::string_view dir) override {
     std::span<const FileEntry> files = FilesUnder(dir);
@@ -255,6 +274,7 @@ class WorkTreeView final : public TreeView {
     std::optional<std::string> clean = CleanPath(dir);
     std::span<const FileEntry> files = FilesUnder(dir);
     if (files.empty()) return "";
+    EnsureLibgit2();
     return Hex(TreeIdOf(files, clean->empty() ? 0 : clean->size() + 1));
   }
 
@@ -341,7 +361,7 @@ class WorkTreeView final : public TreeView {
   bool IsIgnored(const std::string& path, bool is_dir) {
     int ignored = 0;
     std::string query = is_dir ? path + "/" : path;
-    Check(git_ignore_path_is_ignored(&ignored, repo_, query.c_str()),
+    Check(git_ignore_path_is_ignored(&ignored, repo_(), query.c_str()),
           "cannot evaluate the ignore rules for " + Absolute(path));
     return ignored != 0;
   }
@@ -352,7 +372,7 @@ class WorkTreeView final : public TreeView {
     if (index_loaded_) return;
     index_loaded_ = true;
     // The index of a linked worktree is in its own git dir, as libgit2 has it.
-    std::string index_path = git_repository_path(repo_) + std::string("index");
+    std::string index_path = git_dir_ + "/index";
     struct stat index_info;
     // Without an index file nothing is tracked and every file gets hashed.
     if (stat(index_path.c_str(), &index_info) != 0) return;
@@ -379,6 +399,7 @@ class WorkTreeView final : public TreeView {
       return;
     }
     // What our reader does not know (a split index, ...): libgit2's.
+    EnsureLibgit2();
     git_index* raw = nullptr;
     Check(git_index_open(&raw, index_path.c_str()), "cannot read " + index_path);
     IndexPtr index(raw);
@@ -429,6 +450,7 @@ class WorkTreeView final : public TreeView {
       return Hex(indexed->id);
     if (S_ISLNK(info.st_mode)) return GitBlobId(ReadLink(Absolute(path), info.st_size));
     git_oid id;
+    EnsureLibgit2();
     // Streams the file, without filters (no CRLF or LFS conversion).
     Check(git_odb_hashfile(&id, Absolute(path).c_str(), GIT_OBJECT_BLOB),
           "cannot hash " + Absolute(path));
@@ -598,8 +620,8 @@ class WorkTreeView final : public TreeView {
     }
   }
 
-  git_repository* repo_;
-  std::string root_;
+  std::function<git_repository*()> repo_;
+  std::string root_, git_dir_;
   bool index_loaded_ = false;
   std::vector<std::pair<std::string, IndexedFile>> index_;  // sorted by path (SortIndex)
   std::set<std::string> gitlinks_;                          // submodule paths
@@ -777,21 +799,32 @@ class CommitTreeView final : public TreeView {
 
 class Libgit2Repository final : public Repository {
  public:
+  // A repository whose layout was found without libgit2: libgit2 opens it
+  // when first needed, and HEAD, the origin and the shallow file are read
+  // without it where repository_files.h can.
+  explicit Libgit2Repository(RepositoryLayout layout)
+      : layout_(layout),
+        work_dir_(layout.work_dir),
+        git_dir_(layout.git_dir),
+        common_dir_(layout.common_dir),
+        work_tree_([this] { return Handle(); }, work_dir_, git_dir_) {}
+
+  // A repository libgit2 found and opened.
   explicit Libgit2Repository(RepositoryPtr repo)
       : repo_(std::move(repo)),
         work_dir_(WithoutTrailingSlash(git_repository_workdir(repo_.get()))),
         git_dir_(WithoutTrailingSlash(git_repository_path(repo_.get()))),
         common_dir_(WithoutTrailingSlash(git_repository_commondir(repo_.get()))),
-        work_tree_(repo_.get(), work_dir_),
-        trees_(repo_.get()) {}
+        work_tree_([this] { return Handle(); }, work_dir_, git_dir_) {}
 
   std::string WorkDir() const override { return work_dir_; }
   std::string GitDir() const override { return git_dir_; }
   TreeView& WorkTree() override { return work_tree_; }
 
   std::optional<std::string> Head() override {
+    if (std::optional<HeadState> head = layout_ ? ReadHeadState(*layout_) : std::nullopt) return head->commit;
     git_oid id;
-    int rc = git_reference_name_to_id(&id, repo_.get(), "HEAD");
+    int rc = git_reference_name_to_id(&id, Handle(), "HEAD");
     if (rc == GIT_ENOTFOUND || rc == GIT_EUNBORNBRANCH) return std::nullopt;
     Check(rc, "cannot resolve HEAD in " + work_dir_);
     return Hex(id);
@@ -806,7 +839,7 @@ class Libgit2Repository final : public Repository {
     auto known = views_by_commit_.find(commit_id);  // the common case: a full id
     if (known != views_by_commit_.end()) return *known->second;
     git_object* raw = nullptr;
-    Check(git_revparse_single(&raw, repo_.get(), commit_id.c_str()),
+    Check(git_revparse_single(&raw, Handle(), commit_id.c_str()),
           "no commit '" + commit_id + "' in " + work_dir_);
     ObjectPtr object(raw);
     git_object* peeled = nullptr;
@@ -815,19 +848,26 @@ class Libgit2Repository final : public Repository {
     CommitPtr commit(reinterpret_cast<git_commit*>(peeled));
     std::string id = Hex(*git_commit_id(commit.get()));
     std::unique_ptr<CommitTreeView>& view = views_by_commit_[id];
-    if (!view) view = std::make_unique<CommitTreeView>(trees_, *git_commit_tree_id(commit.get()));
+    if (!view) view = std::make_unique<CommitTreeView>(Trees(), *git_commit_tree_id(commit.get()));
     return *view;
   }
 
   bool IsShallow() override {
-    int shallow = git_repository_is_shallow(repo_.get());
+    // libgit2 looks in the worktree's own git dir, git in the common one:
+    // they agree outside linked worktrees.
+    if (layout_ && git_dir_ == common_dir_) {
+      if (std::optional<bool> shallow = HasShallowFile(*layout_)) return *shallow;
+    }
+    int shallow = git_repository_is_shallow(Handle());
     Check(shallow, "cannot tell whether " + work_dir_ + " is a shallow clone");
     return shallow == 1;
   }
 
   std::string OriginUrl() override {
+    if (std::optional<std::string> url = layout_ ? ReadOriginUrl(*layout_) : std::nullopt)
+      return WithoutCredentials(*url);
     git_remote* raw = nullptr;
-    int rc = git_remote_lookup(&raw, repo_.get(), "origin");
+    int rc = git_remote_lookup(&raw, Handle(), "origin");
     if (rc == GIT_ENOTFOUND) return "";
     Check(rc, "cannot read the remote 'origin' of " + work_dir_);
     RemotePtr remote(raw);
@@ -837,22 +877,46 @@ class Libgit2Repository final : public Repository {
 
   std::vector<std::string> HeadStateFiles() override {
     std::vector<std::string> files = {git_dir_ + "/HEAD"};
-    git_reference* raw = nullptr;
-    Check(git_reference_lookup(&raw, repo_.get(), "HEAD"), "cannot read HEAD of " + work_dir_);
-    ReferencePtr head(raw);
-    if (git_reference_type(head.get()) == GIT_REFERENCE_SYMBOLIC) {
-      std::string loose_ref = common_dir_ + "/" + git_reference_symbolic_target(head.get());
-      if (Exists(loose_ref)) files.push_back(loose_ref);
+    std::string branch_ref;
+    if (std::optional<HeadState> head = layout_ ? ReadHeadState(*layout_) : std::nullopt) {
+      branch_ref = head->branch_ref;
+    } else {
+      git_reference* raw = nullptr;
+      Check(git_reference_lookup(&raw, Handle(), "HEAD"), "cannot read HEAD of " + work_dir_);
+      ReferencePtr reference(raw);
+      if (git_reference_type(reference.get()) == GIT_REFERENCE_SYMBOLIC)
+        branch_ref = git_reference_symbolic_target(reference.get());
     }
+    if (!branch_ref.empty() && Exists(common_dir_ + "/" + branch_ref)) files.push_back(common_dir_ + "/" + branch_ref);
     std::string packed_refs = common_dir_ + "/packed-refs";
     if (Exists(packed_refs)) files.push_back(packed_refs);
     return files;
   }
 
  private:
+  // libgit2's repository, opened on first use.
+  git_repository* Handle() {
+    if (repo_) return repo_.get();
+    EnsureLibgit2();
+    git_repository* raw = nullptr;
+    Check(git_repository_open_ext(&raw, work_dir_.c_str(), GIT_REPOSITORY_OPEN_NO_SEARCH, nullptr),
+          "cannot open the git repository at " + work_dir_);
+    RepositoryPtr opened(raw);
+    std::string found = WithoutTrailingSlash(git_repository_workdir(opened.get()));
+    if (found != work_dir_ || WithoutTrailingSlash(git_repository_path(opened.get())) != git_dir_)
+      throw std::logic_error("libgit2 finds the repository at " + work_dir_ + " elsewhere: " + found);
+    repo_ = std::move(opened);
+    return repo_.get();
+  }
+
+  TreeStore& Trees() {
+    if (!trees_) trees_ = std::make_unique<TreeStore>(Handle());
+    return *trees_;
+  }
+
   CommitPtr LookupCommit(const git_oid& id) {
     git_commit* raw = nullptr;
-    Check(git_commit_lookup(&raw, repo_.get(), &id), "cannot read commit " + Hex(id));
+    Check(git_commit_lookup(&raw, Handle(), &id), "cannot read commit " + Hex(id));
     return CommitPtr(raw);
   }
 
@@ -865,7 +929,7 @@ class Libgit2Repository final : public Repository {
 
   std::vector<CommitInfo> WalkedHistory() {
     git_revwalk* raw = nullptr;
-    Check(git_revwalk_new(&raw, repo_.get()), "cannot walk the history of " + work_dir_);
+    Check(git_revwalk_new(&raw, Handle()), "cannot walk the history of " + work_dir_);
     RevwalkPtr walk(raw);
     Check(git_revwalk_sorting(walk.get(), GIT_SORT_TOPOLOGICAL | GIT_SORT_TIME | GIT_SORT_REVERSE),
           "cannot walk the history of " + work_dir_);
@@ -901,7 +965,7 @@ class Libgit2Repository final : public Repository {
     };
     std::unordered_map<std::string, Node> nodes;
     git_oid head;
-    Check(git_reference_name_to_id(&head, repo_.get(), "HEAD"), "cannot resolve HEAD");
+    Check(git_reference_name_to_id(&head, Handle(), "HEAD"), "cannot resolve HEAD");
     std::vector<git_oid> pending = {head};
     size_t visited = 0;
     nodes.emplace(Hex(head), Node{});
@@ -946,25 +1010,20 @@ class Libgit2Repository final : public Repository {
     return history;
   }
 
-  RepositoryPtr repo_;
+  RepositoryPtr repo_;                      // null until Handle() opens it
+  std::optional<RepositoryLayout> layout_;  // when found without libgit2
   std::string work_dir_, git_dir_, common_dir_;
   WorkTreeView work_tree_;
-  TreeStore trees_;
+  std::unique_ptr<TreeStore> trees_;        // made by Trees()
   std::unordered_map<std::string, std::unique_ptr<CommitTreeView>> views_by_commit_;
 };
 
 }  // namespace
 
 std::unique_ptr<Repository> OpenRepository(const std::string& path) {
-  static std::once_flag initialised;
-  std::call_once(initialised, [] {
-    if (git_libgit2_init() < 0) ThrowGitError("cannot initialise libgit2");
-    // Pack windows are mapped memory that counts in the resident set, and
-    // trees are parsed once into the TreeStore (libgit2's object cache would
-    // keep a second copy): together 14 MB less peak RSS on a 1 GB pack.
-    git_libgit2_opts(GIT_OPT_SET_MWINDOW_MAPPED_LIMIT, static_cast<size_t>(32) << 20);
-    git_libgit2_opts(GIT_OPT_ENABLE_CACHING, 0);
-  });
+  if (std::optional<RepositoryLayout> layout = FindRepositoryLayout(path))
+    return std::make_unique<Libgit2Repository>(std::move(*layout));
+  EnsureLibgit2();
   git_repository* raw = nullptr;
   int rc = git_repository_open_ext(&raw, path.c_str(), 0, nullptr);
   if (rc == GIT_ENOTFOUND)

@@ -130,6 +130,35 @@ def check_ninja_agrees(tool, repo, log):
         print(f"ok   ninja {log}, {what}: no regeneration after a by-hand run")
 
 
+def starts_libgit2(tool, repo):
+    """Whether a generation starts libgit2, seen as Debian's libgit2 shows it
+    (git_libgit2_init reads the CA bundle); None without strace."""
+    if not shutil.which("strace"):
+        return None
+    result = subprocess.run(["strace", "-f", "-e", "trace=openat,open", tool, "--offline"], cwd=repo,
+                            capture_output=True, text=True)
+    check(result.returncode == 0, f"datahub-gen under strace: exit {result.returncode}\n{result.stderr[-2000:]}")
+    return "/etc/ssl/certs/" in result.stderr
+
+
+def check_warm_run_skips_libgit2(tool, repo):
+    """A warm run (memo used) of a stack without untracked files reads HEAD,
+    the index and the origin itself: starting libgit2 cost more than the rest
+    of a small stack's warm run. (An untracked file needs the ignore rules,
+    which are libgit2's.)"""
+    os.rmdir(os.path.join(repo, "images/root/empty"))
+    for memo in (MEMO, ".datahub/history-memo"):
+        os.remove(os.path.join(repo, memo))
+    cold = starts_libgit2(tool, repo)
+    if not cold:
+        print("skip warm run without libgit2: " + ("no strace" if cold is None else "this libgit2 reads no CA bundle"))
+        return
+    warm = starts_libgit2(tool, repo)
+    check(not warm, "a warm run started libgit2")
+    if not warm:
+        print("ok   a run without memo starts libgit2, a warm run does not")
+
+
 def main():
     tool = os.path.abspath(sys.argv[1])
     scratch = tempfile.mkdtemp(prefix="dhg-memo-")
@@ -170,6 +199,13 @@ def main():
         step(tool, repo, "-D dropped", expect_memo=False)
         step(tool, repo, "--registry", expect_memo=False, args=["--registry", "localhost:5000/x"])
         step(tool, repo, "--registry dropped", expect_memo=False)
+        git(repo, "remote", "add", "origin", "https://example.com/stack.git")
+        step(tool, repo, "an origin added (its URL goes into labels)", expect_memo=False)
+        git(repo, "remote", "set-url", "origin", "https://example.com/moved.git")
+        step(tool, repo, "the origin's URL changed", expect_memo=False)
+        step(tool, repo, "then nothing changed", expect_memo=True)
+        check("moved.git" in read(repo, "build.ninja"), "the origin's URL reaches build.ninja")
+        check_warm_run_skips_libgit2(tool, repo)
         with open(os.path.join(repo, "build.ninja"), "a", encoding="utf-8") as f:
             f.write("# edited by hand\n")
         step(tool, repo, "build.ninja edited by hand", expect_memo=False)
