@@ -2,7 +2,10 @@
 
 #include <cxxopts.hpp>
 
+#include <set>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "graph/graph.h"
 #include "util/strings.h"
@@ -145,13 +148,54 @@ std::string HelpTextOf(Command command) {
   return "";
 }
 
+// cxxopts is built without std::regex (CXXOPTS_NO_REGEX, meson.build):
+// compiling its patterns was a third of the start of every run. Its
+// regex-free matcher takes a short option only on its own ("-D NAME=VALUE"),
+// so a value attached to one ("-DNAME=VALUE", "-Cdir") is split off first, as
+// the regex matcher read it. Values of options are passed over, whatever
+// they look like.
+std::vector<std::string> WithAttachedValuesSplit(cxxopts::Options& parser, int argc, const char* const* argv) {
+  std::set<std::string> short_with_value, long_with_value;
+  for (const cxxopts::HelpOptionDetails& option : parser.group_help("").options) {
+    if (option.is_boolean || option.has_implicit) continue;
+    if (!option.s.empty()) short_with_value.insert(option.s);
+    long_with_value.insert(option.l.begin(), option.l.end());
+  }
+  std::vector<std::string> split;
+  for (int i = 0; i < argc; ++i) {
+    std::string_view arg = argv[i];
+    if (i == 0 || arg == "--") {
+      split.emplace_back(arg);
+      if (arg == "--") split.insert(split.end(), argv + i + 1, argv + argc);
+      if (arg == "--") break;
+      continue;
+    }
+    bool takes_next = false;
+    if (arg.starts_with("--")) {
+      takes_next = arg.find('=') == std::string_view::npos && long_with_value.contains(std::string(arg.substr(2)));
+      split.emplace_back(arg);
+    } else if (arg.size() >= 2 && arg[0] == '-' && short_with_value.contains(std::string(arg.substr(1, 1)))) {
+      split.emplace_back(arg.substr(0, 2));
+      if (arg.size() > 2) split.emplace_back(arg.substr(2));
+      takes_next = arg.size() == 2;
+    } else {
+      split.emplace_back(arg);
+    }
+    if (takes_next && i + 1 < argc) split.emplace_back(argv[++i]);
+  }
+  return split;
+}
+
 // Parses the command line of `command` into *options, and what only that
 // command takes into *extras (may be null for generation).
 ParseOutcome ParseCommandLine(Command command, int argc, const char* const* argv, GenerateOptions* options,
                               CommandExtras* extras, std::string* message) {
   cxxopts::Options parser = MakeParser(command);
   try {
-    cxxopts::ParseResult result = parser.parse(argc, argv);
+    std::vector<std::string> args = WithAttachedValuesSplit(parser, argc, argv);
+    std::vector<const char*> arg_pointers;
+    for (const std::string& arg : args) arg_pointers.push_back(arg.c_str());
+    cxxopts::ParseResult result = parser.parse(static_cast<int>(arg_pointers.size()), arg_pointers.data());
     if (!result.unmatched().empty()) {
       *message = "unexpected argument '" + result.unmatched().front() + "' (see --help)";
       return ParseOutcome::kUsageError;

@@ -4,6 +4,7 @@
 // trees are parsed once per tree id and shared by every commit, so a subtree
 // that did not change between commits is never read twice.
 #include <dirent.h>
+#include <dlfcn.h>
 #include <fcntl.h>
 #include <git2.h>
 #include <sys/stat.h>
@@ -38,29 +39,81 @@ namespace {
 
 // --- RAII for libgit2 objects ---------------------------------------------
 
-template <typename T, void (*Free)(T*)>
-struct Freer {
-  void operator()(T* object) const { Free(object); }
+// --- libgit2, loaded on first use ---------------------------------------------
+
+// The program is not linked with libgit2: loading it and the libraries it
+// brings (TLS, SSH, Kerberos: 16 in all) cost 8 ms at every start, more than a
+// warm generation of a small stack, for runs that need nothing of it (warm
+// generation, every build step). It is opened with dlopen when first needed,
+// and every call goes through this table, whose types come from git2.h.
+#define DHG_LIBGIT2_FUNCTIONS(X)                                                                                  \
+  X(git_blob_free) X(git_blob_lookup) X(git_blob_rawcontent) X(git_blob_rawsize) X(git_commit_free)               \
+  X(git_commit_id) X(git_commit_lookup) X(git_commit_parent_id) X(git_commit_parentcount) X(git_commit_time)      \
+  X(git_commit_tree_id) X(git_error_last) X(git_ignore_path_is_ignored) X(git_index_entry_stage)                 \
+  X(git_index_entrycount) X(git_index_free) X(git_index_get_byindex) X(git_index_open) X(git_libgit2_init)       \
+  X(git_libgit2_opts) X(git_object_free) X(git_object_peel) X(git_odb_hash) X(git_odb_hashfile) X(git_oid_fromstr) \
+  X(git_reference_free) X(git_reference_lookup) X(git_reference_name_to_id)  \
+  X(git_reference_symbolic_target) X(git_reference_type) X(git_remote_free) X(git_remote_lookup)                 \
+  X(git_remote_url) X(git_repository_commondir) X(git_repository_free) X(git_repository_is_bare)                 \
+  X(git_repository_is_shallow) X(git_repository_open_ext) X(git_repository_path) X(git_repository_workdir)       \
+  X(git_revparse_single) X(git_revwalk_free) X(git_revwalk_new) X(git_revwalk_next) X(git_revwalk_push_head)     \
+  X(git_revwalk_sorting) X(git_tree_entry_byindex) X(git_tree_entry_filemode) X(git_tree_entry_id)               \
+  X(git_tree_entry_name) X(git_tree_entrycount) X(git_tree_free) X(git_tree_lookup)
+
+struct Libgit2 {
+#define DHG_DECLARE(name) decltype(&::name) name = nullptr;
+  DHG_LIBGIT2_FUNCTIONS(DHG_DECLARE)
+#undef DHG_DECLARE
 };
-template <typename T, void (*Free)(T*)>
+
+// libgit2's functions; the first call loads and initialises the library.
+const Libgit2& Git() {
+  static const Libgit2 loaded = [] {
+    const std::string library = "libgit2.so." LIBGIT2_SOVERSION;  // the version git2.h is of
+    void* handle = dlopen(library.c_str(), RTLD_NOW | RTLD_LOCAL);
+    if (!handle) throw std::runtime_error(std::string("cannot load ") + dlerror());
+    Libgit2 table;
+#define DHG_RESOLVE(name)                                                                        \
+  table.name = reinterpret_cast<decltype(table.name)>(dlsym(handle, #name));                     \
+  if (!table.name) throw std::runtime_error("cannot load " + library + ": it has no " #name);
+    DHG_LIBGIT2_FUNCTIONS(DHG_RESOLVE)
+#undef DHG_RESOLVE
+    if (table.git_libgit2_init() < 0) throw std::runtime_error("cannot initialise libgit2");
+    // Pack windows are mapped memory that counts in the resident set, and
+    // trees are parsed once into the TreeStore (libgit2's object cache would
+    // keep a second copy): together 14 MB less peak RSS on a 1 GB pack.
+    table.git_libgit2_opts(GIT_OPT_SET_MWINDOW_MAPPED_LIMIT, static_cast<size_t>(32) << 20);
+    table.git_libgit2_opts(GIT_OPT_ENABLE_CACHING, 0);
+    return table;
+  }();
+  return loaded;
+}
+
+// --- RAII for libgit2 objects ---------------------------------------------
+
+template <typename T, auto Free>
+struct Freer {
+  void operator()(T* object) const { (Git().*Free)(object); }
+};
+template <typename T, auto Free>
 using Owned = std::unique_ptr<T, Freer<T, Free>>;
 
-using RepositoryPtr = Owned<git_repository, git_repository_free>;
-using IndexPtr = Owned<git_index, git_index_free>;
-using TreePtr = Owned<git_tree, git_tree_free>;
-using CommitPtr = Owned<git_commit, git_commit_free>;
-using BlobPtr = Owned<git_blob, git_blob_free>;
-using ObjectPtr = Owned<git_object, git_object_free>;
-using ReferencePtr = Owned<git_reference, git_reference_free>;
-using RemotePtr = Owned<git_remote, git_remote_free>;
-using RevwalkPtr = Owned<git_revwalk, git_revwalk_free>;
+using RepositoryPtr = Owned<git_repository, &Libgit2::git_repository_free>;
+using IndexPtr = Owned<git_index, &Libgit2::git_index_free>;
+using TreePtr = Owned<git_tree, &Libgit2::git_tree_free>;
+using CommitPtr = Owned<git_commit, &Libgit2::git_commit_free>;
+using BlobPtr = Owned<git_blob, &Libgit2::git_blob_free>;
+using ObjectPtr = Owned<git_object, &Libgit2::git_object_free>;
+using ReferencePtr = Owned<git_reference, &Libgit2::git_reference_free>;
+using RemotePtr = Owned<git_remote, &Libgit2::git_remote_free>;
+using RevwalkPtr = Owned<git_revwalk, &Libgit2::git_revwalk_free>;
 
 struct DirCloser {
   void operator()(DIR* dir) const { closedir(dir); }
 };
 
 [[noreturn]] void ThrowGitError(const std::string& what) {
-  const git_error* error = git_error_last();
+  const git_error* error = Git().git_error_last();
   throw std::runtime_error(what + ": " +
                            (error && error->message ? error->message : "unknown libgit2 error"));
 }
@@ -73,24 +126,9 @@ void Check(int rc, const std::string& what) {
   throw std::runtime_error(what + ": " + std::strerror(errno));
 }
 
-// Starts libgit2 once per process, on first use: a run that needs nothing
-// of it (a warm generation) does not pay for its start.
-void EnsureLibgit2() {
-  static std::once_flag started;
-  std::call_once(started, [] {
-    if (git_libgit2_init() < 0) ThrowGitError("cannot initialise libgit2");
-    // Pack windows are mapped memory that counts in the resident set, and
-    // trees are parsed once into the TreeStore (libgit2's object cache would
-    // keep a second copy): together 14 MB less peak RSS on a 1 GB pack.
-    git_libgit2_opts(GIT_OPT_SET_MWINDOW_MAPPED_LIMIT, static_cast<size_t>(32) << 20);
-    git_libgit2_opts(GIT_OPT_ENABLE_CACHING, 0);
-  });
-}
-
+// Without libgit2's git_oid_tostr: a warm run formats ids from the index.
 std::string Hex(const git_oid& id) {
-  char text[GIT_OID_HEXSZ + 1];
-  git_oid_tostr(text, sizeof text, &id);
-  return text;
+  return BytesToHex(std::string_view(reinterpret_cast<const char*>(id.id), GIT_OID_RAWSZ));
 }
 
 std::string WithoutTrailingSlash(const char* path) {
@@ -274,7 +312,6 @@ class WorkTreeView final : public TreeView {
     std::optional<std::string> clean = CleanPath(dir);
     std::span<const FileEntry> files = FilesUnder(dir);
     if (files.empty()) return "";
-    EnsureLibgit2();
     return Hex(TreeIdOf(files, clean->empty() ? 0 : clean->size() + 1));
   }
 
@@ -312,7 +349,7 @@ class WorkTreeView final : public TreeView {
       size_t slash = path.find('/', prefix_length);
       if (slash == std::string::npos) {
         git_oid blob;
-        Check(git_oid_fromstr(&blob, files[i].blob_id.c_str()), "bad blob id of " + path);
+        Check(Git().git_oid_fromstr(&blob, files[i].blob_id.c_str()), "bad blob id of " + path);
         append_entry(files[i].mode, std::string_view(path).substr(prefix_length), blob);
         ++i;
         continue;
@@ -325,7 +362,7 @@ class WorkTreeView final : public TreeView {
       i = end;
     }
     git_oid id;
-    Check(git_odb_hash(&id, tree.data(), tree.size(), GIT_OBJECT_TREE), "cannot hash a tree");
+    Check(Git().git_odb_hash(&id, tree.data(), tree.size(), GIT_OBJECT_TREE), "cannot hash a tree");
     return id;
   }
 
@@ -361,7 +398,7 @@ class WorkTreeView final : public TreeView {
   bool IsIgnored(const std::string& path, bool is_dir) {
     int ignored = 0;
     std::string query = is_dir ? path + "/" : path;
-    Check(git_ignore_path_is_ignored(&ignored, repo_(), query.c_str()),
+    Check(Git().git_ignore_path_is_ignored(&ignored, repo_(), query.c_str()),
           "cannot evaluate the ignore rules for " + Absolute(path));
     return ignored != 0;
   }
@@ -399,15 +436,14 @@ class WorkTreeView final : public TreeView {
       return;
     }
     // What our reader does not know (a split index, ...): libgit2's.
-    EnsureLibgit2();
     git_index* raw = nullptr;
-    Check(git_index_open(&raw, index_path.c_str()), "cannot read " + index_path);
+    Check(Git().git_index_open(&raw, index_path.c_str()), "cannot read " + index_path);
     IndexPtr index(raw);
-    size_t count = git_index_entrycount(index.get());
+    size_t count = Git().git_index_entrycount(index.get());
     index_.reserve(count);
     for (size_t i = 0; i < count; ++i) {
-      const git_index_entry* entry = git_index_get_byindex(index.get(), i);
-      bool id_usable = git_index_entry_stage(entry) == 0 &&
+      const git_index_entry* entry = Git().git_index_get_byindex(index.get(), i);
+      bool id_usable = Git().git_index_entry_stage(entry) == 0 &&
                        !(entry->flags_extended & GIT_INDEX_ENTRY_INTENT_TO_ADD);
       AddIndexEntry(entry->path, IndexedFile{entry->ctime, entry->mtime, entry->ino, entry->uid, entry->gid,
                                              entry->file_size, entry->mode, entry->id, id_usable});
@@ -450,9 +486,8 @@ class WorkTreeView final : public TreeView {
       return Hex(indexed->id);
     if (S_ISLNK(info.st_mode)) return GitBlobId(ReadLink(Absolute(path), info.st_size));
     git_oid id;
-    EnsureLibgit2();
     // Streams the file, without filters (no CRLF or LFS conversion).
-    Check(git_odb_hashfile(&id, Absolute(path).c_str(), GIT_OBJECT_BLOB),
+    Check(Git().git_odb_hashfile(&id, Absolute(path).c_str(), GIT_OBJECT_BLOB),
           "cannot hash " + Absolute(path));
     return Hex(id);
   }
@@ -639,7 +674,7 @@ struct OidHash {
   }
 };
 struct OidEqual {
-  bool operator()(const git_oid& a, const git_oid& b) const { return git_oid_equal(&a, &b); }
+  bool operator()(const git_oid& a, const git_oid& b) const { return std::memcmp(a.id, b.id, GIT_OID_RAWSZ) == 0; }
 };
 
 // Git trees parsed into memory, one per tree id, shared by all commits.
@@ -658,16 +693,16 @@ class TreeStore {
     auto cached = trees_.find(id);
     if (cached != trees_.end()) return *cached->second;
     git_tree* raw = nullptr;
-    Check(git_tree_lookup(&raw, repo_, &id), "cannot read git tree " + Hex(id));
+    Check(Git().git_tree_lookup(&raw, repo_, &id), "cannot read git tree " + Hex(id));
     TreePtr tree(raw);
     auto parsed = std::make_unique<Tree>();
-    size_t count = git_tree_entrycount(tree.get());
+    size_t count = Git().git_tree_entrycount(tree.get());
     parsed->reserve(count);
     for (size_t i = 0; i < count; ++i) {
-      const git_tree_entry* entry = git_tree_entry_byindex(tree.get(), i);
-      parsed->push_back(Entry{git_tree_entry_name(entry),
-                              static_cast<unsigned>(git_tree_entry_filemode(entry)),
-                              *git_tree_entry_id(entry)});
+      const git_tree_entry* entry = Git().git_tree_entry_byindex(tree.get(), i);
+      parsed->push_back(Entry{Git().git_tree_entry_name(entry),
+                              static_cast<unsigned>(Git().git_tree_entry_filemode(entry)),
+                              *Git().git_tree_entry_id(entry)});
     }
     return *trees_.emplace(id, std::move(parsed)).first->second;
   }
@@ -711,10 +746,10 @@ class TreeStore {
 
   std::string ReadBlob(const git_oid& id) {
     git_blob* raw = nullptr;
-    Check(git_blob_lookup(&raw, repo_, &id), "cannot read git blob " + Hex(id));
+    Check(Git().git_blob_lookup(&raw, repo_, &id), "cannot read git blob " + Hex(id));
     BlobPtr blob(raw);
-    return std::string(static_cast<const char*>(git_blob_rawcontent(blob.get())),
-                       static_cast<size_t>(git_blob_rawsize(blob.get())));
+    return std::string(static_cast<const char*>(Git().git_blob_rawcontent(blob.get())),
+                       static_cast<size_t>(Git().git_blob_rawsize(blob.get())));
   }
 
  private:
@@ -812,9 +847,9 @@ class Libgit2Repository final : public Repository {
   // A repository libgit2 found and opened.
   explicit Libgit2Repository(RepositoryPtr repo)
       : repo_(std::move(repo)),
-        work_dir_(WithoutTrailingSlash(git_repository_workdir(repo_.get()))),
-        git_dir_(WithoutTrailingSlash(git_repository_path(repo_.get()))),
-        common_dir_(WithoutTrailingSlash(git_repository_commondir(repo_.get()))),
+        work_dir_(WithoutTrailingSlash(Git().git_repository_workdir(repo_.get()))),
+        git_dir_(WithoutTrailingSlash(Git().git_repository_path(repo_.get()))),
+        common_dir_(WithoutTrailingSlash(Git().git_repository_commondir(repo_.get()))),
         work_tree_([this] { return Handle(); }, work_dir_, git_dir_) {}
 
   std::string WorkDir() const override { return work_dir_; }
@@ -824,7 +859,7 @@ class Libgit2Repository final : public Repository {
   std::optional<std::string> Head() override {
     if (std::optional<HeadState> head = layout_ ? ReadHeadState(*layout_) : std::nullopt) return head->commit;
     git_oid id;
-    int rc = git_reference_name_to_id(&id, Handle(), "HEAD");
+    int rc = Git().git_reference_name_to_id(&id, Handle(), "HEAD");
     if (rc == GIT_ENOTFOUND || rc == GIT_EUNBORNBRANCH) return std::nullopt;
     Check(rc, "cannot resolve HEAD in " + work_dir_);
     return Hex(id);
@@ -839,16 +874,16 @@ class Libgit2Repository final : public Repository {
     auto known = views_by_commit_.find(commit_id);  // the common case: a full id
     if (known != views_by_commit_.end()) return *known->second;
     git_object* raw = nullptr;
-    Check(git_revparse_single(&raw, Handle(), commit_id.c_str()),
+    Check(Git().git_revparse_single(&raw, Handle(), commit_id.c_str()),
           "no commit '" + commit_id + "' in " + work_dir_);
     ObjectPtr object(raw);
     git_object* peeled = nullptr;
-    Check(git_object_peel(&peeled, object.get(), GIT_OBJECT_COMMIT),
+    Check(Git().git_object_peel(&peeled, object.get(), GIT_OBJECT_COMMIT),
           "'" + commit_id + "' is not a commit in " + work_dir_);
     CommitPtr commit(reinterpret_cast<git_commit*>(peeled));
-    std::string id = Hex(*git_commit_id(commit.get()));
+    std::string id = Hex(*Git().git_commit_id(commit.get()));
     std::unique_ptr<CommitTreeView>& view = views_by_commit_[id];
-    if (!view) view = std::make_unique<CommitTreeView>(Trees(), *git_commit_tree_id(commit.get()));
+    if (!view) view = std::make_unique<CommitTreeView>(Trees(), *Git().git_commit_tree_id(commit.get()));
     return *view;
   }
 
@@ -858,7 +893,7 @@ class Libgit2Repository final : public Repository {
     if (layout_ && git_dir_ == common_dir_) {
       if (std::optional<bool> shallow = HasShallowFile(*layout_)) return *shallow;
     }
-    int shallow = git_repository_is_shallow(Handle());
+    int shallow = Git().git_repository_is_shallow(Handle());
     Check(shallow, "cannot tell whether " + work_dir_ + " is a shallow clone");
     return shallow == 1;
   }
@@ -867,11 +902,11 @@ class Libgit2Repository final : public Repository {
     if (std::optional<std::string> url = layout_ ? ReadOriginUrl(*layout_) : std::nullopt)
       return WithoutCredentials(*url);
     git_remote* raw = nullptr;
-    int rc = git_remote_lookup(&raw, Handle(), "origin");
+    int rc = Git().git_remote_lookup(&raw, Handle(), "origin");
     if (rc == GIT_ENOTFOUND) return "";
     Check(rc, "cannot read the remote 'origin' of " + work_dir_);
     RemotePtr remote(raw);
-    const char* url = git_remote_url(remote.get());
+    const char* url = Git().git_remote_url(remote.get());
     return url ? WithoutCredentials(url) : "";
   }
 
@@ -882,10 +917,10 @@ class Libgit2Repository final : public Repository {
       branch_ref = head->branch_ref;
     } else {
       git_reference* raw = nullptr;
-      Check(git_reference_lookup(&raw, Handle(), "HEAD"), "cannot read HEAD of " + work_dir_);
+      Check(Git().git_reference_lookup(&raw, Handle(), "HEAD"), "cannot read HEAD of " + work_dir_);
       ReferencePtr reference(raw);
-      if (git_reference_type(reference.get()) == GIT_REFERENCE_SYMBOLIC)
-        branch_ref = git_reference_symbolic_target(reference.get());
+      if (Git().git_reference_type(reference.get()) == GIT_REFERENCE_SYMBOLIC)
+        branch_ref = Git().git_reference_symbolic_target(reference.get());
     }
     if (!branch_ref.empty() && Exists(common_dir_ + "/" + branch_ref)) files.push_back(common_dir_ + "/" + branch_ref);
     std::string packed_refs = common_dir_ + "/packed-refs";
@@ -897,13 +932,12 @@ class Libgit2Repository final : public Repository {
   // libgit2's repository, opened on first use.
   git_repository* Handle() {
     if (repo_) return repo_.get();
-    EnsureLibgit2();
     git_repository* raw = nullptr;
-    Check(git_repository_open_ext(&raw, work_dir_.c_str(), GIT_REPOSITORY_OPEN_NO_SEARCH, nullptr),
+    Check(Git().git_repository_open_ext(&raw, work_dir_.c_str(), GIT_REPOSITORY_OPEN_NO_SEARCH, nullptr),
           "cannot open the git repository at " + work_dir_);
     RepositoryPtr opened(raw);
-    std::string found = WithoutTrailingSlash(git_repository_workdir(opened.get()));
-    if (found != work_dir_ || WithoutTrailingSlash(git_repository_path(opened.get())) != git_dir_)
+    std::string found = WithoutTrailingSlash(Git().git_repository_workdir(opened.get()));
+    if (found != work_dir_ || WithoutTrailingSlash(Git().git_repository_path(opened.get())) != git_dir_)
       throw std::logic_error("libgit2 finds the repository at " + work_dir_ + " elsewhere: " + found);
     repo_ = std::move(opened);
     return repo_.get();
@@ -916,28 +950,28 @@ class Libgit2Repository final : public Repository {
 
   CommitPtr LookupCommit(const git_oid& id) {
     git_commit* raw = nullptr;
-    Check(git_commit_lookup(&raw, Handle(), &id), "cannot read commit " + Hex(id));
+    Check(Git().git_commit_lookup(&raw, Handle(), &id), "cannot read commit " + Hex(id));
     return CommitPtr(raw);
   }
 
   static std::vector<std::string> ParentIds(const git_commit* commit) {
     std::vector<std::string> parents;
-    unsigned count = git_commit_parentcount(commit);
-    for (unsigned i = 0; i < count; ++i) parents.push_back(Hex(*git_commit_parent_id(commit, i)));
+    unsigned count = Git().git_commit_parentcount(commit);
+    for (unsigned i = 0; i < count; ++i) parents.push_back(Hex(*Git().git_commit_parent_id(commit, i)));
     return parents;
   }
 
   std::vector<CommitInfo> WalkedHistory() {
     git_revwalk* raw = nullptr;
-    Check(git_revwalk_new(&raw, Handle()), "cannot walk the history of " + work_dir_);
+    Check(Git().git_revwalk_new(&raw, Handle()), "cannot walk the history of " + work_dir_);
     RevwalkPtr walk(raw);
-    Check(git_revwalk_sorting(walk.get(), GIT_SORT_TOPOLOGICAL | GIT_SORT_TIME | GIT_SORT_REVERSE),
+    Check(Git().git_revwalk_sorting(walk.get(), GIT_SORT_TOPOLOGICAL | GIT_SORT_TIME | GIT_SORT_REVERSE),
           "cannot walk the history of " + work_dir_);
-    Check(git_revwalk_push_head(walk.get()), "cannot walk the history of " + work_dir_);
+    Check(Git().git_revwalk_push_head(walk.get()), "cannot walk the history of " + work_dir_);
     std::vector<CommitInfo> history;
     git_oid id;
     int rc;
-    while ((rc = git_revwalk_next(&id, walk.get())) == 0)
+    while ((rc = Git().git_revwalk_next(&id, walk.get())) == 0)
       history.push_back(CommitInfo{Hex(id), ParentIds(LookupCommit(id).get())});
     if (rc != GIT_ITEROVER) Check(rc, "cannot walk the history of " + work_dir_);
     return history;
@@ -965,7 +999,7 @@ class Libgit2Repository final : public Repository {
     };
     std::unordered_map<std::string, Node> nodes;
     git_oid head;
-    Check(git_reference_name_to_id(&head, Handle(), "HEAD"), "cannot resolve HEAD");
+    Check(Git().git_reference_name_to_id(&head, Handle(), "HEAD"), "cannot resolve HEAD");
     std::vector<git_oid> pending = {head};
     size_t visited = 0;
     nodes.emplace(Hex(head), Node{});
@@ -977,14 +1011,14 @@ class Libgit2Repository final : public Repository {
       Node& node = nodes[hex];  // references into an unordered_map survive rehashing
       node.info.id = hex;
       if (!boundary.contains(hex)) node.info.parents = ParentIds(commit.get());
-      node.time = git_commit_time(commit.get());
+      node.time = Git().git_commit_time(commit.get());
       node.visit_order = visited++;
       for (const std::string& parent : node.info.parents) {
         auto [it, inserted] = nodes.try_emplace(parent);
         ++it->second.unemitted_children;
         if (inserted) {
           git_oid parent_id;
-          Check(git_oid_fromstr(&parent_id, parent.c_str()), "bad commit id " + parent);
+          Check(Git().git_oid_fromstr(&parent_id, parent.c_str()), "bad commit id " + parent);
           pending.push_back(parent_id);
         }
       }
@@ -1023,14 +1057,13 @@ class Libgit2Repository final : public Repository {
 std::unique_ptr<Repository> OpenRepository(const std::string& path) {
   if (std::optional<RepositoryLayout> layout = FindRepositoryLayout(path))
     return std::make_unique<Libgit2Repository>(std::move(*layout));
-  EnsureLibgit2();
   git_repository* raw = nullptr;
-  int rc = git_repository_open_ext(&raw, path.c_str(), 0, nullptr);
+  int rc = Git().git_repository_open_ext(&raw, path.c_str(), 0, nullptr);
   if (rc == GIT_ENOTFOUND)
     throw std::runtime_error("not a git repository (nor inside one): " + path);
   Check(rc, "cannot open the git repository at " + path);
   RepositoryPtr repo(raw);
-  if (git_repository_is_bare(repo.get()))
+  if (Git().git_repository_is_bare(repo.get()))
     throw std::runtime_error("a bare git repository has no working tree: " + path);
   return std::make_unique<Libgit2Repository>(std::move(repo));
 }
