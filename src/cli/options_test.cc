@@ -35,6 +35,22 @@ TEST_CASE("generate options are parsed") {
   CHECK(options.spec == "images/spec.yml");
 }
 
+TEST_CASE("values attached to short options are read as before, values of other options are left alone") {
+  GenerateOptions options;
+  std::string message;
+  INFO(message);
+  REQUIRE(Parse({"-Cdir", "-obuild/x.ninja", "-DV=a=b", "--pytest", "-DX=1 -q", "--tool=-Dtool", "-D", "W=-Cx",
+                 "--plan", "-Cplan", "--spec", "-o"},
+                &options, &message) == ParseOutcome::kRun);
+  CHECK(options.directory == "dir");
+  CHECK(options.output == "build/x.ninja");
+  CHECK(options.defines == std::map<std::string, std::string>{{"V", "a=b"}, {"W", "-Cx"}});
+  CHECK(options.pytest == "-DX=1 -q");
+  CHECK(options.tool == "-Dtool");
+  CHECK(options.plans == std::vector<std::string>{"-Cplan"});
+  CHECK(options.spec == "-o");
+}
+
 TEST_CASE("usage errors are reported, not thrown") {
   GenerateOptions options;
   std::string message;
