@@ -155,11 +155,12 @@ std::string HelpTextOf(Command command) {
 // the regex matcher read it. Values of options are passed over, whatever
 // they look like.
 std::vector<std::string> WithAttachedValuesSplit(cxxopts::Options& parser, int argc, const char* const* argv) {
-  std::set<std::string> short_with_value, long_with_value;
+  std::set<char> short_flags, short_with_value;
+  std::set<std::string> long_with_value;
   for (const cxxopts::HelpOptionDetails& option : parser.group_help("").options) {
-    if (option.is_boolean || option.has_implicit) continue;
-    if (!option.s.empty()) short_with_value.insert(option.s);
-    long_with_value.insert(option.l.begin(), option.l.end());
+    bool takes_value = !option.is_boolean && !option.has_implicit;
+    if (option.s.size() == 1) (takes_value ? short_with_value : short_flags).insert(option.s[0]);
+    if (takes_value) long_with_value.insert(option.l.begin(), option.l.end());
   }
   std::vector<std::string> split;
   for (int i = 0; i < argc; ++i) {
@@ -174,10 +175,18 @@ std::vector<std::string> WithAttachedValuesSplit(cxxopts::Options& parser, int a
     if (arg.starts_with("--")) {
       takes_next = arg.find('=') == std::string_view::npos && long_with_value.contains(std::string(arg.substr(2)));
       split.emplace_back(arg);
-    } else if (arg.size() >= 2 && arg[0] == '-' && short_with_value.contains(std::string(arg.substr(1, 1)))) {
-      split.emplace_back(arg.substr(0, 2));
-      if (arg.size() > 2) split.emplace_back(arg.substr(2));
-      takes_next = arg.size() == 2;
+    } else if (arg.size() >= 2 && arg[0] == '-') {
+      // Flags first, then at most one option that takes a value ("-hC/tmp").
+      size_t at = 1;
+      while (at < arg.size() && short_flags.contains(arg[at])) ++at;
+      if (at == arg.size() || !short_with_value.contains(arg[at])) {
+        split.emplace_back(arg);
+      } else {
+        for (size_t flag = 1; flag < at; ++flag) split.push_back({'-', arg[flag]});
+        split.push_back({'-', arg[at]});
+        if (at + 1 < arg.size()) split.emplace_back(arg.substr(at + 1));
+        takes_next = at + 1 == arg.size();
+      }
     } else {
       split.emplace_back(arg);
     }

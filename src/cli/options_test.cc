@@ -49,6 +49,10 @@ TEST_CASE("values attached to short options are read as before, values of other 
   CHECK(options.tool == "-Dtool");
   CHECK(options.plans == std::vector<std::string>{"-Cplan"});
   CHECK(options.spec == "-o");
+
+  GenerateOptions grouped;
+  CHECK(Parse({"-hC/tmp"}, &grouped, &message) == ParseOutcome::kHelp);  // -h, then -C with its value
+  CHECK(Parse({"-hDV=x"}, &grouped, &message) == ParseOutcome::kHelp);
 }
 
 TEST_CASE("usage errors are reported, not thrown") {

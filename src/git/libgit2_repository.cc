@@ -51,7 +51,7 @@ namespace {
   X(git_commit_id) X(git_commit_lookup) X(git_commit_parent_id) X(git_commit_parentcount) X(git_commit_time)      \
   X(git_commit_tree_id) X(git_error_last) X(git_ignore_path_is_ignored) X(git_index_entry_stage)                 \
   X(git_index_entrycount) X(git_index_free) X(git_index_get_byindex) X(git_index_open) X(git_libgit2_init)       \
-  X(git_libgit2_opts) X(git_object_free) X(git_object_peel) X(git_odb_hash) X(git_odb_hashfile) X(git_oid_fromstr) \
+  X(git_libgit2_opts) X(git_object_free) X(git_object_peel) X(git_oid_fromstr) \
   X(git_reference_free) X(git_reference_lookup) X(git_reference_name_to_id)  \
   X(git_reference_symbolic_target) X(git_reference_type) X(git_remote_free) X(git_remote_lookup)                 \
   X(git_remote_url) X(git_repository_commondir) X(git_repository_free) X(git_repository_is_bare)                 \
@@ -312,7 +312,7 @@ class WorkTreeView final : public TreeView {
     std::optional<std::string> clean = CleanPath(dir);
     std::span<const FileEntry> files = FilesUnder(dir);
     if (files.empty()) return "";
-    return Hex(TreeIdOf(files, clean->empty() ? 0 : clean->size() + 1));
+    return BytesToHex(TreeIdOf(files, clean->empty() ? 0 : clean->size() + 1));
   }
 
  private:
@@ -330,27 +330,27 @@ class WorkTreeView final : public TreeView {
     return {at(*clean + "/"), at(*clean + "0")};
   }
 
-  // The git tree of `files`, whose paths all start with the same folder of
+  // The git tree id (20 bytes) of `files`, whose paths all start with the same folder of
   // `prefix_length` characters (with its '/'). Paths sorted bytewise are in
   // git's order of tree entries (a folder sorts as its name with a '/'), and
   // the files of one subfolder are next to each other.
-  static git_oid TreeIdOf(std::span<const FileEntry> files, size_t prefix_length) {
+  static std::string TreeIdOf(std::span<const FileEntry> files, size_t prefix_length) {
     std::string tree;
-    auto append_entry = [&](unsigned mode, std::string_view name, const git_oid& id) {
+    auto append_entry = [&](unsigned mode, std::string_view name, std::string_view raw_id) {
       char octal[16];
       std::snprintf(octal, sizeof octal, "%o ", mode);
       tree += octal;
       tree += name;
       tree += '\0';
-      tree.append(reinterpret_cast<const char*>(id.id), GIT_OID_RAWSZ);
+      tree += raw_id;
     };
     for (size_t i = 0; i < files.size();) {
       const std::string& path = files[i].path;
       size_t slash = path.find('/', prefix_length);
       if (slash == std::string::npos) {
-        git_oid blob;
-        Check(Git().git_oid_fromstr(&blob, files[i].blob_id.c_str()), "bad blob id of " + path);
-        append_entry(files[i].mode, std::string_view(path).substr(prefix_length), blob);
+        std::optional<std::string> blob = HexToBytes(files[i].blob_id);
+        if (!blob || blob->size() != GIT_OID_RAWSZ) throw std::runtime_error("bad blob id of " + path);
+        append_entry(files[i].mode, std::string_view(path).substr(prefix_length), *blob);
         ++i;
         continue;
       }
@@ -361,9 +361,9 @@ class WorkTreeView final : public TreeView {
                    TreeIdOf(files.subspan(i, end - i), slash + 1));
       i = end;
     }
-    git_oid id;
-    Check(Git().git_odb_hash(&id, tree.data(), tree.size(), GIT_OBJECT_TREE), "cannot hash a tree");
-    return id;
+    GitObjectHash id("tree", tree.size());
+    id.Update(tree);
+    return id.Raw();
   }
 
   std::string Absolute(const std::string& path) const {
@@ -485,11 +485,10 @@ class WorkTreeView final : public TreeView {
         Earlier(info.st_mtim, index_mtime_))
       return Hex(indexed->id);
     if (S_ISLNK(info.st_mode)) return GitBlobId(ReadLink(Absolute(path), info.st_size));
-    git_oid id;
-    // Streams the file, without filters (no CRLF or LFS conversion).
-    Check(Git().git_odb_hashfile(&id, Absolute(path).c_str(), GIT_OBJECT_BLOB),
-          "cannot hash " + Absolute(path));
-    return Hex(id);
+    // Streamed, without filters (no CRLF or LFS conversion), as git hash-object --no-filters.
+    std::optional<std::string> id = FileGitBlobId(Absolute(path));
+    if (!id) throw std::runtime_error("cannot hash " + Absolute(path) + ": unreadable, or it changed while it was read");
+    return *id;
   }
 
   // What is on disk at and under `dir` (which the caller checked with IsDir),
@@ -936,9 +935,11 @@ class Libgit2Repository final : public Repository {
     Check(Git().git_repository_open_ext(&raw, work_dir_.c_str(), GIT_REPOSITORY_OPEN_NO_SEARCH, nullptr),
           "cannot open the git repository at " + work_dir_);
     RepositoryPtr opened(raw);
-    std::string found = WithoutTrailingSlash(Git().git_repository_workdir(opened.get()));
-    if (found != work_dir_ || WithoutTrailingSlash(Git().git_repository_path(opened.get())) != git_dir_)
-      throw std::logic_error("libgit2 finds the repository at " + work_dir_ + " elsewhere: " + found);
+    std::string work_dir = WithoutTrailingSlash(Git().git_repository_workdir(opened.get()));
+    std::string git_dir = WithoutTrailingSlash(Git().git_repository_path(opened.get()));
+    if (work_dir != work_dir_ || git_dir != git_dir_)
+      throw std::logic_error("libgit2 opens the repository at " + work_dir_ + " (git dir " + git_dir_ + ") as " +
+                             work_dir + " (git dir " + git_dir + ")");
     repo_ = std::move(opened);
     return repo_.get();
   }

@@ -662,6 +662,15 @@ TEST_CASE("FindRepositoryLayout agrees with git in the plain cases and steps asi
   CHECK(linked_opened->History().size() == 1);  // a linked worktree's shallow file: libgit2's answer
   CHECK(Paths(linked_opened->TreeAt("HEAD").List("sub")) == std::vector<std::string>{"sub/dir/file"});
 
+  // A .git that is a symlink to the real folder: libgit2 names it .git, and so do we.
+  TempDir linked_store;
+  Run("cd " + ShellQuote(linked_store.path()) + " && " + kGit + " init -q work && cd work && echo x > f && " + kGit +
+      " add f && " + kGit + " commit -q -m x && mv .git ../store.git && ln -s ../store.git .git");
+  std::optional<RepositoryLayout> symlinked = FindRepositoryLayout(linked_store / "work");
+  REQUIRE(symlinked);
+  CHECK(symlinked->git_dir == std::filesystem::canonical(linked_store / "work").string() + "/.git");
+  CHECK(Paths(OpenRepository(linked_store / "work")->TreeAt("HEAD").List("")) == std::vector<std::string>{"f"});
+
   // A remote whose URL says "bare" is no core.bare.
   repo.Git("remote add origin https://example.com/bare.git");
   CHECK(FindRepositoryLayout(repo.root()) == found);
@@ -704,6 +713,18 @@ TEST_CASE("ReadHeadState follows loose and packed branches, detached and unborn 
   repo.Git("checkout -q --detach HEAD~1");
   CHECK(ReadHeadState(*layout) == HeadState{"", first});
   repo.Git("checkout -q main");
+
+  // What git and libgit2 refuse, the reader does not answer either.
+  std::string head_text = *ReadFile(layout->git_dir + "/HEAD");
+  std::ofstream(layout->git_dir + "/HEAD") << " " << head_text;
+  CHECK_FALSE(ReadHeadState(*layout));
+  std::ofstream(layout->git_dir + "/HEAD") << head_text;
+  repo.Git("pack-refs --all");
+  std::string packed = *ReadFile(layout->git_dir + "/packed-refs");
+  std::ofstream(layout->git_dir + "/packed-refs") << packed.substr(0, packed.size() - 1);  // no final newline
+  CHECK_FALSE(ReadHeadState(*layout));
+  std::ofstream(layout->git_dir + "/packed-refs") << packed;
+  CHECK(ReadHeadState(*layout) == HeadState{"refs/heads/main", second});
 
   // A branch that is itself a symbolic ref: not the plain case.
   repo.Git("symbolic-ref refs/heads/alias refs/heads/main");
@@ -750,6 +771,9 @@ TEST_CASE("ReadOriginUrl reads the origin's url as git config does, and steps as
   for (const char* section : {"[remote \"origin\"]\n\turl = \"https://example.com/q.git\"\n",
                                      "[remote \"origin\"]\n\turl = https://example.com/a\\\nb.git\n",
                                      "[remote.origin]\n\turl = https://example.com/c.git\n",
+                                     "[remote\"origin\"]\n\turl = https://example.com/f.git\n",
+                                     "[ remote \"origin\"]\n\turl = https://example.com/g.git\n",
+                                     "[remote \"origin\"]\n\turl x = https://example.com/h.git\n",
                                      "[remote \"origin\"]\n\turl = https://example.com/d.git\n[url \"https://mirror/\"]\n"
                                      "\tinsteadOf = https://example.com/\n"}) {
     config_with(section);

@@ -37,6 +37,11 @@ std::string Lowercase(std::string_view text) {
   return lower;
 }
 
+std::string_view TrimmedEnd(std::string_view text) {
+  while (!text.empty() && (text.back() == ' ' || text.back() == '\t' || text.back() == '\n')) text.remove_suffix(1);
+  return text;
+}
+
 std::string_view Trimmed(std::string_view text) {
   while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
   while (!text.empty() && (text.back() == ' ' || text.back() == '\t' || text.back() == '\n')) text.remove_suffix(1);
@@ -110,7 +115,7 @@ DotGit LayoutFromDotGit(const std::string& dir, const struct stat& info, std::op
   std::string dot_git = JoinPath(dir, ".git");
   std::optional<std::string> git_dir;
   if (S_ISDIR(info.st_mode)) {
-    git_dir = RealPath(dot_git);
+    git_dir = dot_git;  // as libgit2 names it, also when .git is a symlink
   } else if (S_ISREG(info.st_mode)) {
     std::optional<std::string> link = ReadFile(dot_git);
     if (!link || !link->starts_with("gitdir: ")) return DotGit::kUnknown;
@@ -152,24 +157,32 @@ std::optional<std::string> OriginUrlIn(std::string_view text) {
       if (close == std::string_view::npos) return std::nullopt;
       std::string_view after = Trimmed(line.substr(close + 1));
       if (!after.empty() && after.front() != '#' && after.front() != ';') return std::nullopt;
+      // `[name]` or `[name "subsection"]`, nothing else (git refuses the
+      // rest or reads it its own way: `[remote.origin]`, escapes...).
       std::string_view header = line.substr(1, close - 1);
-      size_t quote = header.find('"');
-      std::string name = Lowercase(Trimmed(header.substr(0, quote)));
-      if (quote == std::string_view::npos) {
-        if (name.starts_with("remote.")) return std::nullopt;  // the old form of a subsection
+      size_t space = header.find(' ');
+      std::string name = Lowercase(header.substr(0, space));
+      if (name.empty() || !std::all_of(name.begin(), name.end(), [](char c) {
+            return std::isalnum(static_cast<unsigned char>(c)) || c == '-';
+          }))
+        return std::nullopt;
+      if (space == std::string_view::npos) {
         in_origin = false;
         continue;
       }
-      std::string_view subsection = header.substr(quote);
-      if (subsection.size() < 2 || subsection.back() != '"' || subsection.find('\\') != std::string_view::npos)
+      std::string_view subsection = header.substr(space + 1);
+      if (subsection.size() < 2 || subsection.front() != '"' || subsection.back() != '"' ||
+          subsection.substr(1, subsection.size() - 2).find_first_of("\"\\") != std::string_view::npos)
         return std::nullopt;
       in_origin = name == "remote" && subsection == "\"origin\"";
       continue;
     }
-    if (!in_origin) continue;
     size_t equals = line.find('=');
     std::string key = Lowercase(Trimmed(line.substr(0, equals)));
-    if (key != "url") continue;
+    if (key.empty() || !std::isalpha(static_cast<unsigned char>(key.front())) ||
+        !std::all_of(key.begin(), key.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '-'; }))
+      return std::nullopt;  // a key git refuses
+    if (!in_origin || key != "url") continue;
     if (equals == std::string_view::npos) return std::nullopt;  // a bare key means "true"
     std::string_view value = line.substr(equals + 1);
     if (value.find_first_of("\"\\") != std::string_view::npos) return std::nullopt;
@@ -217,10 +230,10 @@ std::optional<RepositoryLayout> FindRepositoryLayout(const std::string& path) {
 std::optional<HeadState> ReadHeadState(const RepositoryLayout& layout) {
   std::optional<std::string> head = ReadFile(layout.git_dir + "/HEAD");
   if (!head) return std::nullopt;
-  std::string_view text = Trimmed(*head);
+  std::string_view text = TrimmedEnd(*head);  // git and libgit2 refuse leading blanks
   if (IsCommitId(text)) return HeadState{"", std::string(text)};
   if (!text.starts_with("ref: ")) return std::nullopt;
-  std::string ref(Trimmed(text.substr(5)));
+  std::string ref(text.substr(5));
   // Branches only (other refs can live in the worktree's own git dir), with
   // names that are plain paths.
   if (!ref.starts_with("refs/heads/") || ref.find("..") != std::string::npos || ref.find("//") != std::string::npos ||
@@ -232,7 +245,7 @@ std::optional<HeadState> ReadHeadState(const RepositoryLayout& layout) {
     if (!S_ISREG(info.st_mode)) return std::nullopt;
     std::optional<std::string> content = ReadFile(loose);
     if (!content) return std::nullopt;
-    std::string_view id = Trimmed(*content);
+    std::string_view id = TrimmedEnd(*content);
     if (!IsCommitId(id)) return std::nullopt;  // a symbolic ref, another hash...
     return HeadState{ref, std::string(id)};
   }
@@ -240,10 +253,12 @@ std::optional<HeadState> ReadHeadState(const RepositoryLayout& layout) {
   std::optional<std::string> packed = ReadFile(layout.common_dir + "/packed-refs");
   if (!packed) return HeadState{ref, std::nullopt};  // an unborn branch
   std::string_view lines = *packed;
+  // git and libgit2 refuse an unterminated last line; CRLF they read differently.
+  if ((!lines.empty() && !lines.ends_with('\n')) || lines.find('\r') != std::string_view::npos) return std::nullopt;
   while (!lines.empty()) {
-    size_t end = std::min(lines.find('\n'), lines.size());
+    size_t end = lines.find('\n');
     std::string_view line = lines.substr(0, end);
-    lines.remove_prefix(std::min(end + 1, lines.size()));
+    lines.remove_prefix(end + 1);
     if (line.empty() || line.front() == '#' || line.front() == '^') continue;
     if (line.size() < 42 || line[40] != ' ' || !IsCommitId(line.substr(0, 40))) return std::nullopt;
     if (line.substr(41) == ref) return HeadState{ref, std::string(line.substr(0, 40))};
@@ -274,6 +289,7 @@ std::optional<std::string> ReadOriginUrl(const RepositoryLayout& layout) {
   }
   std::optional<std::string> config = ReadFile(layout.common_dir + "/config");
   if (!config) return std::string();
+  if (config->starts_with("\xEF\xBB\xBF")) return std::nullopt;  // a byte-order mark
   std::string lower = Lowercase(*config);
   for (std::string_view word : {"include", "insteadof", "worktree"}) {
     if (lower.find(word) != std::string::npos) return std::nullopt;

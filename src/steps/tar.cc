@@ -1,7 +1,6 @@
 #include "steps/tar.h"
 
 #include <fcntl.h>
-#include <openssl/evp.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -66,34 +65,6 @@ std::string Padding(uint64_t size) {
 }
 
 }  // namespace
-
-// Git's blob id computed over a stream: SHA-1 of "blob <size>\0" + content.
-class ContextTarStream::BlobHasher {
- public:
-  explicit BlobHasher(uint64_t size) : ctx_(EVP_MD_CTX_new()) {
-    if (!ctx_ || !EVP_DigestInit_ex(ctx_, EVP_sha1(), nullptr)) throw std::runtime_error("cannot initialise SHA-1");
-    std::string header = "blob " + std::to_string(size);
-    header.push_back('\0');
-    Update(header.data(), header.size());
-  }
-  ~BlobHasher() { EVP_MD_CTX_free(ctx_); }
-  void Update(const char* data, size_t size) { EVP_DigestUpdate(ctx_, data, size); }
-  std::string Hex() {
-    unsigned char digest[EVP_MAX_MD_SIZE];
-    unsigned size = 0;
-    EVP_DigestFinal_ex(ctx_, digest, &size);
-    static const char kDigits[] = "0123456789abcdef";
-    std::string hex;
-    for (unsigned i = 0; i < size; ++i) {
-      hex.push_back(kDigits[digest[i] >> 4]);
-      hex.push_back(kDigits[digest[i] & 15]);
-    }
-    return hex;
-  }
-
- private:
-  EVP_MD_CTX* ctx_;
-};
 
 std::string EncodeTarHeader(const TarEntryHeader& header) {
   std::string pax;
@@ -174,7 +145,7 @@ void ContextTarStream::StartFile(const git::FileEntry& entry, const std::string&
   current_ = &entry;
   file_size_ = static_cast<uint64_t>(st.st_size);
   file_remaining_ = file_size_;
-  hasher_ = std::make_unique<BlobHasher>(file_size_);
+  hasher_ = std::make_unique<GitObjectHash>("blob", file_size_);
   pending_ = EncodeTarHeader({name, '0', executable ? 0755u : 0644u, file_size_, ""});
   if (file_remaining_ == 0) FinishFile();
 }
@@ -230,7 +201,7 @@ size_t ContextTarStream::Read(char* buffer, size_t capacity) {
       ssize_t n = read(file_fd_, buffer + filled, want);
       if (n < 0 && errno == EINTR) continue;
       if (n <= 0) Fail("the build context changed during the build: " + current_->path + " became shorter");
-      hasher_->Update(buffer + filled, static_cast<size_t>(n));
+      hasher_->Update(std::string_view(buffer + filled, static_cast<size_t>(n)));
       filled += static_cast<size_t>(n);
       file_remaining_ -= static_cast<uint64_t>(n);
       if (file_remaining_ == 0) {

@@ -14,6 +14,7 @@
 
 #include "git/repository.h"
 #include "steps/process.h"
+#include "util/hash.h"
 
 namespace dhg::steps {
 
@@ -56,7 +57,6 @@ class ContextTarStream : public ByteSource {
   bool complete() const { return trailer_written_ && pending_offset_ == pending_.size() && failure_.empty(); }
 
  private:
-  class BlobHasher;
   void StartNextEntry();
   void StartFile(const git::FileEntry& entry, const std::string& name);
   void FinishFile();
@@ -74,7 +74,7 @@ class ContextTarStream : public ByteSource {
   const git::FileEntry* current_ = nullptr;
   uint64_t file_size_ = 0;
   uint64_t file_remaining_ = 0;
-  std::unique_ptr<BlobHasher> hasher_;
+  std::unique_ptr<GitObjectHash> hasher_;
   bool trailer_written_ = false;
   std::string failure_;  // reported once the invalid block went out
   uint64_t bytes_streamed_ = 0;

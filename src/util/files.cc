@@ -93,6 +93,26 @@ std::optional<std::string> FileSha256Hex(const std::string& path) {
   return hash.Hex();
 }
 
+std::optional<std::string> FileGitBlobId(const std::string& path) {
+  ReadOnlyFd fd(path);
+  struct stat info {};
+  if (!fd.ok() || fstat(fd.get(), &info) != 0) return std::nullopt;
+  uint64_t size = static_cast<uint64_t>(info.st_size);
+  GitObjectHash hash("blob", size);
+  std::string block(1 << 16, '\0');
+  uint64_t read_so_far = 0;
+  for (;;) {
+    ssize_t n = fd.Read(block.data(), block.size());
+    if (n < 0) return std::nullopt;
+    if (n == 0) break;
+    read_so_far += static_cast<uint64_t>(n);
+    if (read_so_far > size) return std::nullopt;
+    hash.Update(std::string_view(block.data(), static_cast<size_t>(n)));
+  }
+  if (read_so_far != size) return std::nullopt;
+  return hash.Hex();
+}
+
 std::optional<MappedFile> MappedFile::Open(const std::string& path) {
   ReadOnlyFd fd(path);
   if (!fd.ok()) return std::nullopt;

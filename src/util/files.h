@@ -12,6 +12,10 @@ std::optional<std::string> ReadFile(const std::string& path);
 // SHA-256 of a file's content in hex, read in blocks (no copy of the whole
 // file in memory); nullopt when it cannot be read.
 std::optional<std::string> FileSha256Hex(const std::string& path);
+// The git blob id of a file's content (as `git hash-object --no-filters`),
+// read in blocks; nullopt when it cannot be read or its size changed while
+// it was read.
+std::optional<std::string> FileGitBlobId(const std::string& path);
 
 // A file mapped read-only into memory, for reading big files without a copy.
 class MappedFile {

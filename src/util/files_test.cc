@@ -17,7 +17,7 @@ std::string WriteTemp(const testing::TempDir& dir, const std::string& name, cons
   return path;
 }
 
-TEST_CASE("ReadFile, FileSha256Hex and MappedFile give a file's bytes, whatever its size") {
+TEST_CASE("ReadFile, FileSha256Hex, FileGitBlobId and MappedFile give a file's bytes, whatever its size") {
   testing::TempDir dir;
   // Empty, one byte, just over one 64 KiB block, several megabytes with NULs.
   std::string big;
@@ -27,12 +27,15 @@ TEST_CASE("ReadFile, FileSha256Hex and MappedFile give a file's bytes, whatever 
     std::string path = WriteTemp(dir, "f" + std::to_string(content.size()), content);
     CHECK(ReadFile(path) == content);
     CHECK(FileSha256Hex(path) == Sha256Hex(content));
+    CHECK(FileGitBlobId(path) == GitBlobId(content));
     std::optional<MappedFile> mapped = MappedFile::Open(path);
     REQUIRE(mapped);
     CHECK(mapped->View() == content);
   }
   CHECK_FALSE(ReadFile(dir.path() + "/absent"));
   CHECK_FALSE(FileSha256Hex(dir.path() + "/absent"));
+  CHECK_FALSE(FileGitBlobId(dir.path() + "/absent"));
+  CHECK_FALSE(FileGitBlobId("/proc/self/status"));  // its size (0) is not its length: not hashed as 0 bytes
   CHECK_FALSE(MappedFile::Open(dir.path() + "/absent"));
 }
 

@@ -81,16 +81,47 @@ std::string Sha1Hex(std::string_view data) {
   return ToHex(out, sizeof out);
 }
 
-std::string GitBlobId(std::string_view content) {
-  std::string header = "blob " + std::to_string(content.size());
+std::optional<std::string> HexToBytes(std::string_view hex) {
+  auto digit = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  if (hex.size() % 2 != 0) return std::nullopt;
+  std::string bytes;
+  bytes.reserve(hex.size() / 2);
+  for (size_t i = 0; i < hex.size(); i += 2) {
+    int high = digit(hex[i]), low = digit(hex[i + 1]);
+    if (high < 0 || low < 0) return std::nullopt;
+    bytes.push_back(static_cast<char>(high * 16 + low));
+  }
+  return bytes;
+}
+
+GitObjectHash::GitObjectHash(std::string_view type, uint64_t size) : ctx_(new SHA_CTX) {
+  if (!SHA1_Init(static_cast<SHA_CTX*>(ctx_))) throw std::runtime_error("cannot initialise SHA-1");
+  std::string header = std::string(type) + " " + std::to_string(size);
   header.push_back('\0');
+  Update(header);
+}
+
+GitObjectHash::~GitObjectHash() { delete static_cast<SHA_CTX*>(ctx_); }
+
+void GitObjectHash::Update(std::string_view data) { SHA1_Update(static_cast<SHA_CTX*>(ctx_), data.data(), data.size()); }
+
+std::string GitObjectHash::Raw() {
   unsigned char out[SHA_DIGEST_LENGTH];
-  SHA_CTX ctx;
-  SHA1_Init(&ctx);
-  SHA1_Update(&ctx, header.data(), header.size());
-  SHA1_Update(&ctx, content.data(), content.size());
-  SHA1_Final(out, &ctx);
-  return ToHex(out, sizeof out);
+  SHA1_Final(out, static_cast<SHA_CTX*>(ctx_));
+  return std::string(reinterpret_cast<const char*>(out), sizeof out);
+}
+
+std::string GitObjectHash::Hex() { return BytesToHex(Raw()); }
+
+std::string GitBlobId(std::string_view content) {
+  GitObjectHash hash("blob", content.size());
+  hash.Update(content);
+  return hash.Hex();
 }
 
 }  // namespace dhg

@@ -2,6 +2,8 @@
 // (SHA-1 of "blob <size>\0" + content) so that a file's hash equals the id git
 // already stores in its index and trees.
 #pragma once
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -31,6 +33,24 @@ std::string Sha256Hex(std::string_view data);
 std::string GitBlobId(std::string_view content);
 // Lower-case hex of raw bytes.
 std::string BytesToHex(std::string_view bytes);
+// The bytes of an even-length hex string (either case); nullopt if it is not one.
+std::optional<std::string> HexToBytes(std::string_view hex);
+
+// A git object id computed over a stream: SHA-1 of "<type> <size>\0" and the
+// content, whose size is known up front (a blob read in blocks, a tree).
+class GitObjectHash {
+ public:
+  GitObjectHash(std::string_view type, uint64_t size);
+  ~GitObjectHash();
+  GitObjectHash(const GitObjectHash&) = delete;
+  GitObjectHash& operator=(const GitObjectHash&) = delete;
+  void Update(std::string_view data);
+  std::string Raw();  // the 20 bytes; finishes the hash (as Hex does)
+  std::string Hex();
+
+ private:
+  void* ctx_;
+};
 // SHA-1 of `data`, in hex (git's checksum of its index file).
 std::string Sha1Hex(std::string_view data);
 
