@@ -64,12 +64,9 @@ std::string Sha256::Hex() {
 
 // (Not the one-shot SHA256(): in OpenSSL 3 that is an EVP digest.)
 std::string Sha256Hex(std::string_view data) {
-  unsigned char out[SHA256_DIGEST_LENGTH];
-  SHA256_CTX ctx;
-  SHA256_Init(&ctx);
-  SHA256_Update(&ctx, data.data(), data.size());
-  SHA256_Final(out, &ctx);
-  return ToHex(out, sizeof out);
+  Sha256 hash;
+  hash.Update(data);
+  return hash.Hex();
 }
 
 std::string Sha1Hex(std::string_view data) {
