@@ -33,8 +33,18 @@ void Require(bool condition, const char* what, const std::string& detail = "") {
 }
 
 enum Role {
-  kOutput, kImplicitOutput, kInput, kImplicitInput, kOrderOnlyInput, kDefault,
-  kCommandWord, kBuildValue, kTopValue, kComment, kDescription, kLastRole = kDescription
+  kOutput,
+  kImplicitOutput,
+  kInput,
+  kImplicitInput,
+  kOrderOnlyInput,
+  kDefault,
+  kCommandWord,
+  kBuildValue,
+  kTopValue,
+  kComment,
+  kDescription,
+  kLastRole = kDescription
 };
 
 struct Case {
@@ -42,16 +52,15 @@ struct Case {
   std::vector<std::string> argv;  // the words of the command line
   std::string description;
   bool has_description = false;
-  bool unwritable = false;        // a string that Unwritable rejects is in the file
+  bool unwritable = false;  // a string that Unwritable rejects is in the file
 };
 
 Case MakeCase(FuzzedDataProvider& input) {
   Case c;
   Build build;
   build.rule = "run";
-  std::vector<std::vector<std::string>*> paths = {
-      &build.outputs,          &build.implicit_outputs,   &build.inputs,
-      &build.implicit_inputs,  &build.order_only_inputs,  &c.file.defaults};
+  std::vector<std::vector<std::string>*> paths = {&build.outputs,         &build.implicit_outputs,  &build.inputs,
+                                                  &build.implicit_inputs, &build.order_only_inputs, &c.file.defaults};
   for (int i = 0; i < 24 && input.remaining_bytes() > 0; ++i) {
     auto role = static_cast<Role>(input.ConsumeIntegralInRange<int>(0, kLastRole));
     std::string text = input.ConsumeRandomLengthString(48);
@@ -112,10 +121,8 @@ void CheckRoundTrip(Case& c) {
     std::string message = error.what();
     Require(c.unwritable, "Write rejected writable strings", message);
     Require(message.find("cannot write build.ninja: ") == 0 &&
-                (message.find("newline") != std::string::npos ||
-                 message.find("NUL") != std::string::npos ||
-                 message.find("carriage return") != std::string::npos ||
-                 message.find("'|'") != std::string::npos ||
+                (message.find("newline") != std::string::npos || message.find("NUL") != std::string::npos ||
+                 message.find("carriage return") != std::string::npos || message.find("'|'") != std::string::npos ||
                  message.find("empty path") != std::string::npos),
             "the message does not say why", message);
     return;
@@ -139,8 +146,7 @@ void CheckRoundTrip(Case& c) {
   } catch (const std::invalid_argument&) {
     return;  // ninja text that RequireNinjaText refused
   }
-  Require(Read(written, &read, &error), "Read rejected a rule description that Write accepted",
-          error + "\n" + written);
+  Require(Read(written, &read, &error), "Read rejected a rule description that Write accepted", error + "\n" + written);
 }
 
 }  // namespace

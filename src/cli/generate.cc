@@ -230,7 +230,8 @@ int RunGenerate(const GenerateOptions& options) {
   // stack (a new file changes its folder's mtime) and where HEAD points.
   std::vector<std::string> dirs = repo.WorkTree().ListDirs(stack.graph_options.images_dir);
   std::vector<std::string> head_files;
-  for (const std::string& file : repo.HeadStateFiles()) head_files.push_back(RelativePath(build_dir, AbsolutePath(file)));
+  for (const std::string& file : repo.HeadStateFiles())
+    head_files.push_back(RelativePath(build_dir, AbsolutePath(file)));
   std::sort(head_files.begin(), head_files.end());
 
   std::string memo_path = build_dir + "/" + kGenerationMemoPath;
@@ -242,7 +243,8 @@ int RunGenerate(const GenerateOptions& options) {
       // As below, but only when ninja would otherwise run the regeneration
       // edge: `ninja -t restat` rewrites the whole log.
       std::optional<int64_t> newest = repo.WorkTree().NewestMtimeNs(stack.graph_options.images_dir);
-      for (const std::string& file : head_files) newest = std::max(newest.value_or(INT64_MAX), MtimeNs(build_dir + "/" + file));
+      for (const std::string& file : head_files)
+        newest = std::max(newest.value_or(INT64_MAX), MtimeNs(build_dir + "/" + file));
       if (!newest || NinjaWouldRegenerate(build_dir, Basename(output_abs), output_abs, *newest)) {
         TouchFile(output_abs);
         RestatInNinjaLog(build_dir, Basename(output_abs));
@@ -270,7 +272,8 @@ int RunGenerate(const GenerateOptions& options) {
   const graph::Graph& graph = *stack.graph;
   spec::Diagnostics diagnostics;
   ninja::File file = emit::EmitBuildFile(graph, std::move(emit_options), diagnostics);
-  if (int reported = ReportDiagnostics(diagnostics, options.output + " not written"); reported != kExitOk) return reported;
+  if (int reported = ReportDiagnostics(diagnostics, options.output + " not written"); reported != kExitOk)
+    return reported;
   std::string text;
   try {
     text = ninja::Write(file);
@@ -294,8 +297,11 @@ int RunGenerate(const GenerateOptions& options) {
     RestatInNinjaLog(build_dir, Basename(output_abs));
   }
   if (!repo.IsShallow()) {
-    KeepGenerationMemo(memo_path, {.inputs = digest, .output = Sha256Hex(text), .warnings = stack.warnings,
-                                   .summary = summary, .output_stat = StatKey(output_abs)});
+    KeepGenerationMemo(memo_path, {.inputs = digest,
+                                   .output = Sha256Hex(text),
+                                   .warnings = stack.warnings,
+                                   .summary = summary,
+                                   .output_stat = StatKey(output_abs)});
   }
   if (!options.regenerate) {
     std::cout << "datahub-gen: " << (changed ? "wrote " : "unchanged ") << options.output << summary;

@@ -21,7 +21,8 @@ namespace dhg::cli {
 int RunGraphCommand(int argc, char** argv) {
   GraphOptions options;
   LoadedStack stack;
-  if (std::optional<int> done = ParseAndLoad(ParseGraphOptions, argc, argv, "graph", "no graph printed", &options, &stack))
+  if (std::optional<int> done =
+          ParseAndLoad(ParseGraphOptions, argc, argv, "graph", "no graph printed", &options, &stack))
     return *done;
   // The build step deletes its stamp first and writes it only on success, so
   // a missing image stamp is exactly "the next ninja run builds this node".
@@ -46,7 +47,8 @@ int RunCiMatrixCommand(int argc, char** argv) {
 int RunReportCommand(int argc, char** argv) {
   ReportOptions options;
   LoadedStack stack;
-  if (std::optional<int> done = ParseAndLoad(ParseReportOptions, argc, argv, "report", "no report made", &options, &stack))
+  if (std::optional<int> done =
+          ParseAndLoad(ParseReportOptions, argc, argv, "report", "no report made", &options, &stack))
     return *done;
   std::unique_ptr<report::BuildFolder> folder = report::OpenBuildFolder(stack.build_dir);
   report::Report made;

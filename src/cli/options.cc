@@ -1,7 +1,6 @@
 #include "cli/options.h"
 
 #include <cxxopts.hpp>
-
 #include <set>
 #include <string>
 #include <string_view>
@@ -32,14 +31,15 @@ const char* const kStatusIgnores =
 
 // What the read-only commands take besides the generation options.
 struct CommandExtras {
-  std::string format;  // graph --format
-  bool json = false;   // status --json
-  std::string node;    // explain IMAGE[/PLAN]
+  std::string format;          // graph --format
+  bool json = false;           // status --json
+  std::string node;            // explain IMAGE[/PLAN]
   std::string markdown, html;  // report --markdown, --html
 };
 
 std::string ReadOnlyNote(const char* ignored) {
-  return std::string("\nTakes the options of generation (datahub-gen --help), so one command line serves every command:\n") +
+  return std::string(
+             "\nTakes the options of generation (datahub-gen --help), so one command line serves every command:\n") +
          ignored + " change nothing here.\n";
 }
 
@@ -84,13 +84,17 @@ cxxopts::Options MakeParser(Command command) {
   }
   cxxopts::Options parser(name, description);
   if (command == Command::kReport) {
+    // clang-format off
     parser.add_options()
         ("markdown", "write the markdown report to FILE (- for stdout)", cxxopts::value<std::string>(), "FILE")
         ("html", "write the report as a self-contained HTML page to FILE", cxxopts::value<std::string>(), "FILE");
+    // clang-format on
   }
   if (command == Command::kGraph) {
+    // clang-format off
     parser.add_options()
         ("format", "mermaid (renders in GitHub markdown) or dot (graphviz)", cxxopts::value<std::string>()->default_value("mermaid"), "FORMAT");
+    // clang-format on
   }
   if (command == Command::kStatus) parser.add_options()("json", "print JSON instead of text");
   if (command == Command::kExplain) {
@@ -99,11 +103,11 @@ cxxopts::Options MakeParser(Command command) {
     parser.positional_help("IMAGE[/PLAN]");
   }
   if (command == Command::kGenerate) {
-    parser.custom_help(
-        "[OPTIONS]  |  status|explain|graph|ci-matrix|report [OPTIONS]  |  step KIND [STEP OPTIONS]");
+    parser.custom_help("[OPTIONS]  |  status|explain|graph|ci-matrix|report [OPTIONS]  |  step KIND [STEP OPTIONS]");
   } else {
     parser.custom_help("[OPTIONS]");
   }
+  // clang-format off
   parser.add_options()
       ("spec", "the stack description", cxxopts::value<std::string>()->default_value("images/spec.yml"), "FILE")
       ("C", "change to DIR before doing anything", cxxopts::value<std::string>(), "DIR")
@@ -121,10 +125,14 @@ cxxopts::Options MakeParser(Command command) {
       ("allow-dirty", "let push and stable publish nodes whose inputs are not committed")
       ("publish-only-if-all-pass", "push (and promote) nothing unless the tests of every node passed")
       ("tool", "path of datahub-gen as build.ninja should run it (default: this program)", cxxopts::value<std::string>(), "PATH");
-  if (command == Command::kGenerate) parser.add_options()("regenerate", "internal: run by build.ninja's regeneration edge");
+  // clang-format on
+  if (command == Command::kGenerate)
+    parser.add_options()("regenerate", "internal: run by build.ninja's regeneration edge");
+  // clang-format off
   parser.add_options()
       ("h,help", "print this help")
       ("version", "print the version");
+  // clang-format on
   return parser;
 }
 

@@ -11,20 +11,20 @@
 namespace dhg::cli {
 
 struct GenerateOptions {
-  std::string directory;                     // -C: change to this directory first
-  std::string spec = "images/spec.yml";      // --spec
-  std::string output = "build.ninja";        // -o
-  std::string registry;                      // --registry HOST[:PORT][/NAMESPACE]
+  std::string directory;                       // -C: change to this directory first
+  std::string spec = "images/spec.yml";        // --spec
+  std::string output = "build.ninja";          // -o
+  std::string registry;                        // --registry HOST[:PORT][/NAMESPACE]
   std::map<std::string, std::string> defines;  // -D NAME=VALUE
-  std::vector<std::string> plans;            // --plan
-  int build_jobs = 0;                        // --build-jobs; 0 = min(2, cores)
-  int push_jobs = 2;                         // --push-jobs
-  std::string pytest;                        // --pytest "CMD WORDS"
-  bool offline = false;                      // --offline: never ask a registry
-  bool allow_dirty = false;                  // --allow-dirty
-  bool publish_only_if_all_pass = false;     // --publish-only-if-all-pass
-  std::string tool;                          // --tool: datahub-gen as build.ninja runs it
-  bool regenerate = false;                   // --regenerate: run by ninja's regeneration edge
+  std::vector<std::string> plans;              // --plan
+  int build_jobs = 0;                          // --build-jobs; 0 = min(2, cores)
+  int push_jobs = 2;                           // --push-jobs
+  std::string pytest;                          // --pytest "CMD WORDS"
+  bool offline = false;                        // --offline: never ask a registry
+  bool allow_dirty = false;                    // --allow-dirty
+  bool publish_only_if_all_pass = false;       // --publish-only-if-all-pass
+  std::string tool;                            // --tool: datahub-gen as build.ninja runs it
+  bool regenerate = false;                     // --regenerate: run by ninja's regeneration edge
 };
 
 enum class ParseOutcome { kRun, kHelp, kVersion, kUsageError };

@@ -21,8 +21,8 @@ ParseOutcome Parse(std::vector<const char*> args, GenerateOptions* options, std:
 TEST_CASE("generate options are parsed") {
   GenerateOptions options;
   std::string message;
-  REQUIRE(Parse({"--registry", "localhost:5000/team", "-D", "ORG=x=y", "-DROOT=r", "--plan", "PY39", "--plan",
-                 "PY38", "--build-jobs", "3", "-C", "/tmp", "-o", "out/b.ninja", "--offline", "--allow-dirty"},
+  REQUIRE(Parse({"--registry", "localhost:5000/team", "-D", "ORG=x=y", "-DROOT=r", "--plan", "PY39", "--plan", "PY38",
+                 "--build-jobs", "3", "-C", "/tmp", "-o", "out/b.ninja", "--offline", "--allow-dirty"},
                 &options, &message) == ParseOutcome::kRun);
   CHECK(options.registry == "localhost:5000/team");
   CHECK(options.defines == std::map<std::string, std::string>{{"ORG", "x=y"}, {"ROOT", "r"}});
@@ -80,22 +80,30 @@ TEST_CASE("-D values arrive verbatim, commas included; names and values build.ni
   GenerateOptions options;
   std::string message;
   REQUIRE(Parse({"-D", "LIST=a,b,c", "-D", "CMD=$(touch /tmp/pwned); `id` 'q' \"d\"", "-D", "EMPTY=", "-D",
-                 "U=Gr\xc3\xbc\xc3\x9f" "e"},
+                 "U=Gr\xc3\xbc\xc3\x9f"
+                 "e"},
                 &options, &message) == ParseOutcome::kRun);
   CHECK(options.defines == std::map<std::string, std::string>{{"LIST", "a,b,c"},
                                                               {"CMD", "$(touch /tmp/pwned); `id` 'q' \"d\""},
                                                               {"EMPTY", ""},
-                                                              {"U", "Gr\xc3\xbc\xc3\x9f" "e"}});
+                                                              {"U",
+                                                               "Gr\xc3\xbc\xc3\x9f"
+                                                               "e"}});
   const std::pair<const char*, const char*> rejected[] = {
-      {"A B=x", "-D 'A B': a variable name is letters, digits and '_', not starting with a digit (${NAME} could not "
-                "refer to it)"},
-      {"1X=x", "-D '1X': a variable name is letters, digits and '_', not starting with a digit (${NAME} could not "
-               "refer to it)"},
-      {"$(id)=x", "-D '$(id)': a variable name is letters, digits and '_', not starting with a digit (${NAME} could "
-                  "not refer to it)"},
+      {"A B=x",
+       "-D 'A B': a variable name is letters, digits and '_', not starting with a digit (${NAME} could not "
+       "refer to it)"},
+      {"1X=x",
+       "-D '1X': a variable name is letters, digits and '_', not starting with a digit (${NAME} could not "
+       "refer to it)"},
+      {"$(id)=x",
+       "-D '$(id)': a variable name is letters, digits and '_', not starting with a digit (${NAME} could "
+       "not refer to it)"},
       {"V=a\nb", "-D V: the value contains a line break, which cannot be written into build.ninja"},
       {"V=a\rb", "-D V: the value contains a line break, which cannot be written into build.ninja"},
-      {"V=a\xff" "b", "-D V: the value is not UTF-8 text, which docker would not get as written"},
+      {"V=a\xff"
+       "b",
+       "-D V: the value is not UTF-8 text, which docker would not get as written"},
       {"=x", "-D expects NAME=VALUE, got '=x'"},
   };
   for (const auto& [define, expected] : rejected) {
@@ -141,8 +149,8 @@ ParseOutcome ParseCiMatrix(std::vector<const char*> args, GenerateOptions* optio
 TEST_CASE("graph takes --format and the generation options") {
   GraphOptions options;
   std::string message;
-  REQUIRE(ParseGraph({"--registry", "r:1", "-D", "A=b", "--plan", "P", "-C", "/x", "-o", "out/b.ninja",
-                      "--offline", "--build-jobs", "3"},
+  REQUIRE(ParseGraph({"--registry", "r:1", "-D", "A=b", "--plan", "P", "-C", "/x", "-o", "out/b.ninja", "--offline",
+                      "--build-jobs", "3"},
                      &options, &message) == ParseOutcome::kRun);
   CHECK(options.format == dhg::emit::GraphFormat::kMermaid);
   CHECK(options.stack.registry == "r:1");

@@ -1,7 +1,6 @@
 #include "cli/step_command.h"
 
 #include <cxxopts.hpp>
-
 #include <functional>
 #include <iostream>
 #include <map>
@@ -69,15 +68,18 @@ class StepArguments {
 std::shared_ptr<cxxopts::Value> Text() { return cxxopts::value<std::string>(); }
 
 void AddCommonOptions(cxxopts::OptionAdder add) {
+  // clang-format off
   add("node", "the node (image/plan), for messages", Text())
      ("image", "the image reference repo:tag", Text())
      ("log", "the file that receives the step's whole output", Text())
      ("h,help", "print this help");
+  // clang-format on
 }
 
 int RunBuild(int argc, char** argv) {
   cxxopts::Options options("datahub-gen step build", "Builds one image, or finds it built.");
   AddCommonOptions(options.add_options());
+  // clang-format off
   options.add_options()
       ("key", "the content key K", Text())
       ("context", "the build context folder", Text())
@@ -91,6 +93,7 @@ int RunBuild(int argc, char** argv) {
       ("parent-key", "the parent's content key (for the input record)", Text())
       ("record", "the input record written beside the stamp (for explain)", Text())
       ("stamp", "the stamp file written on success", Text());
+  // clang-format on
   StepArguments args(options, argc, argv);
   steps::BuildStep step{
       .node = args.Required("node"),
@@ -115,6 +118,7 @@ int RunBuild(int argc, char** argv) {
 int RunTest(int argc, char** argv) {
   cxxopts::Options options("datahub-gen step test", "Runs the tests of one image with pytest.");
   AddCommonOptions(options.add_options());
+  // clang-format off
   options.add_options()
       ("image-stamp", "the image's build stamp", Text())
       ("rootdir", "pytest's --rootdir", Text())
@@ -122,6 +126,7 @@ int RunTest(int argc, char** argv) {
       ("pytest", "the test command (shell words, not run by a shell)", Text())
       ("junit", "the JUnit XML report to write", Text())
       ("stamp", "the stamp file written on success", Text());
+  // clang-format on
   StepArguments args(options, argc, argv);
   steps::TestStep step{
       .node = args.Required("node"),
@@ -140,6 +145,7 @@ int RunTest(int argc, char** argv) {
 int RunManifest(int argc, char** argv) {
   cxxopts::Options options("datahub-gen step manifest", "Writes the manifest page of one image.");
   AddCommonOptions(options.add_options());
+  // clang-format off
   options.add_options()
       ("image-stamp", "the image's build stamp", Text())
       ("cmd-name", "a manifest command's name (repeatable, with the next two)", Text())
@@ -147,6 +153,7 @@ int RunManifest(int argc, char** argv) {
       ("cmd", "its command (shell words, not run by a shell)", Text())
       ("base", "the parent image repo:tag (for the page and the index)", Text())
       ("out", "the markdown page to write", Text());
+  // clang-format on
   StepArguments args(options, argc, argv);
   std::vector<std::string> names = args.All("cmd-name");
   std::vector<std::string> descriptions = args.All("cmd-description");
@@ -186,12 +193,14 @@ std::vector<std::string> ReadPathList(const std::string& path) {
 int RunIndex(int argc, char** argv) {
   cxxopts::Options options("datahub-gen step index",
                            "Merges manifest pages into the index page, keeping the entries already there.");
+  // clang-format off
   options.add_options()
       ("page", "a manifest page (repeatable)", Text())
       ("pages-from", "a file that lists manifest pages, one per line (a ninja rspfile)", Text())
       ("out", "the index page to update", Text())
       ("log", "the file that receives the step's whole output", Text())
       ("h,help", "print this help");
+  // clang-format on
   StepArguments args(options, argc, argv);
   steps::IndexStep step{.pages = args.All("page"), .out = args.Required("out")};
   if (std::optional<std::string> list = args.Optional("pages-from")) {
@@ -206,10 +215,12 @@ int RunIndex(int argc, char** argv) {
 int RunPush(int argc, char** argv) {
   cxxopts::Options options("datahub-gen step push", "Pushes one image.");
   AddCommonOptions(options.add_options());
+  // clang-format off
   options.add_options()
       ("image-stamp", "the image's build stamp", Text())
       ("insecure-registry", "the registry speaks plain http", cxxopts::value<bool>())
       ("stamp", "the stamp file written on success", Text());
+  // clang-format on
   StepArguments args(options, argc, argv);
   steps::PushStep step{
       .node = args.Required("node"),
@@ -225,10 +236,12 @@ int RunPush(int argc, char** argv) {
 int RunStable(int argc, char** argv) {
   cxxopts::Options options("datahub-gen step stable", "Tags one pushed image as stable and pushes that tag.");
   AddCommonOptions(options.add_options());
+  // clang-format off
   options.add_options()
       ("stable-image", "the stable reference repo:tag", Text())
       ("insecure-registry", "the registry speaks plain http", cxxopts::value<bool>())
       ("stamp", "the stamp file written on success", Text());
+  // clang-format on
   StepArguments args(options, argc, argv);
   steps::StableStep step{
       .node = args.Required("node"),
@@ -245,8 +258,8 @@ int RunStable(int argc, char** argv) {
 
 int RunStepCommand(int argc, char** argv) {
   static const std::map<std::string, std::function<int(int, char**)>> kSteps = {
-      {"build", RunBuild}, {"test", RunTest},     {"manifest", RunManifest},
-      {"index", RunIndex}, {"push", RunPush},     {"stable", RunStable},
+      {"build", RunBuild}, {"test", RunTest}, {"manifest", RunManifest},
+      {"index", RunIndex}, {"push", RunPush}, {"stable", RunStable},
   };
   if (argc >= 1 && (std::string(argv[0]) == "--help" || std::string(argv[0]) == "-h")) {
     std::cout << "Usage: datahub-gen step build|test|manifest|index|push|stable [OPTIONS]\n"

@@ -31,19 +31,19 @@ plans:
   CHECK(StartsWith(tag("base", "PY39"), "2021.3-"));
   CHECK(RenderCiMatrix(*graph) ==
         "{\"jobs\": [\n"
-        "  {\"id\": \"base-PY39\", \"image\": \"base\", \"plan\": \"PY39\", \"tag\": \"" + tag("base", "PY39") +
-        "\", \"reference\": \"localhost:5000/team/base:" + tag("base", "PY39") +
-        "\", \"needs\": [], \"target\": \"base/PY39/push\"},\n"
-        "  {\"id\": \"child-PY39\", \"image\": \"child\", \"plan\": \"PY39\", \"tag\": \"" + tag("child", "PY39") +
-        "\", \"reference\": \"ghcr.io/ucsd-ets/child:" + tag("child", "PY39") +
-        "\", \"needs\": [\"base-PY39\"], \"target\": \"child/PY39/push\"},\n"
-        "  {\"id\": \"base-PY38\", \"image\": \"base\", \"plan\": \"PY38\", \"tag\": \"" + tag("base", "PY38") +
-        "\", \"reference\": \"localhost:5000/team/base:" + tag("base", "PY38") +
-        "\", \"needs\": [], \"target\": \"base/PY38/push\"},\n"
-        "  {\"id\": \"child-PY38\", \"image\": \"child\", \"plan\": \"PY38\", \"tag\": \"" + tag("child", "PY38") +
-        "\", \"reference\": \"ghcr.io/ucsd-ets/child:" + tag("child", "PY38") +
-        "\", \"needs\": [\"base-PY38\"], \"target\": \"child/PY38/push\"}\n"
-        "]}\n");
+        "  {\"id\": \"base-PY39\", \"image\": \"base\", \"plan\": \"PY39\", \"tag\": \"" +
+            tag("base", "PY39") + "\", \"reference\": \"localhost:5000/team/base:" + tag("base", "PY39") +
+            "\", \"needs\": [], \"target\": \"base/PY39/push\"},\n"
+            "  {\"id\": \"child-PY39\", \"image\": \"child\", \"plan\": \"PY39\", \"tag\": \"" +
+            tag("child", "PY39") + "\", \"reference\": \"ghcr.io/ucsd-ets/child:" + tag("child", "PY39") +
+            "\", \"needs\": [\"base-PY39\"], \"target\": \"child/PY39/push\"},\n"
+            "  {\"id\": \"base-PY38\", \"image\": \"base\", \"plan\": \"PY38\", \"tag\": \"" +
+            tag("base", "PY38") + "\", \"reference\": \"localhost:5000/team/base:" + tag("base", "PY38") +
+            "\", \"needs\": [], \"target\": \"base/PY38/push\"},\n"
+            "  {\"id\": \"child-PY38\", \"image\": \"child\", \"plan\": \"PY38\", \"tag\": \"" +
+            tag("child", "PY38") + "\", \"reference\": \"ghcr.io/ucsd-ets/child:" + tag("child", "PY38") +
+            "\", \"needs\": [\"base-PY38\"], \"target\": \"child/PY38/push\"}\n"
+            "]}\n");
 }
 
 TEST_CASE("ci-matrix: job ids are valid GitHub job ids and never collide") {

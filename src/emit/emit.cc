@@ -159,9 +159,8 @@ class Emitter {
       if (found == first_owner.end()) continue;
       const Owner& owner = owners_[found->second];
       diagnostics_.Error(owner.where.line != 0 ? owner.where : spec::Location{graph_.Spec().path, 0, 0},
-                         QuoteForMessage(input) + " would be both " + owner.what +
-                             " and a file the generator reads (" + QuoteForMessage(input, '\'') +
-                             ") in build.ninja, which ninja refuses" +
+                         QuoteForMessage(input) + " would be both " + owner.what + " and a file the generator reads (" +
+                             QuoteForMessage(input, '\'') + ") in build.ninja, which ninja refuses" +
                              (owner.hint.empty() ? "" : ": " + owner.hint));
     }
   }
@@ -174,9 +173,9 @@ class Emitter {
     std::string title = node.image + " (" + node.plan + ") " + node.Reference();
     bool insecure = graph::IsLoopbackRegistry(node.repository);
 
-    std::vector<std::string> args = {"--node", node.Id(), "--image", node.Reference(), "--key", node.key,
-                                     "--context", FromRoot(node.dir), "--context-hash", node.context->hash,
-                                     "--dockerfile", graph::kDockerfileName};
+    std::vector<std::string> args = {"--node",         node.Id(),          "--image",      node.Reference(),
+                                     "--key",          node.key,           "--context",    FromRoot(node.dir),
+                                     "--context-hash", node.context->hash, "--dockerfile", graph::kDockerfileName};
     // Not needed to build; recorded beside the stamp for `explain`.
     if (!node.epoch.empty()) args.insert(args.end(), {"--epoch", node.epoch});
     if (parent) args.insert(args.end(), {"--parent-key", parent->key});
@@ -201,23 +200,24 @@ class Emitter {
       args.push_back("--registry-check");
       if (insecure) args.push_back("--insecure-registry");
     }
-    args.insert(args.end(), {"--record", paths.input_record, "--stamp", paths.image_stamp, "--log",
-                             paths.log_dir + "/build.log"});
+    args.insert(args.end(),
+                {"--record", paths.input_record, "--stamp", paths.image_stamp, "--log", paths.log_dir + "/build.log"});
     Build build{.outputs = {paths.image_stamp}, .rule = "build_image"};
     if (parent) build.implicit_inputs.push_back(PathsOf(*parent).image_stamp);
     build.variables = {{"desc", "BUILD " + title}, {"args", CommandLine(args)}};
     Owner owner{"the build stamp of " + node.Id(), node.image_spec->where, ""};
     AddStep(file, std::move(build), node, "build", CarriedByBuild(node), owner);
 
-    args = {"--node", node.Id(), "--image", node.Reference(), "--image-stamp", paths.image_stamp,
-            "--rootdir", FromRoot(graph_images_dir())};
+    args = {"--node",        node.Id(),         "--image",   node.Reference(),
+            "--image-stamp", paths.image_stamp, "--rootdir", FromRoot(graph_images_dir())};
     std::vector<std::string> test_files;
     for (const std::string& dir : node.test_dirs) {
       args.push_back("--tests");
       args.push_back(FromRoot(dir));
     }
     if (!options_.pytest.empty()) args.insert(args.end(), {"--pytest", options_.pytest});
-    args.insert(args.end(), {"--junit", paths.junit, "--stamp", paths.test_stamp, "--log", paths.log_dir + "/test.log"});
+    args.insert(args.end(),
+                {"--junit", paths.junit, "--stamp", paths.test_stamp, "--log", paths.log_dir + "/test.log"});
     Build test{.outputs = {paths.test_stamp}, .rule = "test_image", .inputs = {paths.image_stamp}};
     test.variables = {{"desc", "TEST " + title}, {"args", CommandLine(args)}};
     owner.what = "the test stamp of " + node.Id();
@@ -225,8 +225,8 @@ class Emitter {
 
     args = {"--node", node.Id(), "--image", node.Reference(), "--image-stamp", paths.image_stamp};
     for (const spec::ManifestCommand* command : node.manifests) {
-      args.insert(args.end(), {"--cmd-name", command->name, "--cmd-description", command->description.value,
-                               "--cmd", command->command.value});
+      args.insert(args.end(), {"--cmd-name", command->name, "--cmd-description", command->description.value, "--cmd",
+                               command->command.value});
     }
     // The base for the page and the index: the parent, or a root's BASE_IMAGE build arg.
     std::string base = parent ? parent->Reference() : "";
@@ -259,25 +259,25 @@ class Emitter {
     args = {"--node", node.Id(), "--image", node.Reference(), "--image-stamp", paths.image_stamp};
     if (insecure) args.push_back("--insecure-registry");
     args.insert(args.end(), {"--stamp", paths.push_stamp, "--log", paths.log_dir + "/push.log"});
-    Build push{.outputs = {paths.push_stamp}, .rule = refuse ? "refuse" : "push_image",
-               .inputs = {paths.test_stamp}, .implicit_inputs = {paths.image_stamp}};
+    Build push{.outputs = {paths.push_stamp},
+               .rule = refuse ? "refuse" : "push_image",
+               .inputs = {paths.test_stamp},
+               .implicit_inputs = {paths.image_stamp}};
     if (parent) push.implicit_inputs.push_back(PathsOf(*parent).push_stamp);
     // The phony `test` stands for every node's test stamp: one failure, no push.
     if (options_.publish_only_if_all_pass) push.implicit_inputs.push_back("test");
     push.variables = {{"desc", "PUSH " + title}};
-    push.variables.emplace_back(refuse ? "message" : "args",
-                                refuse ? ninja::ShellQuote(refusal) : CommandLine(args));
+    push.variables.emplace_back(refuse ? "message" : "args", refuse ? ninja::ShellQuote(refusal) : CommandLine(args));
     owner.what = "the push stamp of " + node.Id();
     AddStep(file, std::move(push), node, "push", {}, owner);
 
     args = {"--node", node.Id(), "--image", node.Reference(), "--stable-image", node.StableReference()};
     if (insecure) args.push_back("--insecure-registry");
     args.insert(args.end(), {"--stamp", paths.stable_stamp, "--log", paths.log_dir + "/stable.log"});
-    Build stable{.outputs = {paths.stable_stamp}, .rule = refuse ? "refuse" : "promote_stable",
-                 .inputs = {paths.push_stamp}};
+    Build stable{
+        .outputs = {paths.stable_stamp}, .rule = refuse ? "refuse" : "promote_stable", .inputs = {paths.push_stamp}};
     stable.variables = {{"desc", "STABLE " + title + " -> " + node.StableReference()}};
-    stable.variables.emplace_back(refuse ? "message" : "args",
-                                  refuse ? ninja::ShellQuote(refusal) : CommandLine(args));
+    stable.variables.emplace_back(refuse ? "message" : "args", refuse ? ninja::ShellQuote(refusal) : CommandLine(args));
     owner.what = "the stable stamp of " + node.Id();
     AddStep(file, std::move(stable), node, "stable", {}, owner);
   }
@@ -290,8 +290,8 @@ class Emitter {
     std::string image_name = QuoteForMessage(node.image, '\'');
     auto plan_args = image.plan_args.find(node.plan);
     for (const auto& [name, value] : node.build_args) {
-      const spec::TextMap* scope = plan_args != image.plan_args.end() && plan_args->second.count(name)
-                                       ? &plan_args->second : &image.build_args;
+      const spec::TextMap* scope =
+          plan_args != image.plan_args.end() && plan_args->second.count(name) ? &plan_args->second : &image.build_args;
       auto text = scope->find(name);
       if (text != scope->end())
         carried.push_back({"build arg " + name + " of " + image_name, value.size(), text->second.where});
@@ -345,9 +345,12 @@ class Emitter {
       all.insert(all.end(), default_work.begin(), default_work.end());
       per_image[node->image].insert(per_image[node->image].end(), default_work.begin(), default_work.end());
       image_nodes.emplace(node->image, node.get());
-      const std::pair<std::string, std::string> targets[] = {
-          {"", ""}, {"/build", paths.image_stamp}, {"/test", paths.test_stamp}, {"/manifest", paths.manifest_page},
-          {"/push", paths.push_stamp}, {"/stable", paths.stable_stamp}};
+      const std::pair<std::string, std::string> targets[] = {{"", ""},
+                                                             {"/build", paths.image_stamp},
+                                                             {"/test", paths.test_stamp},
+                                                             {"/manifest", paths.manifest_page},
+                                                             {"/push", paths.push_stamp},
+                                                             {"/stable", paths.stable_stamp}};
       for (const auto& [suffix, stamp] : targets) {
         per_node.emplace_back(Phony(id + suffix, suffix.empty() ? default_work : std::vector<std::string>{stamp}),
                               TargetOf(*node, "the target " + QuoteForMessage(id + suffix, '\'') + " of image " +
@@ -357,8 +360,8 @@ class Emitter {
     all.push_back(kManifestIndexPath);
     manifests.push_back(kManifestIndexPath);
     const std::pair<const char*, std::vector<std::string>*> stack_targets[] = {
-        {"all", &all},           {"build", &builds}, {"test", &tests},
-        {"manifest", &manifests}, {"push", &pushes}, {"stable", &stables}};
+        {"all", &all},     {"build", &builds},  {"test", &tests}, {"manifest", &manifests},
+        {"push", &pushes}, {"stable", &stables}};
     for (const auto& [name, inputs] : stack_targets)
       Add(file, Phony(name, std::move(*inputs)), {"the target '" + std::string(name) + "' of the stack", {}, ""});
     for (const auto& [image, inputs] : per_image)
@@ -380,13 +383,14 @@ class Emitter {
       }
       return !why.empty();
     });
-    Build regenerate{.outputs = {options_.output_name}, .rule = "regenerate",
-                     .implicit_inputs = options_.regenerate_inputs};
+    Build regenerate{
+        .outputs = {options_.output_name}, .rule = "regenerate", .implicit_inputs = options_.regenerate_inputs};
     regenerate.variables = {{"args", CommandLine(options_.regenerate_args)}};
     if (size_t length = ninja::EvaluateCommand(file, regenerate).size(); length > ninja::kMaxCommandLength) {
-      diagnostics_.Error({graph_.Spec().path, 0, 0}, "the regeneration command (this command line, -D values "
-                                                     "included) would be " + std::to_string(length) + " bytes long" +
-                                                     CommandLimit());
+      diagnostics_.Error({graph_.Spec().path, 0, 0},
+                         "the regeneration command (this command line, -D values "
+                         "included) would be " +
+                             std::to_string(length) + " bytes long" + CommandLimit());
     }
     // An input that disappears (a deleted file) must trigger regeneration, not
     // stop ninja with "missing and no known rule to make it".

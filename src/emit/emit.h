@@ -14,18 +14,18 @@
 namespace dhg::emit {
 
 struct Options {
-  std::string tool;                           // how build.ninja runs datahub-gen (a path)
-  std::vector<std::string> regenerate_args;   // arguments that make the regeneration edge's run repeat this one
-  std::string output_name = "build.ninja";    // relative to the build directory
-  std::string root_from_build_dir;            // repository root relative to the build directory ("" = same)
-  std::vector<std::string> regenerate_inputs; // relative to the build directory
+  std::string tool;                            // how build.ninja runs datahub-gen (a path)
+  std::vector<std::string> regenerate_args;    // arguments that make the regeneration edge's run repeat this one
+  std::string output_name = "build.ninja";     // relative to the build directory
+  std::string root_from_build_dir;             // repository root relative to the build directory ("" = same)
+  std::vector<std::string> regenerate_inputs;  // relative to the build directory
   int build_jobs = 2;
   int push_jobs = 2;
-  bool registry_mode = true;   // ask the registry (Docker Hub for names without a host) before building
-  bool allow_dirty = false;    // let push and stable publish dirty nodes
+  bool registry_mode = true;              // ask the registry (Docker Hub for names without a host) before building
+  bool allow_dirty = false;               // let push and stable publish dirty nodes
   bool publish_only_if_all_pass = false;  // every push waits for the tests of every node
-  std::string pytest;          // test command words; "" = the step's default
-  std::string source_url;      // org.opencontainers.image.source ("" = none)
+  std::string pytest;                     // test command words; "" = the step's default
+  std::string source_url;                 // org.opencontainers.image.source ("" = none)
 };
 
 // Where the stamps, logs and manifest pages of a node live (build-dir relative).

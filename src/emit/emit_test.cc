@@ -1,7 +1,6 @@
 #include "emit/emit.h"
 
 #include <doctest/doctest.h>
-
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -10,9 +9,9 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
-#include <sstream>
 #include <memory>
 #include <set>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -460,8 +459,10 @@ TEST_CASE("dirty nodes refuse to push and promote unless allow_dirty") {
       Strings message;
       std::string error;
       REQUIRE(SplitShellWords(Variable(push, "message"), &message, &error));
-      CHECK(message == Strings{"error: " + node->Id() + " is dirty (its inputs differ from HEAD): commit them, or "
-                               "pass --allow-dirty to datahub-gen to publish " + node->Reference()});
+      CHECK(message == Strings{"error: " + node->Id() +
+                               " is dirty (its inputs differ from HEAD): commit them, or "
+                               "pass --allow-dirty to datahub-gen to publish " +
+                               node->Reference()});
       // The gates still hold: a refusal is not a way around the tests.
       CHECK(push.inputs == Strings{paths.test_stamp});
     } else {
@@ -476,12 +477,14 @@ TEST_CASE("dirty nodes refuse to push and promote unless allow_dirty") {
   CHECK(BuildOf(allowed, PathsOf(child).push_stamp).rule == "push_image");
   CHECK(BuildOf(allowed, PathsOf(child).stable_stamp).rule == "promote_stable");
   // The commit labels say what a dirty image is.
-  std::map<std::string, std::string> labels = Assignments(Argv(BuildOf(allowed, PathsOf(child).image_stamp)), "--label");
+  std::map<std::string, std::string> labels =
+      Assignments(Argv(BuildOf(allowed, PathsOf(child).image_stamp)), "--label");
   CHECK(labels.at("io.datahub-gen.commit") == "dirty");
   CHECK(labels.at("org.opencontainers.image.revision") == "dirty");
 
   // The refuse rule prints the message and fails.
-  auto refuse = std::find_if(file.rules.begin(), file.rules.end(), [](const ninja::Rule& r) { return r.name == "refuse"; });
+  auto refuse =
+      std::find_if(file.rules.begin(), file.rules.end(), [](const ninja::Rule& r) { return r.name == "refuse"; });
   REQUIRE(refuse != file.rules.end());
   CHECK(refuse->command == "echo $message >&2; exit 1");
 }
@@ -646,17 +649,15 @@ TEST_CASE("an empty graph gives a file whose default does nothing") {
   repo.Commit({{"images/spec.yml", {"images: {}\nplans: {P: }\n"}}});
   spec::Diagnostics diagnostics;
   graph::Options options;
-  auto graph = graph::BuildGraph(spec::LoadSpec(*repo.WorkTree().Read("images/spec.yml"), "images/spec.yml",
-                                                diagnostics),
-                                 repo.WorkTree(), options, diagnostics);
+  auto graph =
+      graph::BuildGraph(spec::LoadSpec(*repo.WorkTree().Read("images/spec.yml"), "images/spec.yml", diagnostics),
+                        repo.WorkTree(), options, diagnostics);
   REQUIRE(diagnostics.Format() == "");
   ninja::File file = Emit(*graph, DefaultOptions());
   CHECK(file.defaults == Strings{"all"});
   CHECK(BuildOf(file, "all").rule == "phony");
   CHECK_NOTHROW(ninja::Write(file));
 }
-
-
 
 TEST_CASE("through the real ninja: the file loads and a step gets the build args byte for byte") {
   REQUIRE_MESSAGE(access("/usr/bin/ninja", X_OK) == 0, "/usr/bin/ninja is required");
@@ -678,15 +679,17 @@ TEST_CASE("through the real ninja: the file loads and a step gets the build args
   const graph::Node& child = stack.Node("child", "P1");
   std::string command = "cd '" + dir.path() + "' && /usr/bin/ninja -t targets all > targets.log 2>&1 && " +
                         "/usr/bin/ninja " + PathsOf(child).image_stamp + " > ninja.log 2>&1";
-  REQUIRE_MESSAGE(std::system(command.c_str()) == 0,
-                  std::string(dhg::ReadFile(dir / "targets.log").value_or("") + dhg::ReadFile(dir / "ninja.log").value_or("")));
+  REQUIRE_MESSAGE(std::system(command.c_str()) == 0, std::string(dhg::ReadFile(dir / "targets.log").value_or("") +
+                                                                 dhg::ReadFile(dir / "ninja.log").value_or("")));
 
   std::vector<Strings> calls(1);
   std::string recorded = dhg::ReadFile(dir / "calls.bin").value_or("");
   for (size_t start = 0, nul; (nul = recorded.find('\0', start)) != std::string::npos; start = nul + 1) {
     std::string word = recorded.substr(start, nul - start);
-    if (word == "--END--") calls.emplace_back();
-    else calls.back().push_back(word);
+    if (word == "--END--")
+      calls.emplace_back();
+    else
+      calls.back().push_back(word);
   }
   calls.pop_back();
   // The parent first, then the child: nothing else.

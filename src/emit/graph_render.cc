@@ -67,12 +67,23 @@ std::string MermaidLabelText(const std::string& text) {
   std::string escaped;
   for (char c : text) {
     switch (c) {
-      case '"': escaped += "#quot;"; break;
-      case '#': escaped += "#35;"; break;
-      case '&': escaped += "#amp;"; break;
-      case '<': escaped += "#lt;"; break;
-      case '>': escaped += "#gt;"; break;
-      default: escaped += c;
+      case '"':
+        escaped += "#quot;";
+        break;
+      case '#':
+        escaped += "#35;";
+        break;
+      case '&':
+        escaped += "#amp;";
+        break;
+      case '<':
+        escaped += "#lt;";
+        break;
+      case '>':
+        escaped += "#gt;";
+        break;
+      default:
+        escaped += c;
     }
   }
   return escaped;
@@ -82,10 +93,17 @@ std::string DotQuote(const std::string& text) {
   std::string quoted = "\"";
   for (char c : text) {
     switch (c) {
-      case '"': quoted += "\\\""; break;
-      case '\\': quoted += "\\\\"; break;
-      case '\n': quoted += "\\n"; break;
-      default: quoted += c;
+      case '"':
+        quoted += "\\\"";
+        break;
+      case '\\':
+        quoted += "\\\\";
+        break;
+      case '\n':
+        quoted += "\\n";
+        break;
+      default:
+        quoted += c;
     }
   }
   return quoted + "\"";

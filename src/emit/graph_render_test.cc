@@ -46,14 +46,20 @@ TEST_CASE("mermaid: parents before children, will-build and dirty nodes marked")
   CHECK(StartsWith(stack.Tag("child"), "p1-dirty-"));
   CHECK(RenderGraph(*stack.graph, GraphFormat::kMermaid, stack.will_build) ==
         "flowchart TD\n"
-        "  n0[\"base (P1)<br/>" + stack.Tag("base") + "\"]\n"
-        "  n1[\"child (P1)<br/>" + stack.Tag("child") + "<br/>dirty, will build\"]\n"
-        "  n2[\"tool (P1)<br/>" + stack.Tag("tool") + "<br/>will build\"]\n"
-        "  n0 --> n1\n"
-        "  classDef willBuild stroke-width:3px,stroke-dasharray:6 3\n"
-        "  classDef dirty fill:#fde2e1,stroke:#c0392b\n"
-        "  class n1,n2 willBuild\n"
-        "  class n1 dirty\n");
+        "  n0[\"base (P1)<br/>" +
+            stack.Tag("base") +
+            "\"]\n"
+            "  n1[\"child (P1)<br/>" +
+            stack.Tag("child") +
+            "<br/>dirty, will build\"]\n"
+            "  n2[\"tool (P1)<br/>" +
+            stack.Tag("tool") +
+            "<br/>will build\"]\n"
+            "  n0 --> n1\n"
+            "  classDef willBuild stroke-width:3px,stroke-dasharray:6 3\n"
+            "  classDef dirty fill:#fde2e1,stroke:#c0392b\n"
+            "  class n1,n2 willBuild\n"
+            "  class n1 dirty\n");
 }
 
 TEST_CASE("mermaid: no class lines when nothing is pending") {
@@ -71,17 +77,21 @@ TEST_CASE("dot: quoted node names, escaped labels, styles for pending nodes") {
   CHECK(RenderGraph(*stack.graph, GraphFormat::kDot, stack.will_build) ==
         "digraph stack {\n"
         "  node [shape=box];\n"
-        "  \"base/P1\" [label=\"base (P1)\\n" + stack.Tag("base") + "\"];\n"
-        "  \"child/P1\" [label=\"child (P1)\\n" + stack.Tag("child") +
-        "\\ndirty, will build\", style=\"dashed,filled\", fillcolor=\"#fde2e1\", color=\"#c0392b\"];\n"
-        "  \"tool/P1\" [label=\"tool (P1)\\n" + stack.Tag("tool") + "\\nwill build\", style=\"dashed\"];\n"
-        "  \"base/P1\" -> \"child/P1\";\n"
-        "}\n");
+        "  \"base/P1\" [label=\"base (P1)\\n" +
+            stack.Tag("base") +
+            "\"];\n"
+            "  \"child/P1\" [label=\"child (P1)\\n" +
+            stack.Tag("child") +
+            "\\ndirty, will build\", style=\"dashed,filled\", fillcolor=\"#fde2e1\", color=\"#c0392b\"];\n"
+            "  \"tool/P1\" [label=\"tool (P1)\\n" +
+            stack.Tag("tool") +
+            "\\nwill build\", style=\"dashed\"];\n"
+            "  \"base/P1\" -> \"child/P1\";\n"
+            "}\n");
 }
 
 TEST_CASE("label text cannot end a label or become markup") {
-  CHECK(MermaidLabelText("say \"hi\" <b>#1</b> & co") ==
-        "say #quot;hi#quot; #lt;b#gt;#35;1#lt;/b#gt; #amp; co");
+  CHECK(MermaidLabelText("say \"hi\" <b>#1</b> & co") == "say #quot;hi#quot; #lt;b#gt;#35;1#lt;/b#gt; #amp; co");
   CHECK(MermaidLabelText("base-notebook (PY39)") == "base-notebook (PY39)");
   CHECK(DotQuote("a \"b\" c\\d\ne") == "\"a \\\"b\\\" c\\\\d\\ne\"");
   CHECK(DotQuote("") == "\"\"");
@@ -93,10 +103,10 @@ TEST_CASE("label text cannot end a label or become markup") {
   node->plan = "P\\1";
   node->tag = "t#1";
   graph.Add(std::move(node));
-  CHECK(RenderGraph(graph, GraphFormat::kMermaid, {}).find(
-            "  n0[\"we#quot;ird#lt;br/#gt; (P\\1)<br/>t#35;1\"]\n") != std::string::npos);
-  CHECK(RenderGraph(graph, GraphFormat::kDot, {}).find(
-            "  \"we\\\"ird<br/>/P\\\\1\" [label=\"we\\\"ird<br/> (P\\\\1)\\nt#1\"];\n") != std::string::npos);
+  CHECK(RenderGraph(graph, GraphFormat::kMermaid, {}).find("  n0[\"we#quot;ird#lt;br/#gt; (P\\1)<br/>t#35;1\"]\n") !=
+        std::string::npos);
+  CHECK(RenderGraph(graph, GraphFormat::kDot, {})
+            .find("  \"we\\\"ird<br/>/P\\\\1\" [label=\"we\\\"ird<br/> (P\\\\1)\\nt#1\"];\n") != std::string::npos);
 }
 
 }  // namespace

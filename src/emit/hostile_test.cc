@@ -51,8 +51,12 @@ const std::vector<ValueClass>& Classes() {
       {"absolute path", "/etc/passwd"},
       {"NUL", std::string("a\0b", 3)},
       {"ESC", "\x1b[31m"},
-      {"unicode", "Gr\xc3\xbc\xc3\x9f" "e \xe6\x97\xa5\xe6\x9c\xac \xf0\x9f\x90\xb3"},
-      {"not UTF-8", "a\xff" "b"},
+      {"unicode",
+       "Gr\xc3\xbc\xc3\x9f"
+       "e \xe6\x97\xa5\xe6\x9c\xac \xf0\x9f\x90\xb3"},
+      {"not UTF-8",
+       "a\xff"
+       "b"},
       {"100 KB", std::string(100 * 1024, 'x')},
       {"40 KB of '", std::string(40 * 1000, '\'')},
       {"empty", ""},
@@ -74,8 +78,8 @@ struct Generated {
   ninja::File file;
   std::optional<std::string> written;  // build.ninja, when there was no error
 
-  Generated(const std::string& spec_text, const std::map<std::string, std::string>& defines,
-            Options emit_options = {}, const Strings& images = {"a"}) {
+  Generated(const std::string& spec_text, const std::map<std::string, std::string>& defines, Options emit_options = {},
+            const Strings& images = {"a"}) {
     git::FakeRepository repo;
     git::FakeFiles files = {{"images/spec.yml", {spec_text}}};
     for (const std::string& image : images) files["images/" + image + "/Dockerfile"] = {"FROM x\n"};
@@ -217,9 +221,9 @@ manifests:
 
 std::vector<Field> Fields() {
   //                             $() `` ;  "' $  ${} \n \r |  :  sp .. /  /x NUL ESC uni U8 100K 40K' ""
-  const std::string kValue =    "V  V  V  V  V  UV NL NL V  V  V  V  V  V  NUL V  V  U8 V  L  V";
-  const std::string kLiteral =  "V  V  V  V  V  V  NL NL V  V  V  V  V  V  NUL V  V  U8 V  L  V";
-  const std::string kDefine =   "V  V  V  V  V  V  NL NL V  V  V  V  V  V  NUL V  V  NU V  L  V";
+  const std::string kValue = "V  V  V  V  V  UV NL NL V  V  V  V  V  V  NUL V  V  U8 V  L  V";
+  const std::string kLiteral = "V  V  V  V  V  V  NL NL V  V  V  V  V  V  NUL V  V  U8 V  L  V";
+  const std::string kDefine = "V  V  V  V  V  V  NL NL V  V  V  V  V  V  NUL V  V  NU V  L  V";
   const std::string kTagPrefix = "T  T  T  T  T  UV T  T  T  T  T  T  T  T  T   T  T  U8 T  T  V";
   // A key of 100 KB is not YAML: an implicit key has at most 1024 characters.
   auto all = [](const std::string& code) {
@@ -232,7 +236,8 @@ std::vector<Field> Fields() {
   return {
       {"image key", Replace(kGen1, "  a:\n", "  @V@:\n"), all("K")},
       {"image_name", Replace(kGen1, "image_name: x/a", "image_name: @V@"),
-       "R  R  R  R  R  UV R  R  R  R  R  R  V  R  R   R  R  U8 R  R  E", [](const Generated& generated) {
+       "R  R  R  R  R  UV R  R  R  R  R  R  V  R  R   R  R  U8 R  R  E",
+       [](const Generated& generated) {
          std::string image = Flag("build_image", "--image")(generated);
          return image.substr(0, image.rfind(':'));
        }},
@@ -244,8 +249,9 @@ std::vector<Field> Fields() {
       {"variable name", "variables:\n  @V@: x\n" + std::string(kGen1), all("N"), nullptr, ": x\n", 2},
       {"variable value (in a build arg)", "variables: {V: @V@}\n" + kUsesV, kLiteral, BuildArg("X"), "'${V}'"},
       {"-D value (in a build arg)", kUsesV, kDefine, BuildArg("X"), "'${V}'", 0, true},
-      {"build arg name", Replace(kGen1, "      common: {BASE_IMAGE: 'r:1'}", "      common:\n        @V@:\n          x"),
-       all("A"), nullptr, ":\n          x", 12},
+      {"build arg name",
+       Replace(kGen1, "      common: {BASE_IMAGE: 'r:1'}", "      common:\n        @V@:\n          x"), all("A"),
+       nullptr, ":\n          x", 12},
       {"build arg value (dbuild_env.common)", Replace(kGen1, "{BASE_IMAGE: 'r:1'}", "{BASE_IMAGE: 'r:1', X: @V@}"),
        kValue, BuildArg("X")},
       {"build arg value (dbuild_env.<plan>)",
@@ -265,16 +271,18 @@ std::vector<Field> Fields() {
       {"epoch (image)", Replace(kGen1, "    image_name: x/a\n", "    image_name: x/a\n    epoch: @V@\n"), kLiteral,
        Flag("build_image", "--epoch", "image=")},
       {"root (generation 2)",
-       "root: @V@\nimages:\n  a: {image_name: x/a, build_args: {BASE_IMAGE: 'r:1'}}\ntag: {prefix: v1}\n", all_values("U")},
-      {"depend_on", Replace(kGen1, "    image_name: x/a\n", "    image_name: x/a\n    depend_on: @V@\n"), all_values("U")},
+       "root: @V@\nimages:\n  a: {image_name: x/a, build_args: {BASE_IMAGE: 'r:1'}}\ntag: {prefix: v1}\n",
+       all_values("U")},
+      {"depend_on", Replace(kGen1, "    image_name: x/a\n", "    image_name: x/a\n    depend_on: @V@\n"),
+       all_values("U")},
       {"skip_plans entry", Replace(kGen1, "    image_name: x/a\n", "    image_name: x/a\n    skip_plans: [@V@]\n"),
        all_values("U")},
       {"info_cmds entry (generation 2)",
        "images:\n  a: {image_name: x/a, build_args: {BASE_IMAGE: 'r:1'}, info_cmds: [@V@]}\ntag: {prefix: v1}\n"
        "all_info_cmds: {M: {description: d, command: ls}}\n",
        all_values("U")},
-      {"tag.prefix (generation 2)", "images:\n  a: {image_name: x/a, build_args: {BASE_IMAGE: 'r:1'}}\ntag: {prefix: @V@}\n",
-       kTagPrefix, TagPrefix},
+      {"tag.prefix (generation 2)",
+       "images:\n  a: {image_name: x/a, build_args: {BASE_IMAGE: 'r:1'}}\ntag: {prefix: @V@}\n", kTagPrefix, TagPrefix},
   };
 }
 
@@ -321,8 +329,8 @@ TEST_CASE("hostile values: every field x every class, verbatim or rejected at th
           all_there = all_there && line.find(fragment) != std::string::npos;
         found = found || all_there;
       }
-      CHECK_MESSAGE(found, "expected at " << at << Join(ExpectedFragments(code, value.text), " ... ")
-                                          << "\ngot:\n" << errors);
+      CHECK_MESSAGE(found, "expected at " << at << Join(ExpectedFragments(code, value.text), " ... ") << "\ngot:\n"
+                                          << errors);
     }
     std::string rest;
     bool more = static_cast<bool>(codes >> rest);
@@ -348,9 +356,9 @@ TEST_CASE("a command too long for /bin/sh -c is an error at the largest value it
 
   // Just under the limit is fine, and arrives whole.
   std::string fits(120000, 'x');
-  Generated under("images:\n  a: {image_name: x/a, dbuild_env: {common: {BASE_IMAGE: 'r:1', V: " + fits +
-                      "}}}\nplans: {P: }\n",
-                  {});
+  Generated under(
+      "images:\n  a: {image_name: x/a, dbuild_env: {common: {BASE_IMAGE: 'r:1', V: " + fits + "}}}\nplans: {P: }\n",
+      {});
   CHECK(under.diagnostics.Format() == "");
   CHECK(BuildArg("V")(under) == fits);
 }
@@ -366,8 +374,9 @@ TEST_CASE("two edges with one output are an error at the image responsible") {
         "reads ('images') in build.ninja, which ninja refuses: rename the image's folder (and its key)\n");
   CHECK_FALSE(images.written);
 
-  Generated output("images:\n  build.ninja: {image_name: x/i, dbuild_env: {common: {BASE_IMAGE: 'r:1'}}}\nplans: {P: }\n",
-                   {}, {}, {"build.ninja"});
+  Generated output(
+      "images:\n  build.ninja: {image_name: x/i, dbuild_env: {common: {BASE_IMAGE: 'r:1'}}}\nplans: {P: }\n", {}, {},
+      {"build.ninja"});
   CHECK(output.diagnostics.Format() ==
         "images/spec.yml:2:3: error: \"build.ninja\" would be both the target of image 'build.ninja' and build.ninja "
         "itself in build.ninja, which ninja refuses: rename the image's folder (and its key)\n");
@@ -384,11 +393,14 @@ plans: {P: {tag_prefix: v1}}
   std::string page = "\"manifests/x-b-c-" + tag + ".md\"";
   CHECK(pages.diagnostics.Format() ==
         "images/spec.yml:3:19: error: " + page + " would be both the manifest page of a/P (x/b-c:" + tag +
-            ") and the manifest page of b/P (x-b/c:" + tag + ") in build.ninja, which ninja refuses: a page is named "
+            ") and the manifest page of b/P (x-b/c:" + tag +
+            ") in build.ninja, which ninja refuses: a page is named "
             "by the repository without its registry host, '/' written as '-', and the tag: give the images names "
             "that differ in more than that\n"
-            "images/spec.yml:4:19: error: " + page + " would be both the manifest page of a/P (x/b-c:" + tag +
-            ") and the manifest page of c/P (localhost:5000/x/b-c:" + tag + ") in build.ninja, which ninja refuses: "
+            "images/spec.yml:4:19: error: " +
+            page + " would be both the manifest page of a/P (x/b-c:" + tag +
+            ") and the manifest page of c/P (localhost:5000/x/b-c:" + tag +
+            ") in build.ninja, which ninja refuses: "
             "a page is named by the repository without its registry host, '/' written as '-', and the tag: give the "
             "images names that differ in more than that\n");
 }

@@ -15,9 +15,9 @@ namespace dhg::emit::testing {
 inline std::unique_ptr<graph::Graph> ResolveFakeStack(git::FakeRepository& repo) {
   graph::Options options;
   spec::Diagnostics diagnostics;
-  std::unique_ptr<graph::Graph> graph = graph::BuildGraph(
-      spec::LoadSpec(*repo.WorkTree().Read("images/spec.yml"), "images/spec.yml", diagnostics), repo.WorkTree(),
-      options, diagnostics);
+  std::unique_ptr<graph::Graph> graph =
+      graph::BuildGraph(spec::LoadSpec(*repo.WorkTree().Read("images/spec.yml"), "images/spec.yml", diagnostics),
+                        repo.WorkTree(), options, diagnostics);
   REQUIRE_MESSAGE(!diagnostics.HasErrors(), diagnostics.Format());
   graph::ComputeIdentities(*graph, repo, options, diagnostics);
   REQUIRE_MESSAGE(!diagnostics.HasErrors(), diagnostics.Format());

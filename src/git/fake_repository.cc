@@ -72,8 +72,7 @@ class FakeRepository::FakeTreeView final : public TreeView {
     if (!IsDir(root)) return {};
     std::set<std::string> dirs = {root};
     ForEachUnder(root, [&](const std::string& path, const FakeFile&) {
-      for (std::string parent = ParentOf(path); parent != root; parent = ParentOf(parent))
-        dirs.insert(parent);
+      for (std::string parent = ParentOf(path); parent != root; parent = ParentOf(parent)) dirs.insert(parent);
     });
     return {dirs.begin(), dirs.end()};
   }
@@ -100,8 +99,7 @@ class FakeRepository::FakeTreeView final : public TreeView {
     std::string listing = "fake tree\n";
     size_t prefix_length = root.empty() ? 0 : root.size() + 1;
     ForEachUnder(root, [&](const std::string& path, const FakeFile& file) {
-      listing += path.substr(prefix_length) + '\0' + std::to_string(file.mode) + '\0' +
-                 GitBlobId(file.content) + '\n';
+      listing += path.substr(prefix_length) + '\0' + std::to_string(file.mode) + '\0' + GitBlobId(file.content) + '\n';
     });
     return GitBlobId(listing);
   }
@@ -110,8 +108,7 @@ class FakeRepository::FakeTreeView final : public TreeView {
   template <typename Visit>
   void ForEachUnder(const std::string& dir, Visit visit) {
     std::string prefix = dir.empty() ? "" : dir + "/";
-    for (auto it = files_.lower_bound(prefix); it != files_.end() && it->first.starts_with(prefix);
-         ++it)
+    for (auto it = files_.lower_bound(prefix); it != files_.end() && it->first.starts_with(prefix); ++it)
       visit(it->first, it->second);
   }
 
@@ -148,8 +145,7 @@ std::string FakeRepository::Commit(FakeFiles files, std::vector<std::string> par
 }
 
 void FakeRepository::SetHead(const std::string& commit_id) {
-  if (!commits_.contains(commit_id))
-    throw std::invalid_argument("FakeRepository: unknown commit " + commit_id);
+  if (!commits_.contains(commit_id)) throw std::invalid_argument("FakeRepository: unknown commit " + commit_id);
   head_ = commit_id;
 }
 
@@ -189,8 +185,7 @@ std::vector<CommitInfo> FakeRepository::History() {
 
 TreeView& FakeRepository::TreeAt(const std::string& commit_id) {
   auto found = commits_.find(commit_id);
-  if (found == commits_.end())
-    throw std::runtime_error("fake repository has no commit '" + commit_id + "'");
+  if (found == commits_.end()) throw std::runtime_error("fake repository has no commit '" + commit_id + "'");
   return *found->second.tree;
 }
 

@@ -90,9 +90,9 @@ std::optional<std::vector<IndexEntry>> ParseIndex(std::string_view data, std::st
     size_t start = reader.At();
     if (!reader.Has(kFixedEntrySize)) return Refuse(why, "truncated entry");
     IndexEntry entry;
-    for (uint32_t* field : {&entry.ctime_seconds, &entry.ctime_nanoseconds, &entry.mtime_seconds,
-                            &entry.mtime_nanoseconds, &entry.dev, &entry.ino, &entry.mode, &entry.uid, &entry.gid,
-                            &entry.size})
+    for (uint32_t* field :
+         {&entry.ctime_seconds, &entry.ctime_nanoseconds, &entry.mtime_seconds, &entry.mtime_nanoseconds, &entry.dev,
+          &entry.ino, &entry.mode, &entry.uid, &entry.gid, &entry.size})
       *field = reader.Be32();
     std::string_view id = reader.Bytes(kHashSize);
     std::copy(id.begin(), id.end(), entry.id.begin());

@@ -13,8 +13,8 @@
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
-#include <cstdio>
 #include <cstdint>
+#include <cstdio>
 #include <cstring>
 #include <exception>
 #include <functional>
@@ -46,19 +46,23 @@ namespace {
 // warm generation of a small stack, for runs that need nothing of it (warm
 // generation, every build step). It is opened with dlopen when first needed,
 // and every call goes through this table, whose types come from git2.h.
-#define DHG_LIBGIT2_FUNCTIONS(X)                                                                                  \
-  X(git_blob_free) X(git_blob_lookup) X(git_blob_rawcontent) X(git_blob_rawsize) X(git_commit_free)               \
-  X(git_commit_id) X(git_commit_lookup) X(git_commit_parent_id) X(git_commit_parentcount) X(git_commit_time)      \
-  X(git_commit_tree_id) X(git_error_last) X(git_ignore_path_is_ignored) X(git_index_entry_stage)                 \
-  X(git_index_entrycount) X(git_index_free) X(git_index_get_byindex) X(git_index_open) X(git_libgit2_init)       \
-  X(git_libgit2_opts) X(git_object_free) X(git_object_peel) X(git_oid_fromstr) \
-  X(git_reference_free) X(git_reference_lookup) X(git_reference_name_to_id)  \
-  X(git_reference_symbolic_target) X(git_reference_type) X(git_remote_free) X(git_remote_lookup)                 \
-  X(git_remote_url) X(git_repository_commondir) X(git_repository_free) X(git_repository_is_bare)                 \
-  X(git_repository_is_shallow) X(git_repository_open_ext) X(git_repository_path) X(git_repository_workdir)       \
-  X(git_revparse_single) X(git_revwalk_free) X(git_revwalk_new) X(git_revwalk_next) X(git_revwalk_push_head)     \
-  X(git_revwalk_sorting) X(git_tree_entry_byindex) X(git_tree_entry_filemode) X(git_tree_entry_id)               \
-  X(git_tree_entry_name) X(git_tree_entrycount) X(git_tree_free) X(git_tree_lookup)
+#define DHG_LIBGIT2_FUNCTIONS(X)                                                                                      \
+  X(git_blob_free)                                                                                                    \
+  X(git_blob_lookup) X(git_blob_rawcontent) X(git_blob_rawsize) X(git_commit_free) X(git_commit_id)                   \
+      X(git_commit_lookup) X(git_commit_parent_id) X(git_commit_parentcount) X(git_commit_time) X(git_commit_tree_id) \
+          X(git_error_last) X(git_ignore_path_is_ignored) X(git_index_entry_stage) X(git_index_entrycount)            \
+              X(git_index_free) X(git_index_get_byindex) X(git_index_open) X(git_libgit2_init) X(git_libgit2_opts)    \
+                  X(git_object_free) X(git_object_peel) X(git_oid_fromstr) X(git_reference_free)                      \
+                      X(git_reference_lookup) X(git_reference_name_to_id) X(git_reference_symbolic_target)            \
+                          X(git_reference_type) X(git_remote_free) X(git_remote_lookup) X(git_remote_url)             \
+                              X(git_repository_commondir) X(git_repository_free) X(git_repository_is_bare)            \
+                                  X(git_repository_is_shallow) X(git_repository_open_ext) X(git_repository_path)      \
+                                      X(git_repository_workdir) X(git_revparse_single) X(git_revwalk_free)            \
+                                          X(git_revwalk_new) X(git_revwalk_next) X(git_revwalk_push_head)             \
+                                              X(git_revwalk_sorting) X(git_tree_entry_byindex)                        \
+                                                  X(git_tree_entry_filemode) X(git_tree_entry_id)                     \
+                                                      X(git_tree_entry_name) X(git_tree_entrycount) X(git_tree_free)  \
+                                                          X(git_tree_lookup)
 
 struct Libgit2 {
 #define DHG_DECLARE(name) decltype(&::name) name = nullptr;
@@ -73,8 +77,8 @@ const Libgit2& Git() {
     void* handle = dlopen(library.c_str(), RTLD_NOW | RTLD_LOCAL);
     if (!handle) throw std::runtime_error(std::string("cannot load ") + dlerror());
     Libgit2 table;
-#define DHG_RESOLVE(name)                                                                        \
-  table.name = reinterpret_cast<decltype(table.name)>(dlsym(handle, #name));                     \
+#define DHG_RESOLVE(name)                                                    \
+  table.name = reinterpret_cast<decltype(table.name)>(dlsym(handle, #name)); \
   if (!table.name) throw std::runtime_error("cannot load " + library + ": it has no " #name);
     DHG_LIBGIT2_FUNCTIONS(DHG_RESOLVE)
 #undef DHG_RESOLVE
@@ -114,17 +118,14 @@ struct DirCloser {
 
 [[noreturn]] void ThrowGitError(const std::string& what) {
   const git_error* error = Git().git_error_last();
-  throw std::runtime_error(what + ": " +
-                           (error && error->message ? error->message : "unknown libgit2 error"));
+  throw std::runtime_error(what + ": " + (error && error->message ? error->message : "unknown libgit2 error"));
 }
 
 void Check(int rc, const std::string& what) {
   if (rc < 0) ThrowGitError(what);
 }
 
-[[noreturn]] void ThrowErrno(const std::string& what) {
-  throw std::runtime_error(what + ": " + std::strerror(errno));
-}
+[[noreturn]] void ThrowErrno(const std::string& what) { throw std::runtime_error(what + ": " + std::strerror(errno)); }
 
 // Without libgit2's git_oid_tostr: a warm run formats ids from the index.
 std::string Hex(const git_oid& id) {
@@ -151,8 +152,7 @@ std::optional<std::string> CleanPath(std::string_view path) {
   while (start <= path.size()) {
     size_t end = std::min(path.find('/', start), path.size());
     std::string_view component = path.substr(start, end - start);
-    if (component.empty() || component == "." || component == ".." || component == ".git")
-      return std::nullopt;
+    if (component.empty() || component == "." || component == ".." || component == ".git") return std::nullopt;
     start = end + 1;
   }
   return std::string(path);
@@ -169,8 +169,7 @@ std::string ParentOf(const std::string& path) {
 
 void SortByPath(std::vector<FileEntry>& files) {
   auto by_path = [](const FileEntry& a, const FileEntry& b) { return a.path < b.path; };
-  if (!std::is_sorted(files.begin(), files.end(), by_path))
-    std::sort(files.begin(), files.end(), by_path);
+  if (!std::is_sorted(files.begin(), files.end(), by_path)) std::sort(files.begin(), files.end(), by_path);
 }
 
 bool Exists(const std::string& path) {
@@ -231,8 +230,7 @@ bool SameTime(const git_index_time& recorded, const timespec& actual) {
 
 // The checks of git's ie_match_stat (with core.trustctime, git's default).
 bool StatDataMatch(const IndexedFile& recorded, const struct stat& info) {
-  return recorded.mode == ModeOnDisk(info) &&
-         recorded.size == static_cast<uint32_t>(info.st_size) &&
+  return recorded.mode == ModeOnDisk(info) && recorded.size == static_cast<uint32_t>(info.st_size) &&
          recorded.ino == static_cast<uint32_t>(info.st_ino) && recorded.uid == info.st_uid &&
          recorded.gid == info.st_gid && SameTime(recorded.mtime, info.st_mtim) &&
          SameTime(recorded.ctime, info.st_ctim);
@@ -366,17 +364,13 @@ class WorkTreeView final : public TreeView {
     return id.Raw();
   }
 
-  std::string Absolute(const std::string& path) const {
-    return path.empty() ? root_ : root_ + "/" + path;
-  }
+  std::string Absolute(const std::string& path) const { return path.empty() ? root_ : root_ + "/" + path; }
 
   bool IsOtherRepository(const std::string& dir) const {
     return gitlinks_.contains(dir) || Exists(Absolute(dir) + "/.git");
   }
 
-  bool IsExcludedDir(const std::string& dir) {
-    return !TracksUnder(dir) && IsIgnored(dir, true);
-  }
+  bool IsExcludedDir(const std::string& dir) { return !TracksUnder(dir) && IsIgnored(dir, true); }
 
   // The index entry of `path`, or null.
   const IndexedFile* Indexed(std::string_view path) const {
@@ -429,7 +423,12 @@ class WorkTreeView final : public TreeView {
         AddIndexEntry(std::move(entry.path),
                       IndexedFile{{static_cast<int32_t>(entry.ctime_seconds), entry.ctime_nanoseconds},
                                   {static_cast<int32_t>(entry.mtime_seconds), entry.mtime_nanoseconds},
-                                  entry.ino, entry.uid, entry.gid, entry.size, entry.mode, id,
+                                  entry.ino,
+                                  entry.uid,
+                                  entry.gid,
+                                  entry.size,
+                                  entry.mode,
+                                  id,
                                   entry.stage == 0 && !entry.intent_to_add});
       }
       SortIndex();
@@ -443,8 +442,8 @@ class WorkTreeView final : public TreeView {
     index_.reserve(count);
     for (size_t i = 0; i < count; ++i) {
       const git_index_entry* entry = Git().git_index_get_byindex(index.get(), i);
-      bool id_usable = Git().git_index_entry_stage(entry) == 0 &&
-                       !(entry->flags_extended & GIT_INDEX_ENTRY_INTENT_TO_ADD);
+      bool id_usable =
+          Git().git_index_entry_stage(entry) == 0 && !(entry->flags_extended & GIT_INDEX_ENTRY_INTENT_TO_ADD);
       AddIndexEntry(entry->path, IndexedFile{entry->ctime, entry->mtime, entry->ino, entry->uid, entry->gid,
                                              entry->file_size, entry->mode, entry->id, id_usable});
     }
@@ -481,13 +480,13 @@ class WorkTreeView final : public TreeView {
   std::string BlobId(const std::string& path, const struct stat& info, const IndexedFile* indexed) {
     // An entry whose file was modified within the index file's timestamp
     // granularity ("racily clean") may match stat data and still be stale.
-    if (indexed && indexed->id_usable && StatDataMatch(*indexed, info) &&
-        Earlier(info.st_mtim, index_mtime_))
+    if (indexed && indexed->id_usable && StatDataMatch(*indexed, info) && Earlier(info.st_mtim, index_mtime_))
       return Hex(indexed->id);
     if (S_ISLNK(info.st_mode)) return GitBlobId(ReadLink(Absolute(path), info.st_size));
     // Streamed, without filters (no CRLF or LFS conversion), as git hash-object --no-filters.
     std::optional<std::string> id = FileGitBlobId(Absolute(path));
-    if (!id) throw std::runtime_error("cannot hash " + Absolute(path) + ": unreadable, or it changed while it was read");
+    if (!id)
+      throw std::runtime_error("cannot hash " + Absolute(path) + ": unreadable, or it changed while it was read");
     return *id;
   }
 
@@ -632,8 +631,10 @@ class WorkTreeView final : public TreeView {
         }
         type = S_ISDIR(info.st_mode) ? DT_DIR : S_ISREG(info.st_mode) ? DT_REG : S_ISLNK(info.st_mode) ? DT_LNK : 0;
       }
-      if (type == DT_DIR) entries.push_back({std::string(name) + "/", true});
-      else if (type == DT_REG || type == DT_LNK) entries.push_back({std::string(name), false});
+      if (type == DT_DIR)
+        entries.push_back({std::string(name) + "/", true});
+      else if (type == DT_REG || type == DT_LNK)
+        entries.push_back({std::string(name), false});
     }
     handle.reset();
 
@@ -659,8 +660,8 @@ class WorkTreeView final : public TreeView {
   bool index_loaded_ = false;
   std::vector<std::pair<std::string, IndexedFile>> index_;  // sorted by path (SortIndex)
   std::set<std::string> gitlinks_;                          // submodule paths
-  timespec index_mtime_{};                        // zero: no entry is trusted
-  std::map<std::string, Snapshot> walks_;         // by the folder walked
+  timespec index_mtime_{};                                  // zero: no entry is trusted
+  std::map<std::string, Snapshot> walks_;                   // by the folder walked
 };
 
 // --- commit trees -----------------------------------------------------------
@@ -818,8 +819,7 @@ class CommitTreeView final : public TreeView {
     std::optional<git_oid> parent = store_.ResolveDir(root_, ParentOf(*clean));
     if (!parent) return nullptr;
     size_t slash = clean->rfind('/');
-    std::string_view name =
-        slash == std::string::npos ? *clean : std::string_view(*clean).substr(slash + 1);
+    std::string_view name = slash == std::string::npos ? *clean : std::string_view(*clean).substr(slash + 1);
     const TreeStore::Entry* entry = store_.Find(*parent, name);
     if (!entry || entry->mode == GIT_FILEMODE_TREE || entry->mode == GIT_FILEMODE_COMMIT) return nullptr;
     return entry;
@@ -1029,8 +1029,7 @@ class Libgit2Repository final : public Repository {
       const Node& y = nodes.at(b);
       return x.time != y.time ? x.time < y.time : x.visit_order > y.visit_order;
     };
-    std::priority_queue<std::string, std::vector<std::string>, decltype(later_first)> ready(
-        later_first);
+    std::priority_queue<std::string, std::vector<std::string>, decltype(later_first)> ready(later_first);
     for (const auto& [id, node] : nodes)
       if (node.unemitted_children == 0) ready.push(id);
     std::vector<CommitInfo> history;
@@ -1049,7 +1048,7 @@ class Libgit2Repository final : public Repository {
   std::optional<RepositoryLayout> layout_;  // when found without libgit2
   std::string work_dir_, git_dir_, common_dir_;
   WorkTreeView work_tree_;
-  std::unique_ptr<TreeStore> trees_;        // made by Trees()
+  std::unique_ptr<TreeStore> trees_;  // made by Trees()
   std::unordered_map<std::string, std::unique_ptr<CommitTreeView>> views_by_commit_;
 };
 
@@ -1060,8 +1059,7 @@ std::unique_ptr<Repository> OpenRepository(const std::string& path) {
     return std::make_unique<Libgit2Repository>(std::move(*layout));
   git_repository* raw = nullptr;
   int rc = Git().git_repository_open_ext(&raw, path.c_str(), 0, nullptr);
-  if (rc == GIT_ENOTFOUND)
-    throw std::runtime_error("not a git repository (nor inside one): " + path);
+  if (rc == GIT_ENOTFOUND) throw std::runtime_error("not a git repository (nor inside one): " + path);
   Check(rc, "cannot open the git repository at " + path);
   RepositoryPtr repo(raw);
   if (Git().git_repository_is_bare(repo.get()))

@@ -8,18 +8,18 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <optional>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <stdexcept>
 
-#include "tests/unit/temp_dir.h"
 #include "git/fake_repository.h"
 #include "git/index_file.h"
 #include "git/repository.h"
 #include "git/repository_files.h"
+#include "tests/unit/temp_dir.h"
 #include "util/files.h"
 #include "util/hash.h"
 
@@ -71,7 +71,6 @@ const std::string kGit =
     "GIT_AUTHOR_EMAIL=test@example.com GIT_COMMITTER_NAME=Test "
     "GIT_COMMITTER_EMAIL=test@example.com git";
 
-
 class TempRepo {
  public:
   TempRepo() : root_(temp_.path() + "/repo") {
@@ -82,16 +81,13 @@ class TempRepo {
   const std::string& root() const { return root_; }
   std::string Path(const std::string& relative) const { return root_ + "/" + relative; }
 
-  std::string Git(const std::string& args) const {
-    return Run("cd " + ShellQuote(root_) + " && " + kGit + " " + args);
-  }
+  std::string Git(const std::string& args) const { return Run("cd " + ShellQuote(root_) + " && " + kGit + " " + args); }
 
   // Commits everything, with a fixed time so that ordering tests are exact.
   std::string CommitAll(const std::string& message, long epoch_seconds) const {
     std::string date = "@" + std::to_string(epoch_seconds) + " +0000";
-    Run("cd " + ShellQuote(root_) + " && " + kGit + " add -A && GIT_AUTHOR_DATE='" + date +
-        "' GIT_COMMITTER_DATE='" + date + "' " + kGit + " commit -q --allow-empty -m " +
-        ShellQuote(message));
+    Run("cd " + ShellQuote(root_) + " && " + kGit + " add -A && GIT_AUTHOR_DATE='" + date + "' GIT_COMMITTER_DATE='" +
+        date + "' " + kGit + " commit -q --allow-empty -m " + ShellQuote(message));
     return Git("rev-parse HEAD");
   }
 
@@ -132,14 +128,12 @@ std::vector<std::string> Paths(const std::vector<FileEntry>& files) {
 // Rewrites the index entry of `path` so that its stat data match the file as
 // it is now but its blob holds `claimed_content`: a lie only a reader that
 // trusts the index (as it should when stat data match) repeats.
-void ForgeIndexEntry(const std::string& repo_dir, const std::string& path,
-                     const std::string& claimed_content) {
+void ForgeIndexEntry(const std::string& repo_dir, const std::string& path, const std::string& claimed_content) {
   git_libgit2_init();
   git_repository* repo = nullptr;
   REQUIRE(git_repository_open(&repo, repo_dir.c_str()) == 0);
   git_oid claimed_id;  // libgit2 refuses index entries for absent objects
-  REQUIRE(git_blob_create_from_buffer(&claimed_id, repo, claimed_content.data(),
-                                      claimed_content.size()) == 0);
+  REQUIRE(git_blob_create_from_buffer(&claimed_id, repo, claimed_content.data(), claimed_content.size()) == 0);
   git_index* index = nullptr;
   REQUIRE(git_repository_index(&index, repo) == 0);
   const git_index_entry* original = git_index_get_bypath(index, path.c_str(), 0);
@@ -178,11 +172,9 @@ TEST_CASE("OpenRepository finds the repository from a subdirectory and rejects o
   CHECK(opened->GitDir() == opened->WorkDir() + "/.git");
 
   TempDir elsewhere;
-  CHECK_THROWS_WITH_AS(OpenRepository(elsewhere.path()),
-                       doctest::Contains("not a git repository"), std::runtime_error);
+  CHECK_THROWS_WITH_AS(OpenRepository(elsewhere.path()), doctest::Contains("not a git repository"), std::runtime_error);
   Run("cd " + ShellQuote(elsewhere.path()) + " && " + kGit + " init -q --bare bare.git");
-  CHECK_THROWS_WITH_AS(OpenRepository(elsewhere.path() + "/bare.git"),
-                       doctest::Contains("bare"), std::runtime_error);
+  CHECK_THROWS_WITH_AS(OpenRepository(elsewhere.path() + "/bare.git"), doctest::Contains("bare"), std::runtime_error);
 }
 
 TEST_CASE("work tree blob ids equal git hash-object, tracked or not") {
@@ -196,8 +188,7 @@ TEST_CASE("work tree blob ids equal git hash-object, tracked or not") {
 
   std::unique_ptr<Repository> opened = OpenRepository(repo.root());
   std::vector<FileEntry> files = opened->WorkTree().List("");
-  REQUIRE(Paths(files) ==
-          std::vector<std::string>{"a.txt", "dir/binary", "dir/empty", "dir/untracked.txt"});
+  REQUIRE(Paths(files) == std::vector<std::string>{"a.txt", "dir/binary", "dir/empty", "dir/untracked.txt"});
   for (const FileEntry& file : files) {
     CAPTURE(file.path);
     CHECK(file.blob_id == repo.HashObject(file.path));
@@ -220,9 +211,11 @@ TEST_CASE("a work tree big enough for the walk's two threads lists what git woul
   TempRepo repo;
   repo.Write(".gitignore", "*.log\n");
   for (int i = 0; i < 2600; ++i)
-    repo.Write("s/d" + std::to_string(i % 7) + "/e" + std::to_string(i % 13) + "/f" + std::to_string(i), std::to_string(i));
+    repo.Write("s/d" + std::to_string(i % 7) + "/e" + std::to_string(i % 13) + "/f" + std::to_string(i),
+               std::to_string(i));
   repo.CommitAll("many", 1700000000);
-  for (int i = 0; i < 2600; i += 97) repo.Write("s/d" + std::to_string(i % 7) + "/e" + std::to_string(i % 13) + "/f" + std::to_string(i), "changed");
+  for (int i = 0; i < 2600; i += 97)
+    repo.Write("s/d" + std::to_string(i % 7) + "/e" + std::to_string(i % 13) + "/f" + std::to_string(i), "changed");
   for (int i = 0; i < 5; ++i) repo.Write("s/new/n" + std::to_string(i), "new " + std::to_string(i));
   for (int i = 0; i < 5; ++i) repo.Write("s/d1/x" + std::to_string(i) + ".log", "ignored");
   std::vector<FileEntry> listed = OpenRepository(repo.root())->WorkTree().List("s");
@@ -282,8 +275,7 @@ TEST_CASE("work tree takes blob ids from the index exactly when stat data match 
   SetMtime(repo.Path("file"), past);
   ForgeIndexEntry(repo.root(), "file", "what the index claims\n");
 
-  CHECK(OpenRepository(repo.root())->WorkTree().List("")[0].blob_id ==
-        GitBlobId("what the index claims\n"));
+  CHECK(OpenRepository(repo.root())->WorkTree().List("")[0].blob_id == GitBlobId("what the index claims\n"));
 
   // An index written no later than the file was changed proves nothing.
   SetMtime(repo.Path(".git/index"), timespec{past.tv_sec - 1, 0});
@@ -331,10 +323,8 @@ TEST_CASE("work tree lists untracked files and leaves out what git ignores") {
 
   std::unique_ptr<Repository> opened = OpenRepository(repo.root());
   TreeView& tree = opened->WorkTree();
-  CHECK(Paths(tree.List("")) ==
-        std::vector<std::string>{".gitignore", "build/kept", "src/main.cc", "src/new.cc"});
-  CHECK(tree.ListDirs("") ==
-        std::vector<std::string>{"", "build", "out", "src", "src/empty", "vendor"});
+  CHECK(Paths(tree.List("")) == std::vector<std::string>{".gitignore", "build/kept", "src/main.cc", "src/new.cc"});
+  CHECK(tree.ListDirs("") == std::vector<std::string>{"", "build", "out", "src", "src/empty", "vendor"});
   CHECK(tree.ListDirs("src") == std::vector<std::string>{"src", "src/empty"});
   CHECK(tree.ListDirs("nowhere").empty());
   CHECK(tree.IsDir("src"));
@@ -440,8 +430,8 @@ TEST_CASE("TreeAt lists a commit's files and gives git's tree ids") {
     for (std::string line; std::getline(listing, line);) {
       // "<mode> blob <id>\t<path>"
       size_t tab = line.find('\t');
-      expected.push_back(FileEntry{line.substr(tab + 1), static_cast<unsigned>(std::stoul(line.substr(0, 6), nullptr, 8)),
-                                   line.substr(12, 40)});
+      expected.push_back(FileEntry{
+          line.substr(tab + 1), static_cast<unsigned>(std::stoul(line.substr(0, 6), nullptr, 8)), line.substr(12, 40)});
     }
     CHECK(tree.List("") == expected);
     CHECK(tree.SubtreeId("") == repo.Git("rev-parse " + commit + "^{tree}"));
@@ -458,8 +448,7 @@ TEST_CASE("TreeAt lists a commit's files and gives git's tree ids") {
   CHECK(old_tree.SubtreeId("images/base") == new_tree.SubtreeId("images/base"));
   CHECK(old_tree.SubtreeId("images/other") != new_tree.SubtreeId("images/other"));
   CHECK(Paths(old_tree.List("images/base")) ==
-        std::vector<std::string>{"images/base/Dockerfile", "images/base/a-b", "images/base/a.txt",
-                                 "images/base/a/x"});
+        std::vector<std::string>{"images/base/Dockerfile", "images/base/a-b", "images/base/a.txt", "images/base/a/x"});
   CHECK(old_tree.List("images/base") == new_tree.List("images/base/"));
   CHECK(old_tree.List("images/missing").empty());
   CHECK(old_tree.ListDirs("images") ==
@@ -482,15 +471,14 @@ TEST_CASE("TreeAt lists a commit's files and gives git's tree ids") {
   CHECK(new_tree.IsDir("images/base/a"));
   CHECK_FALSE(new_tree.IsDir("images/base/a.txt"));
   CHECK(opened->TreeAt(second.substr(0, 12)).List("") == new_tree.List(""));
-  CHECK_THROWS_WITH_AS(opened->TreeAt("0123456789012345678901234567890123456789"),
-                       doctest::Contains("no commit"), std::runtime_error);
+  CHECK_THROWS_WITH_AS(opened->TreeAt("0123456789012345678901234567890123456789"), doctest::Contains("no commit"),
+                       std::runtime_error);
 }
 
 TEST_CASE("work tree listings are cut from one walk, whichever folder is listed first") {
   TempRepo repo;
   // Siblings whose names sort between "a" and "a/..." ('-' and '.' < '/').
-  for (std::string path : {"a/x", "a/b/y", "a/b/c/z", "a-b/x", "a.txt", "ab/x"})
-    repo.Write(path, path);
+  for (std::string path : {"a/x", "a/b/y", "a/b/c/z", "a-b/x", "a.txt", "ab/x"}) repo.Write(path, path);
   std::filesystem::create_directories(repo.Path("a/empty"));
   repo.CommitAll("first", 1700000000);
   repo.Write("a/b/untracked", "u");
@@ -557,23 +545,19 @@ TEST_CASE("HeadStateFiles follows the branch, packed refs and linked worktrees")
   std::string first = repo.CommitAll("first", 1700000000);
   std::unique_ptr<Repository> opened = OpenRepository(repo.root());
   std::string git_dir = opened->GitDir();
-  CHECK(opened->HeadStateFiles() ==
-        std::vector<std::string>{git_dir + "/HEAD", git_dir + "/refs/heads/main"});
+  CHECK(opened->HeadStateFiles() == std::vector<std::string>{git_dir + "/HEAD", git_dir + "/refs/heads/main"});
 
   repo.Git("pack-refs --all");
-  CHECK(opened->HeadStateFiles() ==
-        std::vector<std::string>{git_dir + "/HEAD", git_dir + "/packed-refs"});
+  CHECK(opened->HeadStateFiles() == std::vector<std::string>{git_dir + "/HEAD", git_dir + "/packed-refs"});
 
   repo.Git("checkout -q --detach");
-  CHECK(opened->HeadStateFiles() ==
-        std::vector<std::string>{git_dir + "/HEAD", git_dir + "/packed-refs"});
+  CHECK(opened->HeadStateFiles() == std::vector<std::string>{git_dir + "/HEAD", git_dir + "/packed-refs"});
   repo.Git("checkout -q main");
 
   repo.Git("worktree add -q -b other ../linked");
   std::unique_ptr<Repository> linked = OpenRepository(repo.root() + "/../linked");
-  CHECK(linked->HeadStateFiles() ==
-        std::vector<std::string>{git_dir + "/worktrees/linked/HEAD", git_dir + "/refs/heads/other",
-                                 git_dir + "/packed-refs"});
+  CHECK(linked->HeadStateFiles() == std::vector<std::string>{git_dir + "/worktrees/linked/HEAD",
+                                                             git_dir + "/refs/heads/other", git_dir + "/packed-refs"});
   CHECK(linked->Head() == first);
   CHECK(Paths(linked->WorkTree().List("")) == std::vector<std::string>{"f"});
   CHECK(linked->WorkTree().List("")[0].blob_id == GitBlobId("x"));
@@ -606,8 +590,10 @@ class ScopedHome {
   }
   ~ScopedHome() {
     for (const auto& [name, value] : saved_) {
-      if (value) setenv(name.c_str(), value->c_str(), 1);
-      else unsetenv(name.c_str());
+      if (value)
+        setenv(name.c_str(), value->c_str(), 1);
+      else
+        unsetenv(name.c_str());
     }
   }
 
@@ -733,7 +719,8 @@ TEST_CASE("ReadHeadState follows loose and packed branches, detached and unborn 
   // ...which the repository then resolves with libgit2, as git does.
   std::unique_ptr<Repository> opened = OpenRepository(repo.root());
   CHECK(opened->Head() == repo.Git("rev-parse HEAD"));
-  CHECK(opened->HeadStateFiles() == std::vector<std::string>{layout->git_dir + "/HEAD", layout->git_dir + "/refs/heads/alias",
+  CHECK(opened->HeadStateFiles() == std::vector<std::string>{layout->git_dir + "/HEAD",
+                                                             layout->git_dir + "/refs/heads/alias",
                                                              layout->git_dir + "/packed-refs"});
 }
 
@@ -769,13 +756,13 @@ TEST_CASE("ReadOriginUrl reads the origin's url as git config does, and steps as
   CHECK(ReadOriginUrl(*layout) == "");
   // Quotes, escapes, continuation lines, old-style sections, rewrites: libgit2's.
   for (const char* section : {"[remote \"origin\"]\n\turl = \"https://example.com/q.git\"\n",
-                                     "[remote \"origin\"]\n\turl = https://example.com/a\\\nb.git\n",
-                                     "[remote.origin]\n\turl = https://example.com/c.git\n",
-                                     "[remote\"origin\"]\n\turl = https://example.com/f.git\n",
-                                     "[ remote \"origin\"]\n\turl = https://example.com/g.git\n",
-                                     "[remote \"origin\"]\n\turl x = https://example.com/h.git\n",
-                                     "[remote \"origin\"]\n\turl = https://example.com/d.git\n[url \"https://mirror/\"]\n"
-                                     "\tinsteadOf = https://example.com/\n"}) {
+                              "[remote \"origin\"]\n\turl = https://example.com/a\\\nb.git\n",
+                              "[remote.origin]\n\turl = https://example.com/c.git\n",
+                              "[remote\"origin\"]\n\turl = https://example.com/f.git\n",
+                              "[ remote \"origin\"]\n\turl = https://example.com/g.git\n",
+                              "[remote \"origin\"]\n\turl x = https://example.com/h.git\n",
+                              "[remote \"origin\"]\n\turl = https://example.com/d.git\n[url \"https://mirror/\"]\n"
+                              "\tinsteadOf = https://example.com/\n"}) {
     config_with(section);
     CHECK_FALSE(ReadOriginUrl(*layout));
   }
@@ -826,16 +813,13 @@ TEST_CASE("FakeRepository: commits, history and the working tree") {
 
 TEST_CASE("FakeRepository: tree views behave like git's") {
   FakeRepository repo;
-  std::string first = repo.Commit({{"a/x", {"1"}},
-                                   {"a/sub/y", {"2"}},
-                                   {"b/x", {"1"}},
-                                   {"b/sub/y", {"2"}},
-                                   {"c/link", {"target", kModeSymlink}}});
+  std::string first = repo.Commit(
+      {{"a/x", {"1"}}, {"a/sub/y", {"2"}}, {"b/x", {"1"}}, {"b/sub/y", {"2"}}, {"c/link", {"target", kModeSymlink}}});
   std::string second = repo.Commit({{"a/x", {"1"}}, {"a/sub/y", {"2"}}, {"b/x", {"changed"}}});
   TreeView& one = repo.TreeAt(first);
   TreeView& two = repo.TreeAt(second);
-  CHECK(one.List("a") == std::vector<FileEntry>{{"a/sub/y", kModeFile, GitBlobId("2")},
-                                                {"a/x", kModeFile, GitBlobId("1")}});
+  CHECK(one.List("a") ==
+        std::vector<FileEntry>{{"a/sub/y", kModeFile, GitBlobId("2")}, {"a/x", kModeFile, GitBlobId("1")}});
   CHECK(GitBlobId("hello\n") == "ce013625030ba8dba906f756967f9e9ca394464a");  // git hash-object
   CHECK(one.List("c")[0] == FileEntry{"c/link", kModeSymlink, GitBlobId("target")});
   CHECK(one.SubtreeId("a") == one.SubtreeId("b"));  // equal content, like git
@@ -868,8 +852,7 @@ TEST_CASE("FakeRepository: tree views behave like git's") {
   repo.SetOriginUrl("https://example.com/stack.git");
   CHECK(repo.IsShallow());
   CHECK(repo.OriginUrl() == "https://example.com/stack.git");
-  CHECK(repo.HeadStateFiles() ==
-        std::vector<std::string>{"/fake/repo/.git/HEAD", "/fake/repo/.git/refs/heads/main"});
+  CHECK(repo.HeadStateFiles() == std::vector<std::string>{"/fake/repo/.git/HEAD", "/fake/repo/.git/refs/heads/main"});
 }
 
 // --- the index reader --------------------------------------------------------
@@ -917,7 +900,8 @@ void CheckIndexAsLibgit2ReadsIt(const TempRepo& repo, size_t expected_entries) {
 // Files whose paths share long prefixes (what version 4 compresses), an
 // executable, a symlink, a name of 300 bytes and a nested folder.
 void WriteVariedFiles(const TempRepo& repo) {
-  for (int i = 0; i < 40; ++i) repo.Write("images/img" + std::to_string(i % 4) + "/dir/f" + std::to_string(i), "x" + std::to_string(i));
+  for (int i = 0; i < 40; ++i)
+    repo.Write("images/img" + std::to_string(i % 4) + "/dir/f" + std::to_string(i), "x" + std::to_string(i));
   repo.Write("run.sh", "#!/bin/sh\n");
   chmod(repo.Path("run.sh").c_str(), 0755);
   symlink("run.sh", repo.Path("link").c_str());

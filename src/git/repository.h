@@ -3,8 +3,8 @@
 // libgit2_repository.cc, and fake_repository.h serves unit tests.
 #pragma once
 #include <algorithm>
-#include <memory>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -18,9 +18,9 @@ inline constexpr unsigned kModeExecutable = 0100755;
 inline constexpr unsigned kModeSymlink = 0120000;
 
 struct FileEntry {
-  std::string path;     // relative to the repository root, '/'-separated
+  std::string path;           // relative to the repository root, '/'-separated
   unsigned mode = kModeFile;  // kModeFile, kModeExecutable or kModeSymlink
-  std::string blob_id;  // git blob id (40 hex); for symlinks, of the link target
+  std::string blob_id;        // git blob id (40 hex); for symlinks, of the link target
   bool operator==(const FileEntry&) const = default;
 };
 
@@ -54,9 +54,8 @@ class TreeView {
     if (subdirs.empty()) return {};
     std::string self = subdirs.front();  // ListDirs lists `dir` first
     size_t prefix = self.empty() ? 0 : self.size() + 1;
-    std::erase_if(subdirs, [&](const std::string& path) {
-      return path == self || path.find('/', prefix) != std::string::npos;
-    });
+    std::erase_if(subdirs,
+                  [&](const std::string& path) { return path == self || path.find('/', prefix) != std::string::npos; });
     return subdirs;
   }
   // The newest modification time (ns since the epoch) of the files and

@@ -98,8 +98,7 @@ bool LeavesLayoutAsFound(const std::string& config_text) {
     size_t end = std::min(text.find('\n'), text.size());
     std::string_view line = Trimmed(text.substr(0, end));
     text.remove_prefix(std::min(end + 1, text.size()));
-    if (!line.starts_with("bare") || (line.size() > 4 && line[4] != ' ' && line[4] != '\t' && line[4] != '='))
-      continue;
+    if (!line.starts_with("bare") || (line.size() > 4 && line[4] != ' ' && line[4] != '\t' && line[4] != '=')) continue;
     std::string_view value = Trimmed(line.substr(4));
     if (value != "= false" && value != "=false") return false;
   }
@@ -162,9 +161,8 @@ std::optional<std::string> OriginUrlIn(std::string_view text) {
       std::string_view header = line.substr(1, close - 1);
       size_t space = header.find(' ');
       std::string name = Lowercase(header.substr(0, space));
-      if (name.empty() || !std::all_of(name.begin(), name.end(), [](char c) {
-            return std::isalnum(static_cast<unsigned char>(c)) || c == '-';
-          }))
+      if (name.empty() || !std::all_of(name.begin(), name.end(),
+                                       [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '-'; }))
         return std::nullopt;
       if (space == std::string_view::npos) {
         in_origin = false;
@@ -180,7 +178,8 @@ std::optional<std::string> OriginUrlIn(std::string_view text) {
     size_t equals = line.find('=');
     std::string key = Lowercase(Trimmed(line.substr(0, equals)));
     if (key.empty() || !std::isalpha(static_cast<unsigned char>(key.front())) ||
-        !std::all_of(key.begin(), key.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '-'; }))
+        !std::all_of(key.begin(), key.end(),
+                     [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '-'; }))
       return std::nullopt;  // a key git refuses
     if (!in_origin || key != "url") continue;
     if (equals == std::string_view::npos) return std::nullopt;  // a bare key means "true"
@@ -215,9 +214,12 @@ std::optional<RepositoryLayout> FindRepositoryLayout(const std::string& path) {
       if (info.st_dev != device.value_or(info.st_dev)) return std::nullopt;
       device = info.st_dev;
       switch (std::optional<RepositoryLayout> layout; LayoutFromDotGit(dir, info, &layout)) {
-        case DotGit::kRepository: return layout;
-        case DotGit::kUnknown: return std::nullopt;
-        case DotGit::kNoRepository: break;  // libgit2 searches on
+        case DotGit::kRepository:
+          return layout;
+        case DotGit::kUnknown:
+          return std::nullopt;
+        case DotGit::kNoRepository:
+          break;  // libgit2 searches on
       }
     }
     // libgit2 also takes the folder itself as a git dir (a bare repository).

@@ -140,9 +140,9 @@ TEST_CASE("ScanContext: what docker would get, minus test/, Dockerfile always ke
   // the Dockerfile and .dockerignore kept although .dockerignore names them;
   // a nested folder called test is ordinary content; a sibling folder whose
   // name starts the same is not part of it.
-  CHECK(Paths(context) == Strings{"images/base/.dockerignore", "images/base/Dockerfile",
-                                  "images/base/build/keep.txt", "images/base/files/a.txt",
-                                  "images/base/files/test/inner.txt", "images/base/start.sh"});
+  CHECK(Paths(context) == Strings{"images/base/.dockerignore", "images/base/Dockerfile", "images/base/build/keep.txt",
+                                  "images/base/files/a.txt", "images/base/files/test/inner.txt",
+                                  "images/base/start.sh"});
   CHECK(context.files[5].mode == git::kModeExecutable);
   CHECK(context.hash.size() == 64);
 }

@@ -61,7 +61,8 @@ struct VariableScope {
   }
 
   std::string Expand(const std::string& text, std::vector<std::string>* undefined) const {
-    return ExpandVariables(text, [this](const std::string& name) { return Find(name); }, undefined);
+    return ExpandVariables(
+        text, [this](const std::string& name) { return Find(name); }, undefined);
   }
 };
 
@@ -97,8 +98,8 @@ class Resolver {
     std::set<std::string> known(plan_names_.begin(), plan_names_.end());
     for (const spec::Plan& plan : spec_.plans) {
       if (!IsSafeName(plan.name, true))
-        diagnostics_.Error(plan.where, "plan name " + Quoted(plan.name) +
-                                           " may use only letters, digits, '-', '_' and '.'");
+        diagnostics_.Error(plan.where,
+                           "plan name " + Quoted(plan.name) + " may use only letters, digits, '-', '_' and '.'");
     }
     for (const std::string& wanted : options_.plans) {
       if (!known.count(wanted)) {
@@ -110,10 +111,12 @@ class Resolver {
     }
     for (const spec::Image& image : spec_.images) {
       for (const spec::Text& skipped : image.skip_plans) {
-        if (!known.count(skipped.value)) UnknownName(skipped, "plan", plan_names_, "skip_plans of image " + Quoted(image.key));
+        if (!known.count(skipped.value))
+          UnknownName(skipped, "plan", plan_names_, "skip_plans of image " + Quoted(image.key));
       }
       for (const auto& [plan, where] : image.plan_args_where) {
-        if (!known.count(plan)) UnknownName({plan, where}, "plan", plan_names_, "dbuild_env of image " + Quoted(image.key));
+        if (!known.count(plan))
+          UnknownName({plan, where}, "plan", plan_names_, "dbuild_env of image " + Quoted(image.key));
       }
       for (const spec::Text& manifest : image.manifests) {
         if (!spec_.manifests.count(manifest.value))
@@ -145,7 +148,8 @@ class Resolver {
   // never be used.
   void CheckVariableNames() {
     CheckVariableNames(spec_.variables, "variables");
-    for (const spec::Plan& plan : spec_.plans) CheckVariableNames(plan.variables, "variables of plan " + Quoted(plan.name));
+    for (const spec::Plan& plan : spec_.plans)
+      CheckVariableNames(plan.variables, "variables of plan " + Quoted(plan.name));
   }
 
   void CheckVariableNames(const spec::TextMap& variables, const std::string& where) {
@@ -237,8 +241,10 @@ class Resolver {
       }
       for (auto it = path.rbegin(); it != path.rend(); ++it) {
         state[(*it)->key] = 2;
-        if (ok) order.push_back(*it);
-        else broken_.insert((*it)->key);
+        if (ok)
+          order.push_back(*it);
+        else
+          broken_.insert((*it)->key);
       }
     }
     return order;
@@ -257,8 +263,10 @@ class Resolver {
       std::string message = what + " uses undefined variable ${" + name + "}";
       std::string suggestion =
           variables.MaxSize() <= kMaxSuggestionCandidates ? ClosestMatch(name, variables.Names()) : "";
-      if (!suggestion.empty()) message += " (did you mean ${" + suggestion + "}?)";
-      else message += " (define it under 'variables:' or with -D " + name + "=VALUE)";
+      if (!suggestion.empty())
+        message += " (did you mean ${" + suggestion + "}?)";
+      else
+        message += " (define it under 'variables:' or with -D " + name + "=VALUE)";
       diagnostics_.Error(text.where, message);
     }
     return value;
@@ -281,8 +289,9 @@ class Resolver {
     if (image.depend_on) {
       node->parent = graph.Find(image.depend_on->value, plan.name);
       if (!node->parent) {
-        diagnostics_.Error(image.depend_on->where, "image " + Quoted(image.key) + " is built in plan " + Quoted(plan.name) +
-                                              " but its parent " + Quoted(image.depend_on->value) + " skips that plan");
+        diagnostics_.Error(image.depend_on->where, "image " + Quoted(image.key) + " is built in plan " +
+                                                       Quoted(plan.name) + " but its parent " +
+                                                       Quoted(image.depend_on->value) + " skips that plan");
         return;
       }
     }
@@ -293,17 +302,19 @@ class Resolver {
     if (complete && !image.image_name.value.empty()) {
       if (std::string why = InvalidRepositoryReason(node->repository); !why.empty())
         diagnostics_.Error(image.image_name.where,
-                  what + ": " + Quoted(node->repository) + " is not a valid repository name: " + why);
+                           what + ": " + Quoted(node->repository) + " is not a valid repository name: " + why);
     }
 
     node->tag_prefix = Expand(plan.tag_prefix, variables, "tag_prefix of plan " + Quoted(plan.name), &complete);
     node->stable_postfix = plan.stable_postfix.value;
     if (std::string why = node->tag_prefix.empty() ? "" : InvalidTagReason(node->tag_prefix + "-0000000");
         complete && !why.empty()) {
-      diagnostics_.Error(plan.tag_prefix.where, "tag prefix " + Quoted(node->tag_prefix) + " cannot start a tag: " + why);
+      diagnostics_.Error(plan.tag_prefix.where,
+                         "tag prefix " + Quoted(node->tag_prefix) + " cannot start a tag: " + why);
     } else if (complete) {
       if (std::string why = InvalidTagReason(node->StableTag()); !why.empty())
-        diagnostics_.Error(plan.stable_postfix.where, "stable tag " + Quoted(node->StableTag()) + " is not a valid tag: " + why);
+        diagnostics_.Error(plan.stable_postfix.where,
+                           "stable tag " + Quoted(node->StableTag()) + " is not a valid tag: " + why);
     }
 
     spec::TextMap args = image.build_args;
@@ -317,7 +328,7 @@ class Resolver {
       }
       if (node->parent && (name == "BASE_IMAGE" || name == "BASE_TAG")) {
         diagnostics_.Error(text.where, "build arg " + name + " of " + Quoted(image.key) +
-                                  " is set by datahub-gen from its parent " + Quoted(node->parent->image));
+                                           " is set by datahub-gen from its parent " + Quoted(node->parent->image));
         continue;
       }
       std::string value = Expand(text, variables, "build arg " + name + " of " + Quoted(image.key));
@@ -355,14 +366,16 @@ class Resolver {
         continue;
       }
       if (std::string why = UnsafeTextReason(command.description.value); !why.empty()) {
-        diagnostics_.Error(command.description.where, "description of manifest command " + Quoted(command.name) + " " + why);
+        diagnostics_.Error(command.description.where,
+                           "description of manifest command " + Quoted(command.name) + " " + why);
         continue;
       }
       std::vector<std::string> words;
       std::string error;
       if (!SplitShellWords(command.command.value, &words, &error) || words.empty()) {
-        diagnostics_.Error(command.command.where, "manifest command " + Quoted(command.name) + " cannot be split into words: " +
-                                             (error.empty() ? "it is empty" : error));
+        diagnostics_.Error(command.command.where,
+                           "manifest command " + Quoted(command.name) +
+                               " cannot be split into words: " + (error.empty() ? "it is empty" : error));
         continue;
       }
       node->manifests.push_back(&command);
@@ -379,7 +392,7 @@ class Resolver {
   std::vector<std::string> plan_names_;
   std::vector<std::string> manifest_names_;
   std::vector<std::string> image_keys_;  // in spec order
-  std::set<std::string> broken_;    // images with an unknown parent or in a cycle
+  std::set<std::string> broken_;         // images with an unknown parent or in a cycle
 };
 
 bool IsHostComponent(const std::string& component) {
@@ -432,7 +445,8 @@ std::string ExpandVariables(const std::string& text, const std::map<std::string,
       undefined);
 }
 
-std::string ExpandVariables(const std::string& text, const VariableLookup& lookup, std::vector<std::string>* undefined) {
+std::string ExpandVariables(const std::string& text, const VariableLookup& lookup,
+                            std::vector<std::string>* undefined) {
   std::string out;
   for (size_t i = 0; i < text.size(); ++i) {
     if (text.compare(i, 3, "$${") == 0) {
@@ -443,8 +457,7 @@ std::string ExpandVariables(const std::string& text, const VariableLookup& looku
     if (text.compare(i, 2, "${") == 0) {
       size_t end = text.find('}', i + 2);
       // Only ${IDENTIFIER} is a variable; any other `${` is literal text.
-      bool is_name = end != std::string::npos && end > i + 2 &&
-                     IsVariableName(text.substr(i + 2, end - i - 2));
+      bool is_name = end != std::string::npos && end > i + 2 && IsVariableName(text.substr(i + 2, end - i - 2));
       if (is_name) {
         std::string name = text.substr(i + 2, end - i - 2);
         if (const std::string* value = lookup(name)) {

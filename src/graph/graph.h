@@ -34,8 +34,8 @@ struct Node {
   std::string repository;  // after variables and --registry, without tag
   std::string tag_prefix;
   std::string stable_postfix;
-  Bindings build_args;     // resolved, sorted by name; BASE_IMAGE/BASE_TAG of a child come from its parent
-  std::string epoch;       // the spec's global epoch and the image's, combined
+  Bindings build_args;  // resolved, sorted by name; BASE_IMAGE/BASE_TAG of a child come from its parent
+  std::string epoch;    // the spec's global epoch and the image's, combined
   std::vector<const spec::ManifestCommand*> manifests;
   // A -D define changed a build arg of this node or of an ancestor: its inputs
   // are not those of any commit, so it cannot carry a commit's tag.
@@ -47,12 +47,12 @@ struct Node {
   // Shared by the plans of an image (one folder, one context); never null
   // after ComputeIdentities.
   std::shared_ptr<const BuildContext> context;
-  std::string key;            // K: content key (SHA-256 hex)
-  std::string source_commit;  // C: oldest commit with today's K ("" when dirty)
-  bool dirty = false;         // the working tree's inputs differ from HEAD's, or `overridden`
-  std::string tag;            // <prefix>-<C[:7]>, or a dirty tag
+  std::string key;                     // K: content key (SHA-256 hex)
+  std::string source_commit;           // C: oldest commit with today's K ("" when dirty)
+  bool dirty = false;                  // the working tree's inputs differ from HEAD's, or `overridden`
+  std::string tag;                     // <prefix>-<C[:7]>, or a dirty tag
   std::vector<std::string> test_dirs;  // repository-relative, existing ones only
-  std::string test_hash;      // TK: SHA-256 over the node's test files and conftest.py
+  std::string test_hash;               // TK: SHA-256 over the node's test files and conftest.py
 
   std::string Id() const { return image + "/" + plan; }
   std::string Reference() const { return repository + ":" + tag; }

@@ -29,7 +29,8 @@ std::string Trim(const char* text) {
 FakeFiles StackFiles(const char* spec, const Strings& images) {
   FakeFiles files;
   files["images/spec.yml"] = {Trim(spec)};
-  for (const std::string& image : images) files["images/" + image + "/Dockerfile"] = {"ARG BASE_IMAGE\nFROM ${BASE_IMAGE}\n"};
+  for (const std::string& image : images)
+    files["images/" + image + "/Dockerfile"] = {"ARG BASE_IMAGE\nFROM ${BASE_IMAGE}\n"};
   return files;
 }
 
@@ -111,8 +112,8 @@ TEST_CASE("generation 1: one node per image and plan, parents first, skipped pla
   // Plans in spec order; within a plan, parents before children although the
   // spec lists the child first.
   CHECK(r.Ids() == Strings{"base-notebook/PY39", "datascience-notebook/PY39", "scipy-ml-notebook/PY39",
-                           "base-notebook/PY38", "datascience-notebook/PY38",
-                           "base-notebook/EMPTY", "datascience-notebook/EMPTY", "scipy-ml-notebook/EMPTY"});
+                           "base-notebook/PY38", "datascience-notebook/PY38", "base-notebook/EMPTY",
+                           "datascience-notebook/EMPTY", "scipy-ml-notebook/EMPTY"});
 
   const Node& base = r.At("base-notebook", "PY39");
   const Node& ds = r.At("datascience-notebook", "PY39");
@@ -182,7 +183,8 @@ images:
 tag: {prefix: "2026.3"}
 all_info_cmds:
   PY_VER: {description: Python Version, command: python --version}
-)", {"datascience-notebook", "scipy-ml-notebook"}));
+)",
+                         {"datascience-notebook", "scipy-ml-notebook"}));
   Resolved r(repo);
   CHECK(r.Errors() == "");
   CHECK(r.Ids() == Strings{"datascience-notebook/default", "scipy-ml-notebook/default"});
@@ -264,7 +266,8 @@ images:
   a: {image_name: 'x/${NAME}'}
 plans:
   P: {tag_prefix: '${V}'}
-)", {"a"}));
+)",
+                         {"a"}));
   Options options;
   options.defines = {{"NAME", "from-cli"}, {"V", "7"}};
   Resolved r(repo, options);
@@ -316,7 +319,8 @@ images:
   c: {image_name: x/c, epoch: '2'}
 plans:
   P: {tag_prefix: '1'}
-)", {"a", "b", "c"}));
+)",
+                         {"a", "b", "c"}));
   Resolved r(repo);
   CHECK(r.Errors() == "");
   const Node& a = r.At("a", "P");
@@ -334,7 +338,8 @@ images:
   a: {image_name: x/a, epoch: '2024-01'}
 plans:
   P: {tag_prefix: '1'}
-)", {"a"}));
+)",
+                          {"a"}));
   Resolved s(other);
   CHECK(s.Errors() == "");
   CHECK(s.At("a", "P").epoch != "");
@@ -343,9 +348,11 @@ plans:
 
   // The epoch travels on the build step's command line (for explain): one line.
   FakeRepository broken;
-  broken.Commit(StackFiles("\nepoch: \"a\\nb\"\nimages:\n  a: {image_name: x/a}\nplans:\n  P: {tag_prefix: '1'}\n", {"a"}));
+  broken.Commit(
+      StackFiles("\nepoch: \"a\\nb\"\nimages:\n  a: {image_name: x/a}\nplans:\n  P: {tag_prefix: '1'}\n", {"a"}));
   Resolved t(broken);
-  CHECK(t.Errors() == "images/spec.yml:1:8: error: epoch contains a line break, which cannot be written into build.ninja\n");
+  CHECK(t.Errors() ==
+        "images/spec.yml:1:8: error: epoch contains a line break, which cannot be written into build.ninja\n");
 }
 
 TEST_CASE("--plan selects plans; an unknown one is an error with a suggestion") {
@@ -370,7 +377,8 @@ images:
   b: {image_name: ghcr.io/ucsd-ets/scipy, depend_on: a}
 plans:
   P: {tag_prefix: '1'}
-)", {"a", "b"}));
+)",
+                         {"a", "b"}));
   Options options;
   options.registry = "localhost:5000";
   Resolved r(repo, options);
@@ -435,7 +443,8 @@ TEST_CASE("InvalidRepositoryReason and InvalidTagReason") {
 
 TEST_CASE("every error of the stack is reported in one run") {
   FakeRepository repo;
-  FakeFiles files = StackFiles(R"(
+  FakeFiles files =
+      StackFiles(R"(
 variables: {PYTHON: '3.9'}
 images:
   base-notebook:
@@ -487,8 +496,9 @@ manifests:
   NEWLINE: {description: two lines, command: "echo a\necho b"}
   typo: [x]
 imgaes: {}
-)", {"base-notebook", "orphan", "loop-a", "loop-b", "r-notebook", "r-child", "upper", "empty-component",
-      "bad-chars", "orphan-child", "loop-child", "no-key", "rstudio-notebook"});
+)",
+                 {"base-notebook", "orphan", "loop-a", "loop-b", "r-notebook", "r-child", "upper", "empty-component",
+                  "bad-chars", "orphan-child", "loop-child", "no-key", "rstudio-notebook"});
   files["images/no-dockerfile/README"] = {"no Dockerfile here"};
   files["images/no-dockerfile/sub/Dockerfile"] = {"FROM x"};  // not at the top of the folder
   files["images/tests_common/Dockerfile"] = {"FROM x"};       // not an image folder
@@ -546,7 +556,8 @@ images:
   b: {image_name: x/b, depend_on: a}
   c: {image_name: x/c, depend_on: b}
 plans: {P: }
-)", R"(
+)",
+                           R"(
 images:
   c: {image_name: x/c, depend_on: b}
   b: {image_name: x/b, depend_on: a}
@@ -573,7 +584,8 @@ images:
   c: {image_name: x/c, depend_on: a}
   self: {image_name: x/self, depend_on: self}
 plans: {P: }
-)", {"entry", "a", "b", "c", "self"}));
+)",
+                         {"entry", "a", "b", "c", "self"}));
   Resolved r(repo);
   CHECK(r.Errors() ==
         "images/spec.yml:3:3: error: dependency cycle: a -> b -> c -> a\n"
@@ -590,7 +602,8 @@ images:
     dbuild_env:
       common: {A: '${MISSING}', 'BAD-NAME': x}
 plans: {P1: {tag_prefix: '1'}, P2: {tag_prefix: '2'}, P3: {tag_prefix: '3'}}
-)", {"a"}));
+)",
+                         {"a"}));
   Resolved r(repo);
   CHECK(r.Errors() ==
         "images/spec.yml:3:17: error: image_name of 'a' uses undefined variable ${NOPE} (define it under "
@@ -608,7 +621,8 @@ images:
   a: {image_name: x/a}
 plans:
   P: {tag_prefix: '${YER}.1'}
-)", {"a"}));
+)",
+                         {"a"}));
   Resolved r(repo);
   CHECK(r.Errors() ==
         "images/spec.yml:5:19: error: tag_prefix of plan 'P' uses undefined variable ${YER} (did you mean "
@@ -633,7 +647,8 @@ plans:
   P2: {tag_prefix: '-x'}
   P3: {tag_prefix: '1', tag_stable_postfix: ':stable'}
   'bad plan': {tag_prefix: '4'}
-)", {"a", "Upper"}));
+)",
+                         {"a", "Upper"}));
   Resolved r(repo);
   CHECK(r.Errors() ==
         "images/spec.yml:3:3: error: image key 'Upper' must be a folder name of lowercase letters, digits, '-', "
@@ -657,7 +672,8 @@ images:
   test: {image_name: x/test}
   pusher: {image_name: x/pusher}
 plans: {P: }
-)", {"push", "test", "pusher"}));
+)",
+                         {"push", "test", "pusher"}));
   Resolved r(repo);
   CHECK(r.Errors() ==
         "images/spec.yml:2:3: error: image key 'push' is taken: all, build, test, manifest, push and stable name the "
@@ -673,7 +689,8 @@ images:
   a: {image_name: x/a, dbuild_env: {common: {BASE_IMAGE: 'busybox:1'}}}
   b: {image_name: x/b, depend_on: a, dbuild_env: {common: {BASE_IMAGE: 'x/a:1', BASE_TAG: '1'}}}
 plans: {P: }
-)", {"a", "b"}));
+)",
+                         {"a", "b"}));
   Resolved r(repo);
   CHECK(r.Errors() ==
         "images/spec.yml:3:72: error: build arg BASE_IMAGE of 'b' is set by datahub-gen from its parent 'a'\n"
@@ -690,7 +707,8 @@ manifests:
   QUOTE: {description: q, command: "bash -c 'unterminated"}
   EMPTY: {description: e, command: '  '}
   DESC: {description: "two\nlines", command: ls}
-)", {"a"}));
+)",
+                         {"a"}));
   Resolved r(repo);
   CHECK(r.Errors() ==
         "images/spec.yml:5:36: error: manifest command 'QUOTE' cannot be split into words: unterminated single "
@@ -708,10 +726,12 @@ images:
   datascience-notebook: {image_name: x/ds, depend_on: other}
   other: {image_name: x/other}
 tag: {prefix: '1'}
-)", {"datascience-notebook", "other"}));
+)",
+                         {"datascience-notebook", "other"}));
   Resolved r(repo);
-  CHECK(r.Errors() == "images/spec.yml:1:7: error: root names unknown image 'datascience-notebok' (did you mean "
-                      "'datascience-notebook'?)\n");
+  CHECK(r.Errors() ==
+        "images/spec.yml:1:7: error: root names unknown image 'datascience-notebok' (did you mean "
+        "'datascience-notebook'?)\n");
 
   FakeRepository repo2;
   repo2.Commit(StackFiles(R"(
@@ -720,10 +740,12 @@ images:
   datascience-notebook: {image_name: x/ds, depend_on: other}
   other: {image_name: x/other}
 tag: {prefix: '1'}
-)", {"datascience-notebook", "other"}));
+)",
+                          {"datascience-notebook", "other"}));
   Resolved r2(repo2);
-  CHECK(r2.Errors() == "images/spec.yml:3:55: error: image 'datascience-notebook' is the root, so it cannot depend "
-                       "on another image\n");
+  CHECK(r2.Errors() ==
+        "images/spec.yml:3:55: error: image 'datascience-notebook' is the root, so it cannot depend "
+        "on another image\n");
 }
 
 TEST_CASE("loader errors do not cascade into graph errors") {
@@ -734,13 +756,15 @@ images:
   b: {image_name: ''}
   c: {dbuild_env: {}}
 plans: {P: }
-)", {"a", "b", "c"}));
+)",
+                         {"a", "b", "c"}));
   Resolved r(repo);
   // One error each: no "folder has no key" for a, no "empty repository name"
   // for b and c.
-  CHECK(r.Errors() == "images/spec.yml:2:6: error: image 'a' must be a mapping\n"
-                      "images/spec.yml:3:19: error: image 'b' has an empty 'image_name'\n"
-                      "images/spec.yml:4:3: error: image 'c' has no 'image_name'\n");
+  CHECK(r.Errors() ==
+        "images/spec.yml:2:6: error: image 'a' must be a mapping\n"
+        "images/spec.yml:3:19: error: image 'b' has an empty 'image_name'\n"
+        "images/spec.yml:4:3: error: image 'c' has no 'image_name'\n");
 }
 
 TEST_CASE("a spec at the repository root (images_dir \"\")") {
@@ -752,8 +776,8 @@ TEST_CASE("a spec at the repository root (images_dir \"\")") {
   options.images_dir = "";
   options.spec_file = "spec.yml";
   spec::Diagnostics diagnostics;
-  auto graph = BuildGraph(spec::LoadSpec(*repo.WorkTree().Read("spec.yml"), "spec.yml", diagnostics),
-                          repo.WorkTree(), options, diagnostics);
+  auto graph = BuildGraph(spec::LoadSpec(*repo.WorkTree().Read("spec.yml"), "spec.yml", diagnostics), repo.WorkTree(),
+                          options, diagnostics);
   CHECK(diagnostics.Format() ==
         "stray/Dockerfile:1:1: error: folder stray/ has a Dockerfile but no key under 'images:' in spec.yml\n");
   REQUIRE(graph->Nodes().size() == 1);
@@ -766,7 +790,8 @@ TEST_CASE("a spec at the repository root (images_dir \"\")") {
 using testing::WithinSeconds;
 
 TEST_CASE("a spec that cannot be read does not make every folder keyless") {
-  for (const char* unreadable : {"", "images: [\n", "- a list\n", "images: {a: {image_name: x/a}\n", "plans: {P: }\n"}) {
+  for (const char* unreadable :
+       {"", "images: [\n", "- a list\n", "images: {a: {image_name: x/a}\n", "plans: {P: }\n"}) {
     CAPTURE(unreadable);
     FakeRepository repo;
     repo.Commit(StackFiles(unreadable, {"a", "b"}));
@@ -784,7 +809,8 @@ images:
   a: {image_name: x/a, dbuild_env: {common: {BASE_IMAGE: '${MY-VAR}'}}}
 plans:
   P: {variables: {'$(id)': v}}
-)", {"a"}));
+)",
+                         {"a"}));
   Resolved r(repo);
   CHECK(r.Errors() ==
         "images/spec.yml:1:21: error: variable name 'MY-VAR' in variables cannot be used: ${NAME} takes letters, "
@@ -807,7 +833,8 @@ manifests:
   "N\nL": {description: d, command: ls}
   D: {description: "one\rtwo", command: ls}
   C: {description: d, command: "printf '%s' \"\\0\""}
-)", {"a"}));
+)",
+                         {"a"}));
   Resolved r(repo);
   CHECK(r.Errors() ==
         "images/spec.yml:5:3: error: manifest command name 'N\\nL' contains a line break, which cannot be written "
@@ -822,15 +849,15 @@ manifests:
 TEST_CASE("hostile values are quoted on one line in messages, and cut short") {
   FakeRepository repo;
   std::string long_key(300, 'k');
-  repo.Commit(StackFiles(("images:\n  \"a\\nb\\e[2J\": {image_name: x/a}\n  " + long_key +
-                          ": {image_name: x/b}\nplans: {P: }\n").c_str(),
-                         {}));
+  repo.Commit(StackFiles(
+      ("images:\n  \"a\\nb\\e[2J\": {image_name: x/a}\n  " + long_key + ": {image_name: x/b}\nplans: {P: }\n").c_str(),
+      {}));
   Resolved r(repo);
   CHECK(r.Errors() ==
         "images/spec.yml:2:3: error: image key 'a\\nb\\x1b[2J' must be a folder name of lowercase letters, digits, "
         "'-', '_' and '.'\n"
-        "images/spec.yml:3:3: error: image key '" + std::string(120, 'k') +
-            "'... must be a folder name of lowercase letters, digits, '-', '_' and '.'\n");
+        "images/spec.yml:3:3: error: image key '" +
+            std::string(120, 'k') + "'... must be a folder name of lowercase letters, digits, '-', '_' and '.'\n");
 }
 
 // A chain of `count` images, each listed before its parent: i0 -> i1 -> ...

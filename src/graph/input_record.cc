@@ -15,11 +15,20 @@ std::string Escape(std::string_view text) {
   std::string out;
   for (char c : text) {
     switch (c) {
-      case '\\': out += "\\\\"; break;
-      case '\t': out += "\\t"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      default: out += c;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -34,11 +43,20 @@ std::optional<std::string> Unescape(std::string_view text) {
     }
     if (++i == text.size()) return std::nullopt;
     switch (text[i]) {
-      case '\\': out += '\\'; break;
-      case 't': out += '\t'; break;
-      case 'n': out += '\n'; break;
-      case 'r': out += '\r'; break;
-      default: return std::nullopt;
+      case '\\':
+        out += '\\';
+        break;
+      case 't':
+        out += '\t';
+        break;
+      case 'n':
+        out += '\n';
+        break;
+      case 'r':
+        out += '\r';
+        break;
+      default:
+        return std::nullopt;
     }
   }
   return out;
@@ -55,8 +73,13 @@ std::string OctalMode(unsigned mode) {
 }  // namespace
 
 InputRecord CurrentInputs(const Node& node) {
-  return {node.key, node.Reference(), kDockerfileName, node.epoch,
-          node.parent ? node.parent->key : "", DockerBuildArgs(node), node.context->files};
+  return {node.key,
+          node.Reference(),
+          kDockerfileName,
+          node.epoch,
+          node.parent ? node.parent->key : "",
+          DockerBuildArgs(node),
+          node.context->files};
 }
 
 std::string FormatInputRecord(const InputRecord& record) {
@@ -154,7 +177,8 @@ std::vector<InputChange> DiffInputs(const InputRecord& before, const InputRecord
   for (const auto& [name, value] : new_args) {
     if (!old_args.count(name)) changes.push_back({Kind::kBuildArgAdded, name, "", value});
   }
-  if (before.dockerfile != now.dockerfile) changes.push_back({Kind::kDockerfile, "", before.dockerfile, now.dockerfile});
+  if (before.dockerfile != now.dockerfile)
+    changes.push_back({Kind::kDockerfile, "", before.dockerfile, now.dockerfile});
   if (before.epoch != now.epoch) changes.push_back({Kind::kEpoch, "", before.epoch, now.epoch});
   if (before.parent_key != now.parent_key) changes.push_back({Kind::kParentKey, "", before.parent_key, now.parent_key});
   return changes;
@@ -163,16 +187,26 @@ std::vector<InputChange> DiffInputs(const InputRecord& before, const InputRecord
 std::string ChangeKindName(InputChange::Kind kind) {
   using Kind = InputChange::Kind;
   switch (kind) {
-    case Kind::kFileAdded: return "added";
-    case Kind::kFileRemoved: return "removed";
-    case Kind::kFileModified: return "modified";
-    case Kind::kFileModeChanged: return "mode";
-    case Kind::kBuildArgAdded: return "build-arg-added";
-    case Kind::kBuildArgRemoved: return "build-arg-removed";
-    case Kind::kBuildArgChanged: return "build-arg";
-    case Kind::kDockerfile: return "dockerfile";
-    case Kind::kEpoch: return "epoch";
-    case Kind::kParentKey: return "parent";
+    case Kind::kFileAdded:
+      return "added";
+    case Kind::kFileRemoved:
+      return "removed";
+    case Kind::kFileModified:
+      return "modified";
+    case Kind::kFileModeChanged:
+      return "mode";
+    case Kind::kBuildArgAdded:
+      return "build-arg-added";
+    case Kind::kBuildArgRemoved:
+      return "build-arg-removed";
+    case Kind::kBuildArgChanged:
+      return "build-arg";
+    case Kind::kDockerfile:
+      return "dockerfile";
+    case Kind::kEpoch:
+      return "epoch";
+    case Kind::kParentKey:
+      return "parent";
   }
   return "?";
 }
@@ -180,17 +214,24 @@ std::string ChangeKindName(InputChange::Kind kind) {
 std::string DescribeChange(const InputChange& change) {
   using Kind = InputChange::Kind;
   switch (change.kind) {
-    case Kind::kFileAdded: return "added     " + change.name;
-    case Kind::kFileRemoved: return "removed   " + change.name;
-    case Kind::kFileModified: return "modified  " + change.name;
+    case Kind::kFileAdded:
+      return "added     " + change.name;
+    case Kind::kFileRemoved:
+      return "removed   " + change.name;
+    case Kind::kFileModified:
+      return "modified  " + change.name;
     case Kind::kFileModeChanged:
       return "mode      " + change.name + " (" + change.before + " -> " + change.after + ")";
-    case Kind::kBuildArgAdded: return "build arg " + change.name + " added: " + Quoted(change.after);
-    case Kind::kBuildArgRemoved: return "build arg " + change.name + " removed (was " + Quoted(change.before) + ")";
+    case Kind::kBuildArgAdded:
+      return "build arg " + change.name + " added: " + Quoted(change.after);
+    case Kind::kBuildArgRemoved:
+      return "build arg " + change.name + " removed (was " + Quoted(change.before) + ")";
     case Kind::kBuildArgChanged:
       return "build arg " + change.name + ": " + Quoted(change.before) + " -> " + Quoted(change.after);
-    case Kind::kDockerfile: return "dockerfile: " + Quoted(change.before) + " -> " + Quoted(change.after);
-    case Kind::kEpoch: return "epoch: " + Quoted(change.before) + " -> " + Quoted(change.after);
+    case Kind::kDockerfile:
+      return "dockerfile: " + Quoted(change.before) + " -> " + Quoted(change.after);
+    case Kind::kEpoch:
+      return "epoch: " + Quoted(change.before) + " -> " + Quoted(change.after);
     case Kind::kParentKey:
       return "parent key: " + change.before.substr(0, 12) + " -> " + change.after.substr(0, 12);
   }

@@ -19,8 +19,8 @@ struct InputRecord {
   std::string image;       // repo:tag it was built as
   std::string dockerfile;  // path inside the context
   std::string epoch;
-  std::string parent_key;  // "" for a root
-  Bindings build_args;     // as passed to docker, BASE_IMAGE/BASE_TAG included, sorted
+  std::string parent_key;             // "" for a root
+  Bindings build_args;                // as passed to docker, BASE_IMAGE/BASE_TAG included, sorted
   std::vector<git::FileEntry> files;  // the build context, repository-relative paths, sorted
 };
 

@@ -169,7 +169,8 @@ std::optional<HistoryMemo> ParseHistoryMemo(std::string_view text) {
     size_t second = first == std::string::npos ? first : lines[i].find(' ', first + 1);
     if (second == std::string::npos || first == 0 || second == first + 1 || second + 1 >= lines[i].size())
       return std::nullopt;
-    memo.nodes[lines[i].substr(second + 1)] = {lines[i].substr(0, first), lines[i].substr(first + 1, second - first - 1)};
+    memo.nodes[lines[i].substr(second + 1)] = {lines[i].substr(0, first),
+                                               lines[i].substr(first + 1, second - first - 1)};
   }
   return memo;
 }
@@ -236,16 +237,17 @@ void ComputeIdentities(Graph& graph, git::Repository& repo, const Options& optio
     auto at_head = found.nodes.find(node->Id());
     node->dirty = at_head == found.nodes.end() || at_head->second.key != node->key || node->overridden;
     node->source_commit = node->dirty ? "" : at_head->second.source_commit;
-    node->tag = node->dirty ? DirtyTag(node->tag_prefix, node->key) : CommittedTag(node->tag_prefix, node->source_commit);
+    node->tag =
+        node->dirty ? DirtyTag(node->tag_prefix, node->key) : CommittedTag(node->tag_prefix, node->source_commit);
   }
 
   std::map<std::string, const Node*> by_reference;
   for (const auto& node : graph.Nodes()) {
     auto [it, inserted] = by_reference.emplace(node->Reference(), node.get());
     if (!inserted) {
-      diagnostics.Error(node->image_spec->image_name.where,
-                        "nodes " + it->second->Id() + " and " + node->Id() + " would both be tagged " +
-                            node->Reference() + ": give them different image_name or tag_prefix");
+      diagnostics.Error(node->image_spec->image_name.where, "nodes " + it->second->Id() + " and " + node->Id() +
+                                                                " would both be tagged " + node->Reference() +
+                                                                ": give them different image_name or tag_prefix");
     }
   }
   if (repo.IsShallow()) {

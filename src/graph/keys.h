@@ -33,8 +33,8 @@ struct HistoryMemo {
     std::string source_commit;
     bool operator==(const Entry&) const = default;
   };
-  std::string head;         // commit id
-  std::string fingerprint;  // HistoryFingerprint of the options it was made with
+  std::string head;                    // commit id
+  std::string fingerprint;             // HistoryFingerprint of the options it was made with
   std::map<std::string, Entry> nodes;  // by node id: every node at HEAD
   bool operator==(const HistoryMemo&) const = default;
 };
@@ -52,7 +52,7 @@ std::optional<HistoryMemo> ParseHistoryMemo(std::string_view text);
 // the history, when its HEAD and fingerprint are this run's; out: what this
 // run knows (left alone in a shallow clone, whose history can deepen under
 // the same HEAD).
-void ComputeIdentities(Graph& graph, git::Repository& repo, const Options& options,
-                       spec::Diagnostics& diagnostics, HistoryMemo* memo = nullptr);
+void ComputeIdentities(Graph& graph, git::Repository& repo, const Options& options, spec::Diagnostics& diagnostics,
+                       HistoryMemo* memo = nullptr);
 
 }  // namespace dhg::graph

@@ -3,8 +3,8 @@
 #include <doctest/doctest.h>
 
 #include <map>
-#include <set>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -82,8 +82,8 @@ std::unique_ptr<Result> Identify(FakeRepository& repo, const Options& options = 
   REQUIRE_MESSAGE(!result->diagnostics.HasErrors(), result->diagnostics.Format());
   ComputeIdentities(*result->graph, repo, options, result->diagnostics, memo);
   for (const auto& node : result->graph->Nodes()) {
-    result->ids[node->Id()] = {node->key, node->source_commit, node->tag, node->test_hash, node->Reference(),
-                               node->dirty};
+    result->ids[node->Id()] = {node->key,       node->source_commit, node->tag,
+                               node->test_hash, node->Reference(),   node->dirty};
   }
   return result;
 }
@@ -280,8 +280,7 @@ TEST_CASE("inherit_tests: the ancestors' test folders are part of the tests") {
   repo.Commit(files);
   auto before = Identify(repo);
   const Node& leaf = *before->graph->Find("leaf", "P1");
-  CHECK(leaf.test_dirs ==
-        Strings{"images/tests_common", "images/leaf/test", "images/mid/test", "images/base/test"});
+  CHECK(leaf.test_dirs == Strings{"images/tests_common", "images/leaf/test", "images/mid/test", "images/base/test"});
   CommitChanges(repo, files, {{"images/base/test/test_base.py", {"# changed\n"}}});
   auto after = Identify(repo);
   CHECK((*after)["leaf/P1"].test_hash != (*before)["leaf/P1"].test_hash);
@@ -310,8 +309,7 @@ TEST_CASE("spec edits that are not build inputs change no key") {
   std::string c0 = repo.Commit(files);
   auto before = Identify(repo);
   // Reordered images, a new comment, a manifest command, a stable postfix.
-  std::string spec = std::string("# a comment\n") + kSpec +
-                     "manifests:\n  LS: {description: Files, command: ls -la}\n";
+  std::string spec = std::string("# a comment\n") + kSpec + "manifests:\n  LS: {description: Files, command: ls -la}\n";
   spec = spec.replace(spec.find("P1: {tag_prefix: 'p1'}"), 22, "P1: {tag_prefix: 'p1', tag_stable_postfix: -prod}");
   CommitChanges(repo, files, {{"images/spec.yml", {spec}}});
   auto after = Identify(repo);
@@ -329,7 +327,8 @@ TEST_CASE("epoch: global changes every key, per image that image and its descend
   auto before = Identify(repo);
 
   SUBCASE("per image") {
-    std::string c1 = CommitChanges(repo, files, {{"images/spec.yml", {SpecWith("image_name: x/mid,", "image_name: x/mid, epoch: '2',")}}});
+    std::string c1 = CommitChanges(
+        repo, files, {{"images/spec.yml", {SpecWith("image_name: x/mid,", "image_name: x/mid, epoch: '2',")}}});
     auto after = Identify(repo);
     for (const auto& [id, identity] : after->ids) {
       CAPTURE(id);
@@ -338,7 +337,8 @@ TEST_CASE("epoch: global changes every key, per image that image and its descend
       CHECK(identity.source_commit == (affected ? c1 : c0));
     }
     // Changing the epoch again is again a new key.
-    CommitChanges(repo, files, {{"images/spec.yml", {SpecWith("image_name: x/mid,", "image_name: x/mid, epoch: '3',")}}});
+    CommitChanges(repo, files,
+                  {{"images/spec.yml", {SpecWith("image_name: x/mid,", "image_name: x/mid, epoch: '3',")}}});
     auto again = Identify(repo);
     CHECK((*again)["mid/P1"].key != (*after)["mid/P1"].key);
   }
@@ -383,7 +383,8 @@ TEST_CASE("a multi-commit push gives the tags of the commits where each node las
   // A change made and undone within the push counts for nothing.
   std::string a3 = CommitChanges(a, files_a, {{"images/other/file.txt", {"other tried"}}});
   std::string a4 = CommitChanges(a, files_a, {{"images/other/file.txt", {"content of other\n"}}});
-  std::string b1 = CommitChanges(b, files_b, {{"images/base/file.txt", {"base v2"}}, {"images/leaf/file.txt", {"leaf v2"}}});
+  std::string b1 =
+      CommitChanges(b, files_b, {{"images/base/file.txt", {"base v2"}}, {"images/leaf/file.txt", {"leaf v2"}}});
   REQUIRE(a.WorkTree().List("") == b.WorkTree().List(""));
   auto ra = Identify(a);
   auto rb = Identify(b);
@@ -470,15 +471,9 @@ TEST_CASE("a dirty working tree: only the affected nodes are dirty, with tags no
   std::string c0 = repo.Commit(files);
   auto clean = Identify(repo);
 
-  SUBCASE("a changed context file") {
-    repo.SetWorkFile("images/mid/file.txt", "uncommitted\n");
-  }
-  SUBCASE("a new context file") {
-    repo.SetWorkFile("images/mid/new.txt", "untracked\n");
-  }
-  SUBCASE("a removed context file") {
-    repo.RemoveWorkFile("images/mid/file.txt");
-  }
+  SUBCASE("a changed context file") { repo.SetWorkFile("images/mid/file.txt", "uncommitted\n"); }
+  SUBCASE("a new context file") { repo.SetWorkFile("images/mid/new.txt", "untracked\n"); }
+  SUBCASE("a removed context file") { repo.RemoveWorkFile("images/mid/file.txt"); }
   SUBCASE("an uncommitted epoch in the spec") {
     repo.SetWorkFile("images/spec.yml", SpecWith("image_name: x/mid,", "image_name: x/mid, epoch: '9',"));
   }
@@ -491,8 +486,9 @@ TEST_CASE("a dirty working tree: only the affected nodes are dirty, with tags no
     CHECK((identity.key != (*clean)[id].key) == affected);
     if (affected) {
       CHECK(identity.source_commit == "");
-      CHECK(identity.tag == DirtyTag(dirty->graph->Find(id.substr(0, id.find('/')), id.substr(id.find('/') + 1))->tag_prefix,
-                                     identity.key));
+      CHECK(identity.tag ==
+            DirtyTag(dirty->graph->Find(id.substr(0, id.find('/')), id.substr(id.find('/') + 1))->tag_prefix,
+                     identity.key));
       CHECK(identity.tag != (*clean)[id].tag);
     } else {
       CHECK(identity.tag == (*clean)[id].tag);
@@ -505,7 +501,8 @@ TEST_CASE("a dirty working tree: only the affected nodes are dirty, with tags no
   // Committing the change makes the same nodes clean, with the commit's tag.
   std::string c1 = repo.Commit([&] {
     FakeFiles now;
-    for (const git::FileEntry& entry : repo.WorkTree().List("")) now[entry.path] = {*repo.WorkTree().Read(entry.path), entry.mode};
+    for (const git::FileEntry& entry : repo.WorkTree().List(""))
+      now[entry.path] = {*repo.WorkTree().Read(entry.path), entry.mode};
     return now;
   }());
   auto committed = Identify(repo);
@@ -577,8 +574,8 @@ TEST_CASE("two nodes with the same repo:tag are an error") {
   CHECK(diagnostics.Format() ==
         "images/spec.yml:9:23: error: nodes mid/P1 and other/P1 would both be tagged x/mid:p1-" + short_commit +
             ": give them different image_name or tag_prefix\n"
-            "images/spec.yml:9:23: error: nodes mid/P2 and other/P2 would both be tagged x/mid:p2-" + short_commit +
-            ": give them different image_name or tag_prefix\n");
+            "images/spec.yml:9:23: error: nodes mid/P2 and other/P2 would both be tagged x/mid:p2-" +
+            short_commit + ": give them different image_name or tag_prefix\n");
 }
 
 TEST_CASE("two plans with one tag prefix are an error") {
@@ -593,9 +590,8 @@ TEST_CASE("two plans with one tag prefix are an error") {
   ComputeIdentities(*graph, repo, options, diagnostics);
   // Every image collides, base too: one error per pair.
   CHECK(diagnostics.ErrorCount() == 4);
-  CHECK(diagnostics.Format().find("error: nodes base/P1 and base/P2 would both be tagged x/base:p1-" +
-                                  c0.substr(0, 7) + ": give them different image_name or tag_prefix\n") !=
-        std::string::npos);
+  CHECK(diagnostics.Format().find("error: nodes base/P1 and base/P2 would both be tagged x/base:p1-" + c0.substr(0, 7) +
+                                  ": give them different image_name or tag_prefix\n") != std::string::npos);
 }
 
 TEST_CASE("a shallow history gives a warning that says what it costs") {
@@ -651,7 +647,8 @@ TEST_CASE("the history scan reads the stack once for commits that did not change
 TEST_CASE("-D: a define that changes a build arg makes the node's inputs differ from the committed spec") {
   FakeRepository repo;
   FakeFiles files = InitialFiles();
-  files["images/spec.yml"] = {std::string("variables: {V: '1'}\n") + SpecWith("common: {V: '1'}", "common: {V: '${V}'}")};
+  files["images/spec.yml"] = {std::string("variables: {V: '1'}\n") +
+                              SpecWith("common: {V: '1'}", "common: {V: '${V}'}")};
   std::string c0 = repo.Commit(files);
   auto plain = Identify(repo);
   CHECK_FALSE((*plain)["base/P1"].dirty);

@@ -9,7 +9,7 @@ inline constexpr char kKeyLabel[] = "io.datahub-gen.key";        // the content 
 inline constexpr char kCommitLabel[] = "io.datahub-gen.commit";  // source commit C, or "dirty"
 inline constexpr char kImageLabel[] = "io.datahub-gen.image";    // the image's key in spec.yml
 inline constexpr char kPlanLabel[] = "io.datahub-gen.plan";
-inline constexpr char kBaseLabel[] = "io.datahub-gen.base";      // the parent's repo:tag
+inline constexpr char kBaseLabel[] = "io.datahub-gen.base";  // the parent's repo:tag
 inline constexpr char kRevisionLabel[] = "org.opencontainers.image.revision";
 inline constexpr char kSourceLabel[] = "org.opencontainers.image.source";
 

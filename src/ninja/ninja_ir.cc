@@ -11,13 +11,12 @@ namespace {
 // Throws e.g. `cannot write build.ninja: input path "a|b" of build "x" contains '|' ...`.
 [[noreturn]] void Fail(std::string_view what, std::string_view text, std::string_view reason,
                        std::string_view where = "") {
-  throw std::invalid_argument("cannot write build.ninja: " + std::string(what) + " " +
-                              QuoteForMessage(text) + std::string(where) + " " + std::string(reason));
+  throw std::invalid_argument("cannot write build.ninja: " + std::string(what) + " " + QuoteForMessage(text) +
+                              std::string(where) + " " + std::string(reason));
 }
 
 bool IsIdentifierChar(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-         c == '-' || c == '.';
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.';
 }
 
 bool IsIdentifier(std::string_view name) {
@@ -31,8 +30,7 @@ void RequireIdentifier(std::string_view what, std::string_view name) {
   if (!IsIdentifier(name)) Fail(what, name, "is not a ninja identifier ([A-Za-z0-9_.-]+)");
 }
 
-void RequireWritable(std::string_view what, std::string_view text, bool is_path,
-                     std::string_view where = "") {
+void RequireWritable(std::string_view what, std::string_view text, bool is_path, std::string_view where = "") {
   std::string reason = Unwritable(text, is_path);
   if (!reason.empty()) Fail(what, text, reason, where);
 }
@@ -62,8 +60,16 @@ void RequireNinjaText(std::string_view what, std::string_view text, std::string_
 bool IsShellSafe(char c) {
   if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
   switch (c) {
-    case '_': case '@': case '%': case '+': case '=': case ':':
-    case ',': case '.': case '/': case '-':
+    case '_':
+    case '@':
+    case '%':
+    case '+':
+    case '=':
+    case ':':
+    case ',':
+    case '.':
+    case '/':
+    case '-':
       return true;
     default:
       return false;
@@ -73,9 +79,9 @@ bool IsShellSafe(char c) {
 // Words that sh (and bash, should /bin/sh be bash) treats specially as the
 // first word of a command.
 bool IsShellReservedWord(std::string_view word) {
-  static constexpr std::array<std::string_view, 17> kReserved = {
-      "case", "coproc", "do",   "done",  "elif",  "else", "esac",     "fi",    "for",
-      "function", "if", "in", "select", "then", "time", "until", "while"};
+  static constexpr std::array<std::string_view, 17> kReserved = {"case",   "coproc", "do",   "done",     "elif", "else",
+                                                                 "esac",   "fi",     "for",  "function", "if",   "in",
+                                                                 "select", "then",   "time", "until",    "while"};
   for (std::string_view reserved : kReserved)
     if (word == reserved) return true;
   return false;
@@ -96,8 +102,8 @@ std::string QuoteAlways(std::string_view word) {
 // Ninja's own shell escaping of $in and $out (GetShellEscapedString).
 std::string NinjaShellEscaped(std::string_view path) {
   for (char c : path) {
-    bool safe = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-                c == '+' || c == '-' || c == '.' || c == '/';
+    bool safe = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '+' ||
+                c == '-' || c == '.' || c == '/';
     if (!safe) return QuoteAlways(path);
   }
   return std::string(path);
@@ -109,7 +115,8 @@ class EdgeScope {
   EdgeScope(const File& file, const Build& build, const Rule& rule) : file_(file), build_(build), rule_(rule) {}
 
   std::string Evaluate(std::string_view text, int depth = 0) const {
-    if (depth > 16) throw std::invalid_argument("ninja variables of rule '" + rule_.name + "' refer to each other in a loop");
+    if (depth > 16)
+      throw std::invalid_argument("ninja variables of rule '" + rule_.name + "' refer to each other in a loop");
     std::string out;
     for (size_t i = 0; i < text.size(); ++i) {
       if (text[i] != '$' || i + 1 == text.size()) {
@@ -149,9 +156,11 @@ class EdgeScope {
     }
     for (const auto& [key, value] : build_.variables)
       if (key == name) return value;
-    const std::pair<std::string_view, const std::string*> rule_bindings[] = {
-        {"description", &rule_.description}, {"depfile", &rule_.depfile}, {"deps", &rule_.deps},
-        {"pool", &rule_.pool},          {"rspfile", &rule_.rspfile}};
+    const std::pair<std::string_view, const std::string*> rule_bindings[] = {{"description", &rule_.description},
+                                                                             {"depfile", &rule_.depfile},
+                                                                             {"deps", &rule_.deps},
+                                                                             {"pool", &rule_.pool},
+                                                                             {"rspfile", &rule_.rspfile}};
     for (const auto& [key, value] : rule_bindings)
       if (key == name && !value->empty()) return Evaluate(*value, depth + 1);
     for (const auto& [key, value] : file_.variables)
@@ -224,8 +233,8 @@ class Writer {
   }
 
   static bool IsKeyword(std::string_view name) {
-    return name == "build" || name == "rule" || name == "pool" || name == "default" ||
-           name == "include" || name == "subninja";
+    return name == "build" || name == "rule" || name == "pool" || name == "default" || name == "include" ||
+           name == "subninja";
   }
 
   void StartBlock() {
@@ -250,8 +259,7 @@ class Writer {
   // build.ninja has tens of thousands of edges).
   static std::string Where(const Build& build) { return " of build " + QuoteForMessage(build.outputs.front()); }
 
-  void AppendPaths(std::string_view what, const std::vector<std::string>& paths,
-                   const Build* build = nullptr) {
+  void AppendPaths(std::string_view what, const std::vector<std::string>& paths, const Build* build = nullptr) {
     for (const std::string& path : paths) {
       std::string reason = Unwritable(path, /*is_path=*/true);
       if (!reason.empty()) Fail(what, path, reason, build ? Where(*build) : "");
@@ -293,8 +301,12 @@ class Writer {
     StartBlock();
     out_ += "rule " + rule.name + "\n";
     const std::pair<const char*, const std::string*> fields[] = {
-        {"command", &rule.command}, {"description", &rule.description}, {"depfile", &rule.depfile},
-        {"deps", &rule.deps},       {"pool", &rule.pool}, {"rspfile", &rule.rspfile},
+        {"command", &rule.command},
+        {"description", &rule.description},
+        {"depfile", &rule.depfile},
+        {"deps", &rule.deps},
+        {"pool", &rule.pool},
+        {"rspfile", &rule.rspfile},
         {"rspfile_content", &rule.rspfile_content},
     };
     for (const auto& [name, value] : fields) {
@@ -349,8 +361,7 @@ std::string Unwritable(std::string_view text, bool is_path) {
   if (text.find('\r') != std::string_view::npos) return "contains a carriage return";
   if (is_path) {
     if (text.empty()) return "is an empty path";
-    if (text.find('|') != std::string_view::npos)
-      return "contains '|', which ninja cannot escape in a path";
+    if (text.find('|') != std::string_view::npos) return "contains '|', which ninja cannot escape in a path";
   }
   return "";
 }
@@ -392,8 +403,8 @@ std::string CommandLine(const std::vector<std::string>& argv) {
   for (size_t i = 0; i < argv.size(); ++i) {
     if (i > 0) line += ' ';
     std::string word = ShellQuote(argv[i]);
-    bool needs_quotes_as_command = word == argv[i] && (argv[i].find('=') != std::string::npos ||
-                                                       IsShellReservedWord(argv[i]));
+    bool needs_quotes_as_command =
+        word == argv[i] && (argv[i].find('=') != std::string::npos || IsShellReservedWord(argv[i]));
     line += i == 0 && needs_quotes_as_command ? QuoteAlways(argv[i]) : word;
   }
   return line;
@@ -408,8 +419,6 @@ std::string EvaluateCommand(const File& file, const Build& build) {
                               " uses rule " + QuoteForMessage(build.rule) + ", which the file does not declare");
 }
 
-std::string Write(const File& file) {
-  return Writer().Run(file);
-}
+std::string Write(const File& file) { return Writer().Run(file); }
 
 }  // namespace dhg::ninja

@@ -31,7 +31,7 @@ struct Rule {
   std::string description;
   std::string pool;
   std::string depfile;
-  std::string deps;   // "gcc" or "msvc" or ""
+  std::string deps;  // "gcc" or "msvc" or ""
   // ninja writes rspfile_content into the file rspfile before the command
   // runs (and removes it after success): for lists too long for a command line.
   std::string rspfile;

@@ -1,8 +1,4 @@
 #include "src/ninja/ninja_ir.h"
-#include "src/ninja/ninja_reader.h"
-#include "tests/unit/temp_dir.h"
-#include "util/files.h"
-#include "util/strings.h"
 
 #include <doctest/doctest.h>
 #include <sys/stat.h>
@@ -18,6 +14,11 @@
 #include <stdexcept>
 #include <string>
 #include <vector>
+
+#include "src/ninja/ninja_reader.h"
+#include "tests/unit/temp_dir.h"
+#include "util/files.h"
+#include "util/strings.h"
 
 using dhg::testing::TempDir;
 
@@ -40,9 +41,7 @@ std::string InvalidArgumentMessage(Action action) {
   return "";
 }
 
-bool Contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
+bool Contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 
 std::string LongHostileString() {
   std::string text;
@@ -71,8 +70,7 @@ std::vector<HostileCase> HostileCases() {
   }
   long_quoted = "'" + long_quoted + "'";
   return {
-      {"safe characters", "Az09_@%+=:,./-", true, true, "Az09_@%+=$:,./-", "Az09_@%+=:,./-",
-       "Az09_@%+=:,./-"},
+      {"safe characters", "Az09_@%+=:,./-", true, true, "Az09_@%+=$:,./-", "Az09_@%+=:,./-", "Az09_@%+=:,./-"},
       {"space", "a b", true, true, "a$ b", "a b", "'a b'"},
       {"leading and trailing spaces", "  a ", true, true, "$ $ a$ ", "$  a ", "'  a '"},
       {"dollar", "a$b", true, true, "a$$b", "a$$b", "'a$b'"},
@@ -80,16 +78,12 @@ std::vector<HostileCase> HostileCases() {
       {"single quotes", "it's 'x'", true, true, "it's$ 'x'", "it's 'x'", "'it'\\''s '\\''x'\\'''"},
       {"lone single quote", "'", true, true, "'", "'", "''\\'''"},
       {"double quotes", "say \"hi\"", true, true, "say$ \"hi\"", "say \"hi\"", "'say \"hi\"'"},
-      {"backticks", "`touch pwned`", true, true, "`touch$ pwned`", "`touch pwned`",
-       "'`touch pwned`'"},
-      {"command substitution", "$(touch pwned)", true, true, "$$(touch$ pwned)",
-       "$$(touch pwned)", "'$(touch pwned)'"},
+      {"backticks", "`touch pwned`", true, true, "`touch$ pwned`", "`touch pwned`", "'`touch pwned`'"},
+      {"command substitution", "$(touch pwned)", true, true, "$$(touch$ pwned)", "$$(touch pwned)", "'$(touch pwned)'"},
       {"braced variable", "${HOME}", true, true, "$${HOME}", "$${HOME}", "'${HOME}'"},
       {"plain variable", "$HOME", true, true, "$$HOME", "$$HOME", "'$HOME'"},
-      {"semicolon", "; touch pwned", true, true, ";$ touch$ pwned", "; touch pwned",
-       "'; touch pwned'"},
-      {"and-and", "&& touch pwned", true, true, "&&$ touch$ pwned", "&& touch pwned",
-       "'&& touch pwned'"},
+      {"semicolon", "; touch pwned", true, true, ";$ touch$ pwned", "; touch pwned", "'; touch pwned'"},
+      {"and-and", "&& touch pwned", true, true, "&&$ touch$ pwned", "&& touch pwned", "'&& touch pwned'"},
       {"glob star", "*", true, true, "*", "*", "'*'"},
       {"tilde", "~", true, true, "~", "~", "'~'"},
       {"hash", "#x", true, true, "#x", "#x", "'#x'"},
@@ -97,9 +91,8 @@ std::vector<HostileCase> HostileCases() {
       {"tab", "a\tb", true, true, "a\tb", "a\tb", "'a\tb'"},
       {"pipe", "a|b", false, true, std::nullopt, "a|b", "'a|b'"},
       {"double pipe", "||", false, true, std::nullopt, "||", "'||'"},
-      {"non-ASCII UTF-8", "na\xc3\xafve-\xe6\x97\xa5\xe6\x9c\xac", true, true,
-       "na\xc3\xafve-\xe6\x97\xa5\xe6\x9c\xac", "na\xc3\xafve-\xe6\x97\xa5\xe6\x9c\xac",
-       "'na\xc3\xafve-\xe6\x97\xa5\xe6\x9c\xac'"},
+      {"non-ASCII UTF-8", "na\xc3\xafve-\xe6\x97\xa5\xe6\x9c\xac", true, true, "na\xc3\xafve-\xe6\x97\xa5\xe6\x9c\xac",
+       "na\xc3\xafve-\xe6\x97\xa5\xe6\x9c\xac", "'na\xc3\xafve-\xe6\x97\xa5\xe6\x9c\xac'"},
       {"empty", "", false, true, std::nullopt, "", "''"},
       {"newline", "a\nb", false, false, std::nullopt, std::nullopt, "'a\nb'"},
       {"carriage return", "a\rb", false, false, std::nullopt, std::nullopt, "'a\rb'"},
@@ -138,17 +131,14 @@ TEST_CASE("Unwritable explains why") {
 
 TEST_CASE("CommandLine quotes each word, and a first word the shell would misread") {
   CHECK(CommandLine({}) == "");
-  CHECK(CommandLine({"/usr/bin/printf", "%s\\0", "a b", "", "x"}) ==
-        "/usr/bin/printf '%s\\0' 'a b' '' x");
+  CHECK(CommandLine({"/usr/bin/printf", "%s\\0", "a b", "", "x"}) == "/usr/bin/printf '%s\\0' 'a b' '' x");
   CHECK(CommandLine({"A=b", "A=b"}) == "'A=b' A=b");
   CHECK(CommandLine({"if", "if"}) == "'if' if");
   CHECK(CommandLine({"time", "ls"}) == "'time' ls");
   CHECK_THROWS_AS(CommandLine({"a\0b"s}), std::invalid_argument);
 }
 
-TEST_CASE("Write: empty file") {
-  CHECK(Write(File{}) == "");
-}
+TEST_CASE("Write: empty file") { CHECK(Write(File{}) == ""); }
 
 // A file with every kind of item and field.
 File EveryFeature() {
@@ -410,8 +400,6 @@ TEST_CASE("Write: rejects bad names, missing fields and broken ninja text") {
   CHECK(Contains(InvalidArgumentMessage([&] { Write(negative_depth); }), "negative depth"));
 }
 
-
-
 // The arguments of `printf '%s\0' ARGS...` as printed into `path`.
 std::vector<std::string> PrintedArguments(const std::string& path) {
   std::vector<std::string> arguments = dhg::Split(dhg::ReadFile(path).value_or(""), '\0');
@@ -432,8 +420,7 @@ void CheckSameStrings(const std::vector<std::string>& received, const std::vecto
 // exit status, and its output through `log`.
 int RunNinja(const std::filesystem::path& dir, const std::string& arguments, std::string* log) {
   std::filesystem::path log_path = dir / "ninja.log";
-  std::string command = "cd " + ShellQuote(dir.string()) + " && /usr/bin/ninja " + arguments +
-                        " > ninja.log 2>&1";
+  std::string command = "cd " + ShellQuote(dir.string()) + " && /usr/bin/ninja " + arguments + " > ninja.log 2>&1";
   int status = std::system(command.c_str());
   *log = dhg::ReadFile(log_path.string()).value_or("");
   return status;
@@ -504,9 +491,14 @@ std::string RandomHostileBytes(std::mt19937& random, size_t max_length) {
   std::string text(random() % (max_length + 1), 'x');
   for (char& c : text) {
     switch (random() % 4) {
-      case 0: c = static_cast<char>(random() % 256); break;
-      case 1: c = static_cast<char>('a' + random() % 26); break;
-      default: c = kSpecial[random() % kSpecial.size()];
+      case 0:
+        c = static_cast<char>(random() % 256);
+        break;
+      case 1:
+        c = static_cast<char>('a' + random() % 26);
+        break;
+      default:
+        c = kSpecial[random() % kSpecial.size()];
     }
   }
   return text;
@@ -616,8 +608,9 @@ TEST_CASE("EvaluateCommand: the command ninja runs for an edge") {
   build.inputs = {"in put", "ok_+,-./x"};
   build.variables = {{"kind", "build"}, {"args", "--a 'b c' $(not run)"}};
   // Paths in $in and $out are shell-escaped by ninja itself (',' is not safe to it).
-  CHECK(EvaluateCommand(file, build) ==
-        "/opt/t step build --a 'b c' $(not run) $HOME x:y 'in put' 'ok_+,-./x' > 'o'\\''ut' plain/out.txt # about build");
+  CHECK(
+      EvaluateCommand(file, build) ==
+      "/opt/t step build --a 'b c' $(not run) $HOME x:y 'in put' 'ok_+,-./x' > 'o'\\''ut' plain/out.txt # about build");
   CHECK(EvaluateCommand(file, PhonyBuild({"p"})) == "");
   Build unknown = PhonyBuild({"u"});
   unknown.rule = "undeclared";

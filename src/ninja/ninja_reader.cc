@@ -16,8 +16,7 @@ struct Piece {
 using EvalString = std::vector<Piece>;
 
 bool IsVarnameChar(char c) {  // ninja's varname: [a-zA-Z0-9_.-]
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-         c == '-' || c == '.';
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.';
 }
 
 bool IsSimpleVarnameChar(char c) {  // ninja's simple_varname: [a-zA-Z0-9_-]
@@ -30,28 +29,58 @@ struct ParseError : std::runtime_error {
 };
 
 enum class Token {
-  kError, kBuild, kColon, kDefault, kEquals, kIdent, kInclude, kIndent, kNewline,
-  kPipe, kPipe2, kPipeAt, kPool, kRule, kSubninja, kEof
+  kError,
+  kBuild,
+  kColon,
+  kDefault,
+  kEquals,
+  kIdent,
+  kInclude,
+  kIndent,
+  kNewline,
+  kPipe,
+  kPipe2,
+  kPipeAt,
+  kPool,
+  kRule,
+  kSubninja,
+  kEof
 };
 
 const char* TokenName(Token token) {
   switch (token) {
-    case Token::kError: return "lexing error";
-    case Token::kBuild: return "'build'";
-    case Token::kColon: return "':'";
-    case Token::kDefault: return "'default'";
-    case Token::kEquals: return "'='";
-    case Token::kIdent: return "identifier";
-    case Token::kInclude: return "'include'";
-    case Token::kIndent: return "indent";
-    case Token::kNewline: return "newline";
-    case Token::kPipe: return "'|'";
-    case Token::kPipe2: return "'||'";
-    case Token::kPipeAt: return "'|@'";
-    case Token::kPool: return "'pool'";
-    case Token::kRule: return "'rule'";
-    case Token::kSubninja: return "'subninja'";
-    case Token::kEof: return "eof";
+    case Token::kError:
+      return "lexing error";
+    case Token::kBuild:
+      return "'build'";
+    case Token::kColon:
+      return "':'";
+    case Token::kDefault:
+      return "'default'";
+    case Token::kEquals:
+      return "'='";
+    case Token::kIdent:
+      return "identifier";
+    case Token::kInclude:
+      return "'include'";
+    case Token::kIndent:
+      return "indent";
+    case Token::kNewline:
+      return "newline";
+    case Token::kPipe:
+      return "'|'";
+    case Token::kPipe2:
+      return "'||'";
+    case Token::kPipeAt:
+      return "'|@'";
+    case Token::kPool:
+      return "'pool'";
+    case Token::kRule:
+      return "'rule'";
+    case Token::kSubninja:
+      return "'subninja'";
+    case Token::kEof:
+      return "eof";
   }
   return "?";
 }
@@ -130,8 +159,7 @@ class Lexer {
 
   void ExpectToken(Token expected) {
     Token token = ReadToken();
-    if (token != expected)
-      Fail(std::string("expected ") + TokenName(expected) + ", got " + TokenName(token));
+    if (token != expected) Fail(std::string("expected ") + TokenName(expected) + ", got " + TokenName(token));
   }
 
   // Returns "" when no identifier starts here.
@@ -257,10 +285,18 @@ class Parser {
     for (;;) {
       Token token = lexer_.ReadToken();
       switch (token) {
-        case Token::kPool: ParsePool(); break;
-        case Token::kBuild: ParseEdge(); break;
-        case Token::kRule: ParseRule(); break;
-        case Token::kDefault: ParseDefault(); break;
+        case Token::kPool:
+          ParsePool();
+          break;
+        case Token::kBuild:
+          ParseEdge();
+          break;
+        case Token::kRule:
+          ParseRule();
+          break;
+        case Token::kDefault:
+          ParseDefault();
+          break;
         case Token::kIdent: {
           lexer_.UnreadToken();
           auto [name, value] = ParseLet();
@@ -268,11 +304,16 @@ class Parser {
           break;
         }
         case Token::kInclude:
-        case Token::kSubninja: lexer_.Fail("include and subninja are not supported here");
-        case Token::kError: lexer_.Fail("lexing error");
-        case Token::kEof: return std::move(file_);
-        case Token::kNewline: break;
-        default: lexer_.Fail(std::string("unexpected ") + TokenName(token));
+        case Token::kSubninja:
+          lexer_.Fail("include and subninja are not supported here");
+        case Token::kError:
+          lexer_.Fail("lexing error");
+        case Token::kEof:
+          return std::move(file_);
+        case Token::kNewline:
+          break;
+        default:
+          lexer_.Fail(std::string("unexpected ") + TokenName(token));
       }
     }
   }
@@ -349,17 +390,27 @@ class Parser {
     while (lexer_.PeekToken(Token::kIndent)) {
       auto [key, value] = ParseLet();
       std::string text = NinjaText(value);
-      if (key == "command") rule.command = text;
-      else if (key == "description") rule.description = text;
-      else if (key == "pool") rule.pool = text;
-      else if (key == "depfile") rule.depfile = text;
-      else if (key == "deps") rule.deps = text;
-      else if (key == "rspfile") rule.rspfile = text;
-      else if (key == "rspfile_content") rule.rspfile_content = text;
+      if (key == "command")
+        rule.command = text;
+      else if (key == "description")
+        rule.description = text;
+      else if (key == "pool")
+        rule.pool = text;
+      else if (key == "depfile")
+        rule.depfile = text;
+      else if (key == "deps")
+        rule.deps = text;
+      else if (key == "rspfile")
+        rule.rspfile = text;
+      else if (key == "rspfile_content")
+        rule.rspfile_content = text;
       // ninja takes any non-empty value for true, `0` included.
-      else if (key == "generator") rule.generator = !text.empty();
-      else if (key == "restat") rule.restat = !text.empty();
-      else lexer_.Fail("unexpected variable '" + key + "' (or one the IR cannot hold)");
+      else if (key == "generator")
+        rule.generator = !text.empty();
+      else if (key == "restat")
+        rule.restat = !text.empty();
+      else
+        lexer_.Fail("unexpected variable '" + key + "' (or one the IR cannot hold)");
     }
     if (rule.command.empty()) lexer_.Fail("expected 'command =' line");
     file_.rules.push_back(rule);

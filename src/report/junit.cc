@@ -13,10 +13,10 @@ struct JunitReader {
   TestResults results;
   int suites = 0;
   int depth = 0;
-  std::string testcase;       // "classname.name" while inside a <testcase>
+  std::string testcase;  // "classname.name" while inside a <testcase>
   int testcase_depth = -1;
   bool testcase_failed = false;
-  std::string problem;        // a bad attribute value
+  std::string problem;  // a bad attribute value
   XML_Parser parser = nullptr;
 };
 

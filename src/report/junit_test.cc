@@ -8,7 +8,8 @@ namespace {
 // Written by pytest 7 (Debian's python3-pytest) for a file with a passing, a
 // failing, a skipped and an erroring test, two parametrized ones and one in a
 // class.
-constexpr std::string_view kPytestReport = R"xml(<?xml version="1.0" encoding="utf-8"?><testsuites><testsuite name="pytest" errors="1" failures="1" skipped="1" tests="7" time="0.525" timestamp="2026-11-26T14:11:32.163553" hostname="vm"><testcase classname="test_x" name="test_ok" time="0.012" /><testcase classname="test_x" name="test_fail" time="0.030"><failure message="AssertionError: a &amp; b &lt; c&#10;assert 1 == 2">def test_fail():
+constexpr std::string_view kPytestReport =
+    R"xml(<?xml version="1.0" encoding="utf-8"?><testsuites><testsuite name="pytest" errors="1" failures="1" skipped="1" tests="7" time="0.525" timestamp="2026-11-26T14:11:32.163553" hostname="vm"><testcase classname="test_x" name="test_ok" time="0.012" /><testcase classname="test_x" name="test_fail" time="0.030"><failure message="AssertionError: a &amp; b &lt; c&#10;assert 1 == 2">def test_fail():
 &gt;       assert 1 == 2, "a &amp; b &lt; c"
 E       AssertionError: a &amp; b &lt; c
 E       assert 1 == 2

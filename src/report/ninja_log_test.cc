@@ -22,8 +22,8 @@ constexpr int64_t kT = 1795700000000;  // some time in ms since the epoch
 
 TEST_CASE("the latest run: end times restart at a new run") {
   std::vector<NinjaLogEntry> entries = {
-      Entry(kT, 0, 5000, "a.image"), Entry(kT, 5000, 9000, "a.test"),  // run 1
-      Entry(kT + 60000, 10, 2000, "a.push"),                           // run 2
+      Entry(kT, 0, 5000, "a.image"),          Entry(kT, 5000, 9000, "a.test"),         // run 1
+      Entry(kT + 60000, 10, 2000, "a.push"),                                           // run 2
       Entry(kT + 70000, 0, 3000, "a.stable"), Entry(kT + 70000, 0, 3500, "b.stable"),  // run 3
   };
   CHECK(LatestRunBegin(entries) == 3);
@@ -49,8 +49,8 @@ TEST_CASE("the latest run: the run start from mtimes parts runs whose end times 
 }
 
 TEST_CASE(".ninja_log: parsed in file order, the last entry of an output wins") {
-  std::string text = "# ninja log v5\n" + Line(Entry(kT, 0, 5000, "s/a.image")) + Line(Entry(kT, 5000, 9000, "s/a.test")) +
-                     Line(Entry(kT + 60000, 0, 7000, "s/a.image"));
+  std::string text = "# ninja log v5\n" + Line(Entry(kT, 0, 5000, "s/a.image")) +
+                     Line(Entry(kT, 5000, 9000, "s/a.test")) + Line(Entry(kT + 60000, 0, 7000, "s/a.image"));
   NinjaLog log = ParseNinjaLog(text);
   REQUIRE(log.entries.size() == 3);
   CHECK(log.latest_run_begin == 2);
@@ -76,9 +76,9 @@ TEST_CASE(".ninja_log: other versions and damaged lines are errors that say wher
                        "`# ninja log v4`",
                        NinjaLogError);
   CHECK_THROWS_AS(ParseNinjaLog(""), NinjaLogError);
-  CHECK_THROWS_WITH_AS(ParseNinjaLog("# ninja log v5\n1\t2\tx\tout\thash\n" + Line(Entry(kT, 0, 1, "y"))),
-                       "line 2: expected start, end, mtime, output and hash separated by tabs, got `1\t2\tx\tout\thash`",
-                       NinjaLogError);
+  CHECK_THROWS_WITH_AS(
+      ParseNinjaLog("# ninja log v5\n1\t2\tx\tout\thash\n" + Line(Entry(kT, 0, 1, "y"))),
+      "line 2: expected start, end, mtime, output and hash separated by tabs, got `1\t2\tx\tout\thash`", NinjaLogError);
   CHECK_THROWS_AS(ParseNinjaLog("# ninja log v5\n5\t2\t1\tout\thash\n\n"), NinjaLogError);  // ends before it starts
 }
 

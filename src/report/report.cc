@@ -35,16 +35,22 @@ std::string LastLine(const std::string& text) {
   size_t end = text.find_last_not_of("\r\n");
   if (end == std::string::npos) return "";
   size_t start = text.rfind('\n', end);
-  return text.substr(start == std::string::npos ? 0 : start + 1, end + 1 - (start == std::string::npos ? 0 : start + 1));
+  return text.substr(start == std::string::npos ? 0 : start + 1,
+                     end + 1 - (start == std::string::npos ? 0 : start + 1));
 }
 
 std::string OutputOf(Step step, const emit::NodePaths& paths) {
   switch (step) {
-    case Step::kBuild: return paths.image_stamp;
-    case Step::kTest: return paths.test_stamp;
-    case Step::kManifest: return paths.manifest_page;
-    case Step::kPush: return paths.push_stamp;
-    case Step::kStable: return paths.stable_stamp;
+    case Step::kBuild:
+      return paths.image_stamp;
+    case Step::kTest:
+      return paths.test_stamp;
+    case Step::kManifest:
+      return paths.manifest_page;
+    case Step::kPush:
+      return paths.push_stamp;
+    case Step::kStable:
+      return paths.stable_stamp;
   }
   return "";
 }
@@ -55,7 +61,10 @@ void ReadOutcome(Step step, const std::string& output, StepReport* report) {
   switch (step) {
     case Step::kBuild: {
       const std::string& source = stamp["source"];
-      report->outcome = source == "built" ? "built" : source == "local" ? "local image" : source == "registry" ? "in registry" : "image stamp";
+      report->outcome = source == "built"      ? "built"
+                        : source == "local"    ? "local image"
+                        : source == "registry" ? "in registry"
+                                               : "image stamp";
       report->reused = source == "local" || source == "registry";
       break;
     }
@@ -228,12 +237,23 @@ std::string EscapeHtml(std::string_view text) {
   std::string out;
   for (char c : text) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -279,21 +299,29 @@ std::string StepCellText(const StepReport& step) {
       if (step.duration_ms) text += ", " + FormatDuration(*step.duration_ms);
       return step.latest_run ? text : text + " (earlier run)";
     }
-    case StepState::kFailed: return step.latest_run ? "failed" : "failed (earlier run)";
-    case StepState::kInterrupted: return step.latest_run ? "interrupted" : "interrupted (earlier run)";
-    case StepState::kRefused: return "refused: dirty";
-    case StepState::kPending: return "not run";
+    case StepState::kFailed:
+      return step.latest_run ? "failed" : "failed (earlier run)";
+    case StepState::kInterrupted:
+      return step.latest_run ? "interrupted" : "interrupted (earlier run)";
+    case StepState::kRefused:
+      return "refused: dirty";
+    case StepState::kPending:
+      return "not run";
   }
   return "";
 }
 
 std::string StepCss(const StepReport& step) {
   switch (step.state) {
-    case StepState::kDone: return std::string("done") + (step.reused ? " reused" : "") + (step.latest_run ? " latest" : " earlier");
+    case StepState::kDone:
+      return std::string("done") + (step.reused ? " reused" : "") + (step.latest_run ? " latest" : " earlier");
     case StepState::kFailed:
-    case StepState::kInterrupted: return "failed";
-    case StepState::kRefused: return "refused";
-    case StepState::kPending: return "pending";
+    case StepState::kInterrupted:
+      return "failed";
+    case StepState::kRefused:
+      return "refused";
+    case StepState::kPending:
+      return "pending";
   }
   return "";
 }
@@ -362,15 +390,18 @@ std::string RenderDocument(const Report& report, const Markup& markup) {
   std::vector<std::string> failing, unreadable;
   for (const NodeReport& node : report.nodes) {
     if (!node.junit_error.empty()) {
-      unreadable.push_back(markup.Code(node.id) + markup.Text(": " + node.junit + " cannot be read: " + node.junit_error));
+      unreadable.push_back(markup.Code(node.id) +
+                           markup.Text(": " + node.junit + " cannot be read: " + node.junit_error));
     }
     if (!node.tests) continue;
     rows.push_back(TestRow(markup, markup.CellCode(node.id), *node.tests));
-    for (const std::string& test : node.tests->failed) failing.push_back(markup.Code(node.id) + markup.Text(": ") + markup.Code(test));
+    for (const std::string& test : node.tests->failed)
+      failing.push_back(markup.Code(node.id) + markup.Text(": ") + markup.Code(test));
   }
   if (rows.empty()) {
-    out += markup.Paragraph(markup.Text("No test results: no node's tests ran with a junit report (an image found in "
-                                        "the registry is not tested again)."));
+    out +=
+        markup.Paragraph(markup.Text("No test results: no node's tests ran with a junit report (an image found in "
+                                     "the registry is not tested again)."));
   } else {
     rows.push_back(TestRow(markup, markup.Strong(markup.Text("Total")), totals.tests));
     out += markup.Table("tests", {"Node", "Tests", "Passed", "Failures", "Errors", "Skipped", "Time"}, rows);
@@ -400,8 +431,9 @@ std::string RenderDocument(const Report& report, const Markup& markup) {
     for (size_t i = 0; i < kSteps.size(); ++i) {
       const StepReport& step = node.steps[i];
       if (step.state != StepState::kFailed && step.state != StepState::kInterrupted) continue;
-      failed.push_back(markup.Code(node.id) + markup.Text(" " + std::string(StepName(kSteps[i])) + ": " +
-                                                          StepCellText(step) + ": " + step.error + "; log: ") +
+      failed.push_back(markup.Code(node.id) +
+                       markup.Text(" " + std::string(StepName(kSteps[i])) + ": " + StepCellText(step) + ": " +
+                                   step.error + "; log: ") +
                        markup.Code(step.log));
     }
   }
@@ -411,7 +443,8 @@ std::string RenderDocument(const Report& report, const Markup& markup) {
   std::vector<std::string> lines;
   lines.push_back(markup.Text(Count(static_cast<int>(report.nodes.size()), "node", "nodes")));
   std::vector<std::string> ran;
-  for (size_t i = 0; i < kSteps.size(); ++i) ran.push_back(std::string(StepName(kSteps[i])) + " " + std::to_string(totals.ran_in_latest_run[i]));
+  for (size_t i = 0; i < kSteps.size(); ++i)
+    ran.push_back(std::string(StepName(kSteps[i])) + " " + std::to_string(totals.ran_in_latest_run[i]));
   lines.push_back(markup.Text("Steps done by the latest run: " + Join(ran, ", ")));
   lines.push_back(markup.Text("Images: " + std::to_string(totals.built) + " built, " +
                               std::to_string(totals.local_images) + " local images reused, " +
@@ -420,8 +453,9 @@ std::string RenderDocument(const Report& report, const Markup& markup) {
   const TestResults& tests = totals.tests;
   lines.push_back(markup.Text("Tests: " + std::to_string(tests.tests) + " in " +
                               Count(totals.nodes_with_tests, "node", "nodes") + ": " + std::to_string(tests.Passed()) +
-                              " passed, " + std::to_string(tests.failures) + " failed, " + std::to_string(tests.errors) +
-                              " errors, " + std::to_string(tests.skipped) + " skipped, " + Seconds(tests.seconds)));
+                              " passed, " + std::to_string(tests.failures) + " failed, " +
+                              std::to_string(tests.errors) + " errors, " + std::to_string(tests.skipped) +
+                              " skipped, " + Seconds(tests.seconds)));
   lines.push_back(markup.Text("Pushes: " + std::to_string(totals.pushed) + " pushed, " +
                               std::to_string(totals.already_pushed) + " already in the registry"));
   lines.push_back(markup.Text("Failed steps: " + std::to_string(totals.failed_steps)));
@@ -452,11 +486,16 @@ std::unique_ptr<BuildFolder> OpenBuildFolder(const std::string& dir) { return st
 
 std::string_view StepName(Step step) {
   switch (step) {
-    case Step::kBuild: return "build";
-    case Step::kTest: return "test";
-    case Step::kManifest: return "manifest";
-    case Step::kPush: return "push";
-    case Step::kStable: return "stable";
+    case Step::kBuild:
+      return "build";
+    case Step::kTest:
+      return "test";
+    case Step::kManifest:
+      return "manifest";
+    case Step::kPush:
+      return "push";
+    case Step::kStable:
+      return "stable";
   }
   return "";
 }
@@ -481,7 +520,8 @@ Report MakeReport(const graph::Graph& graph, BuildFolder& folder, const std::str
       std::string output = OutputOf(step, paths);
       node_outputs[output] = true;
       bool refused = node->dirty && !allow_dirty && (step == Step::kPush || step == Step::kStable);
-      node_report.steps[i] = maker.MakeStep(output, paths.log_dir + "/" + std::string(StepName(step)) + ".log", step, refused);
+      node_report.steps[i] =
+          maker.MakeStep(output, paths.log_dir + "/" + std::string(StepName(step)) + ".log", step, refused);
     }
     maker.AddTests(paths, &node_report);
     report.nodes.push_back(std::move(node_report));
@@ -529,8 +569,10 @@ std::string RenderMarkdown(const Report& report) {
 }
 
 std::string RenderHtml(const Report& report) {
-  return "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>datahub-gen build report</title>\n"
-         "<style>" + std::string(kCss) + "</style>\n</head>\n<body>\n" + RenderDocument(report, HtmlMarkup()) +
+  return "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>datahub-gen build "
+         "report</title>\n"
+         "<style>" +
+         std::string(kCss) + "</style>\n</head>\n<body>\n" + RenderDocument(report, HtmlMarkup()) +
          "</body>\n</html>\n";
 }
 

@@ -76,7 +76,7 @@ struct RunSummary {
 struct Report {
   std::string build_dir;  // as given, for the header
   RunSummary run;
-  std::vector<NodeReport> nodes;  // in graph order: parents first
+  std::vector<NodeReport> nodes;   // in graph order: parents first
   bool ninja_log_missing = false;  // ninja has not run in the build folder
 };
 

@@ -65,11 +65,13 @@ class NinjaLogWriter {
 };
 
 std::string Junit(int tests, int failures, const std::string& failing_case = "") {
-  std::string xml = "<?xml version=\"1.0\" encoding=\"utf-8\"?><testsuites><testsuite name=\"pytest\" errors=\"0\" "
-                    "failures=\"" + std::to_string(failures) + "\" skipped=\"1\" tests=\"" + std::to_string(tests) +
-                    "\" time=\"1.250\">";
+  std::string xml =
+      "<?xml version=\"1.0\" encoding=\"utf-8\"?><testsuites><testsuite name=\"pytest\" errors=\"0\" "
+      "failures=\"" +
+      std::to_string(failures) + "\" skipped=\"1\" tests=\"" + std::to_string(tests) + "\" time=\"1.250\">";
   if (!failing_case.empty()) {
-    xml += "<testcase classname=\"test_base\" name=\"" + failing_case + "\"><failure message=\"x\">boom</failure></testcase>";
+    xml += "<testcase classname=\"test_base\" name=\"" + failing_case +
+           "\"><failure message=\"x\">boom</failure></testcase>";
   }
   return xml + "</testsuite></testsuites>";
 }
@@ -95,7 +97,8 @@ struct Stack {
 // stamp), child found in the registry; `ninja push` a minute later.
 void BuildThenPush(Stack& s) {
   using steps::FormatStamp;
-  s.folder.Write(s.base.image_stamp, FormatStamp({{"source", "built"}, {"image", s.Node("base").Reference()}}), kT + 5000);
+  s.folder.Write(s.base.image_stamp, FormatStamp({{"source", "built"}, {"image", s.Node("base").Reference()}}),
+                 kT + 5000);
   s.folder.Write(s.base.junit, Junit(4, 0), kT + 8900);
   s.folder.Write(s.base.test_stamp, FormatStamp({{"result", "passed"}}), kT + 9000);
   s.folder.Write(s.base.manifest_page, "# page\n", kT + 7000);
@@ -164,23 +167,27 @@ TEST_CASE("report: the latest run's steps, earlier ones still current, what was 
 
   std::string md = RenderMarkdown(report);
   CHECK(StartsWith(md, "# Build report\n\nBuild folder: `/work/stack`, 2 nodes.\n\n"));
-  CHECK(Has(md, "Latest ninja run: started " + FormatUtc(kT + 60000) + ", 2.5 s from its first step's start to its "
-                "last step's end, 2 edges (2 node steps, 2.5 s of step time). A step done by an earlier run"));
+  CHECK(Has(md, "Latest ninja run: started " + FormatUtc(kT + 60000) +
+                    ", 2.5 s from its first step's start to its "
+                    "last step's end, 2 edges (2 node steps, 2.5 s of step time). A step done by an earlier run"));
   CHECK(Has(md, "| Node | Image | Build | Test | Manifest | Push | Stable |\n|---|---|---|---|---|---|---|\n"));
   CHECK(Has(md, "| `base/P1` | `" + s.Node("base").Reference() +
-                "` | built, 5.0 s (earlier run) | passed, 4.0 s (earlier run) | written, 2.0 s (earlier run) | "
-                "pushed, 2.0 s | not run |\n"));
-  CHECK(Has(md, "| `child/P1` | `" + s.Node("child").Reference() +
-                "` | in registry, 500 ms (earlier run) | not run: in registry, 100 ms (earlier run) | written, 2.5 s "
-                "(earlier run) | already in registry, 500 ms | not run |\n"));
+                    "` | built, 5.0 s (earlier run) | passed, 4.0 s (earlier run) | written, 2.0 s (earlier run) | "
+                    "pushed, 2.0 s | not run |\n"));
+  CHECK(
+      Has(md, "| `child/P1` | `" + s.Node("child").Reference() +
+                  "` | in registry, 500 ms (earlier run) | not run: in registry, 100 ms (earlier run) | written, 2.5 s "
+                  "(earlier run) | already in registry, 500 ms | not run |\n"));
   CHECK(Has(md, "| `base/P1` | 4 | 3 | 0 | 0 | 1 | 1.25 s |\n| **Total** | 4 | 3 | 0 | 0 | 1 | 1.25 s |\n"));
-  CHECK(Has(md, "## Reused\n\n- `child/P1`: the image was found in the registry, not built; tests not run (tested "
-                "before it was pushed); already in the registry, not pushed\n"));
+  CHECK(Has(md,
+            "## Reused\n\n- `child/P1`: the image was found in the registry, not built; tests not run (tested "
+            "before it was pushed); already in the registry, not pushed\n"));
   CHECK(Has(md, "## Failed steps\n\nNone.\n"));
-  CHECK(Has(md, "- Steps done by the latest run: build 0, test 0, manifest 0, push 2, stable 0\n"
-                "- Images: 1 built, 0 local images reused, 1 found in the registry, 0 not there\n"
-                "- Tests: 4 in 1 node: 3 passed, 0 failed, 0 errors, 1 skipped, 1.25 s\n"
-                "- Pushes: 1 pushed, 1 already in the registry\n- Failed steps: 0\n"));
+  CHECK(Has(md,
+            "- Steps done by the latest run: build 0, test 0, manifest 0, push 2, stable 0\n"
+            "- Images: 1 built, 0 local images reused, 1 found in the registry, 0 not there\n"
+            "- Tests: 4 in 1 node: 3 passed, 0 failed, 0 errors, 1 skipped, 1.25 s\n"
+            "- Pushes: 1 pushed, 1 already in the registry\n- Failed steps: 0\n"));
   CHECK(EndsWith(md, "- Failed steps: 0\n"));
 }
 
@@ -213,9 +220,11 @@ TEST_CASE("report: a failed step has no output and a log that ends with the erro
   std::string md = RenderMarkdown(report);
   CHECK(Has(md, "| **failed** |"));
   CHECK(Has(md, "Failing tests:\n\n- `base/P1`: `test_base.test_it[a|b]`\n"));
-  CHECK(Has(md, "- `base/P1` test: failed: tests of base/P1 failed (pytest exit code 1); log: `" + s.base.log_dir +
+  CHECK(Has(md,
+            "- `base/P1` test: failed: tests of base/P1 failed (pytest exit code 1); log: `" + s.base.log_dir +
                 "/test.log`\n- `child/P1` stable: interrupted (earlier run): interrupted by signal 2; nothing written; "
-                "log: `" + s.child.log_dir + "/stable.log`\n"));
+                "log: `" +
+                s.child.log_dir + "/stable.log`\n"));
   CHECK(Has(md, "- Images: 1 built, 0 local images reused, 0 found in the registry, 1 not there\n"));
   CHECK(Has(md, "- Failed steps: 2\n"));
 }
@@ -240,8 +249,9 @@ TEST_CASE("report: a dirty node's push and stable are refused; without .ninja_lo
   CHECK(report.nodes[0].Of(Step::kPush).state == StepState::kPending);
   CHECK(s.Make(/*allow_dirty=*/true).nodes[1].Of(Step::kPush).state == StepState::kPending);
   std::string md = RenderMarkdown(report);
-  CHECK(Has(md, "Build folder: `/work/stack`, 2 nodes.\n\nThere is no `.ninja_log` in the build folder (ninja has not "
-                "run there): no step times.\n"));
+  CHECK(Has(md,
+            "Build folder: `/work/stack`, 2 nodes.\n\nThere is no `.ninja_log` in the build folder (ninja has not "
+            "run there): no step times.\n"));
   CHECK(Has(md, "| not run | not run | not run | refused: dirty | refused: dirty |"));
   s.folder.Write(".ninja_log", "# ninja log v5\n", kT);
   CHECK(Has(RenderMarkdown(s.Make()), "\n`.ninja_log` records no run: no step times.\n"));
@@ -264,8 +274,9 @@ TEST_CASE("report: the HTML page is whole, self-contained and escaped") {
   CHECK(Has(html, "&lt;script&gt;alert(1)&lt;/script&gt; &amp; more"));
   CHECK(Has(html, "<table class=\"nodes\">"));
   CHECK(Has(html, "<tr><td class=\"node\"><code>base/P1</code></td><td class=\"ref\"><code>" +
-                  s.Node("base").Reference() + "</code></td><td class=\"step done earlier\">built, 5.0 s (earlier run)</td>"
-                  "<td class=\"step failed\"><strong>failed</strong></td>"));
+                      s.Node("base").Reference() +
+                      "</code></td><td class=\"step done earlier\">built, 5.0 s (earlier run)</td>"
+                      "<td class=\"step failed\"><strong>failed</strong></td>"));
   CHECK(Has(html, "<td class=\"step done reused latest\">already in registry, 500 ms</td>"));
 }
 

@@ -15,10 +15,10 @@ namespace {
 
 const std::vector<std::string> kGen1TopKeys = {"images", "plans", "manifests", "variables", "epoch"};
 const std::vector<std::string> kGen2TopKeys = {"root", "images", "tag", "all_info_cmds", "variables", "epoch"};
-const std::vector<std::string> kGen1ImageKeys = {"image_name", "depend_on", "dbuild_env", "manifests",
-                                                 "skip_plans", "epoch", "inherit_tests"};
-const std::vector<std::string> kGen2ImageKeys = {"image_name", "depend_on", "build_args", "info_cmds",
-                                                 "integration_tests", "prune", "prepull", "epoch",
+const std::vector<std::string> kGen1ImageKeys = {"image_name", "depend_on", "dbuild_env",   "manifests",
+                                                 "skip_plans", "epoch",     "inherit_tests"};
+const std::vector<std::string> kGen2ImageKeys = {"image_name",        "depend_on", "build_args", "info_cmds",
+                                                 "integration_tests", "prune",     "prepull",    "epoch",
                                                  "inherit_tests"};
 // Image keys of the other generation: a spec that uses one gets told how its
 // own generation writes it, rather than a bare "unknown key".
@@ -104,9 +104,7 @@ class Reader {
   }
 
   // A map that may be written empty (`PY38:` with no body).
-  bool ExpectMapOrNull(const YAML::Node& node, std::string_view what) {
-    return node.IsNull() || ExpectMap(node, what);
-  }
+  bool ExpectMapOrNull(const YAML::Node& node, std::string_view what) { return node.IsNull() || ExpectMap(node, what); }
 
   std::optional<Text> ReadText(const YAML::Node& node, std::string_view what) {
     if (!node.IsScalar()) {
@@ -232,35 +230,38 @@ class Reader {
     bool has_name = false;
     if (body.IsMap()) {
       const auto& allowed = spec.generation == 1 ? kGen1ImageKeys : kGen2ImageKeys;
-      ForEachEntry(body, what, allowed, [&](const std::string& field, const YAML::Node&, const YAML::Node& value) {
-        if (field == "image_name") {
-          has_name = true;  // a wrong one is reported as such, not as missing
-          if (std::optional<Text> text = ReadText(value, field)) {
-            image.image_name = *text;
-            if (text->value.empty()) Error(value, what + " has an empty 'image_name'");
-          }
-        } else if (field == "depend_on") {
-          image.depend_on = ReadText(value, field);
-        } else if (field == "epoch") {
-          image.epoch = ReadText(value, field);
-        } else if (field == "build_args") {
-          image.build_args = ReadTextMap(value, "build_args of " + what);
-        } else if (field == "dbuild_env") {
-          ReadDbuildEnv(value, image);
-        } else if (field == "manifests" || field == "info_cmds") {
-          image.manifests = ReadNameList(value, field);
-        } else if (field == "skip_plans") {
-          image.skip_plans = ReadNameList(value, field);
-        } else if (field == "inherit_tests") {
-          ReadBool(value, field, &image.inherit_tests);
-        } else if (field == "integration_tests") {
-          ReadBool(value, field, &image.integration_tests);
-        } else if (field == "prune") {
-          ReadBool(value, field, &image.prune);
-        } else if (field == "prepull") {
-          ReadBool(value, field, &image.prepull);
-        }
-      }, spec.generation == 1 ? kGen1ImageHints : kGen2ImageHints);
+      ForEachEntry(
+          body, what, allowed,
+          [&](const std::string& field, const YAML::Node&, const YAML::Node& value) {
+            if (field == "image_name") {
+              has_name = true;  // a wrong one is reported as such, not as missing
+              if (std::optional<Text> text = ReadText(value, field)) {
+                image.image_name = *text;
+                if (text->value.empty()) Error(value, what + " has an empty 'image_name'");
+              }
+            } else if (field == "depend_on") {
+              image.depend_on = ReadText(value, field);
+            } else if (field == "epoch") {
+              image.epoch = ReadText(value, field);
+            } else if (field == "build_args") {
+              image.build_args = ReadTextMap(value, "build_args of " + what);
+            } else if (field == "dbuild_env") {
+              ReadDbuildEnv(value, image);
+            } else if (field == "manifests" || field == "info_cmds") {
+              image.manifests = ReadNameList(value, field);
+            } else if (field == "skip_plans") {
+              image.skip_plans = ReadNameList(value, field);
+            } else if (field == "inherit_tests") {
+              ReadBool(value, field, &image.inherit_tests);
+            } else if (field == "integration_tests") {
+              ReadBool(value, field, &image.integration_tests);
+            } else if (field == "prune") {
+              ReadBool(value, field, &image.prune);
+            } else if (field == "prepull") {
+              ReadBool(value, field, &image.prepull);
+            }
+          },
+          spec.generation == 1 ? kGen1ImageHints : kGen2ImageHints);
     }
     if (!has_name) Error(key_node, what + " has no 'image_name'");
     spec.images.push_back(image);
@@ -268,16 +269,17 @@ class Reader {
 
   void ReadDbuildEnv(const YAML::Node& node, Image& image) {
     if (!ExpectMapOrNull(node, "dbuild_env") || node.IsNull()) return;
-    ForEachEntry(node, "dbuild_env", {}, [&](const std::string& plan, const YAML::Node& key_node, const YAML::Node& args) {
-      bool plain = QuoteForMessage(plan, '\'') == "'" + plan + "'";
-      TextMap map = ReadTextMap(args, plain ? "dbuild_env." + plan : "dbuild_env " + Quoted(plan));
-      if (plan == "common") {
-        image.build_args = map;
-      } else {
-        image.plan_args[plan] = map;
-        image.plan_args_where[plan] = Where(key_node);
-      }
-    });
+    ForEachEntry(node, "dbuild_env", {},
+                 [&](const std::string& plan, const YAML::Node& key_node, const YAML::Node& args) {
+                   bool plain = QuoteForMessage(plan, '\'') == "'" + plan + "'";
+                   TextMap map = ReadTextMap(args, plain ? "dbuild_env." + plan : "dbuild_env " + Quoted(plan));
+                   if (plan == "common") {
+                     image.build_args = map;
+                   } else {
+                     image.plan_args[plan] = map;
+                     image.plan_args_where[plan] = Where(key_node);
+                   }
+                 });
   }
 
   Spec Read(const YAML::Node& root) {
@@ -292,7 +294,8 @@ class Reader {
     bool gen1 = root["plans"] || root["manifests"];
     bool gen2 = root["tag"] || root["all_info_cmds"] || root["root"];
     if (gen1 && gen2) {
-      Error(root, "the spec mixes generation 1 keys (plans, manifests) with generation 2 keys (root, tag, all_info_cmds)");
+      Error(root,
+            "the spec mixes generation 1 keys (plans, manifests) with generation 2 keys (root, tag, all_info_cmds)");
     }
     spec.generation = gen2 && !gen1 ? 2 : 1;
     std::vector<std::string> top_keys = spec.generation == 1 ? kGen1TopKeys : kGen2TopKeys;
@@ -300,40 +303,43 @@ class Reader {
     if (gen1 && gen2) top_keys.insert(top_keys.end(), {"root", "tag", "all_info_cmds"});
     YAML::Node images;
     bool has_images = false;  // a default YAML::Node is a defined null, so `!images` cannot tell
-    ForEachEntry(root, "the spec", top_keys, [&](const std::string& key, const YAML::Node& key_node, const YAML::Node& value) {
-      if (gen1 && gen2 && (key == "root" || key == "tag" || key == "all_info_cmds")) return;
-      if (key == "images") {
-        images = value;
-        has_images = true;
-        images_key_where_ = Where(key_node);
-      } else if (key == "plans") {
-        ReadPlans(value, spec);
-      } else if (key == "tag") {
-        ReadTag(value, spec);
-      } else if (key == "manifests" || key == "all_info_cmds") {
-        ReadManifestCommands(value, key, spec);
-      } else if (key == "variables") {
-        spec.variables = ReadTextMap(value, "variables");
-      } else if (key == "epoch") {
-        spec.epoch = ReadText(value, key);
-      } else if (key == "root") {
-        // `root: [name]` is written too (UCSD's own test specs): one name in a list is that name.
-        spec.root = ReadText(value.IsSequence() && value.size() == 1 ? value[0] : value, key);
-      }
-    });
+    ForEachEntry(root, "the spec", top_keys,
+                 [&](const std::string& key, const YAML::Node& key_node, const YAML::Node& value) {
+                   if (gen1 && gen2 && (key == "root" || key == "tag" || key == "all_info_cmds")) return;
+                   if (key == "images") {
+                     images = value;
+                     has_images = true;
+                     images_key_where_ = Where(key_node);
+                   } else if (key == "plans") {
+                     ReadPlans(value, spec);
+                   } else if (key == "tag") {
+                     ReadTag(value, spec);
+                   } else if (key == "manifests" || key == "all_info_cmds") {
+                     ReadManifestCommands(value, key, spec);
+                   } else if (key == "variables") {
+                     spec.variables = ReadTextMap(value, "variables");
+                   } else if (key == "epoch") {
+                     spec.epoch = ReadText(value, key);
+                   } else if (key == "root") {
+                     // `root: [name]` is written too (UCSD's own test specs): one name in a list is that name.
+                     spec.root = ReadText(value.IsSequence() && value.size() == 1 ? value[0] : value, key);
+                   }
+                 });
     if (!has_images) {
       Error(root, "the spec has no 'images:'");
     } else if (images.IsNull()) {
       diagnostics_.Error(images_key_where_, "images is empty: it must be a mapping of image folder names");
     } else if (ExpectMap(images, "images")) {
       spec.images_read = true;
-      ForEachEntry(images, "images", {}, [&](const std::string& key, const YAML::Node& key_node, const YAML::Node& body) {
-        ReadImage(key, key_node, body, spec);
-      });
+      ForEachEntry(images, "images", {},
+                   [&](const std::string& key, const YAML::Node& key_node, const YAML::Node& body) {
+                     ReadImage(key, key_node, body, spec);
+                   });
     }
     if (spec.plans.empty()) {
-      Error(root, spec.generation == 1 ? "the spec has no 'plans:' (generation 1) or 'tag: {prefix: ...}' (generation 2)"
-                                       : "the spec has no 'tag: {prefix: ...}'");
+      Error(root, spec.generation == 1
+                      ? "the spec has no 'plans:' (generation 1) or 'tag: {prefix: ...}' (generation 2)"
+                      : "the spec has no 'tag: {prefix: ...}'");
     }
     return spec;
   }
@@ -353,15 +359,18 @@ class Reader {
 // yaml-cpp counts columns).
 bool CheckText(const std::string& text, const std::string& path, Diagnostics& diagnostics) {
   size_t invalid = InvalidUtf8Offset(text);
-  size_t control = std::find_if(text.begin(), text.end(), [](char c) {
-                     unsigned char byte = static_cast<unsigned char>(c);
-                     return (byte < 0x20 && c != '\t' && c != '\n' && c != '\r') || byte == 0x7F;
-                   }) - text.begin();
+  size_t control = std::find_if(text.begin(), text.end(),
+                                [](char c) {
+                                  unsigned char byte = static_cast<unsigned char>(c);
+                                  return (byte < 0x20 && c != '\t' && c != '\n' && c != '\r') || byte == 0x7F;
+                                }) -
+                   text.begin();
   size_t offset = std::min(invalid, control);
   if (offset >= text.size()) return true;
   size_t line_start = text.rfind('\n', offset == 0 ? 0 : offset - 1);
   line_start = line_start == std::string::npos || offset == 0 ? 0 : line_start + 1;
-  int line = 1 + static_cast<int>(std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(line_start), '\n'));
+  int line =
+      1 + static_cast<int>(std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(line_start), '\n'));
   int column = 1 + static_cast<int>(offset - line_start);
   char byte[8];
   std::snprintf(byte, sizeof byte, "0x%02x", static_cast<unsigned char>(text[offset]));
@@ -388,8 +397,9 @@ Spec LoadSpec(const std::string& text, const std::string& path, Diagnostics& dia
     root = YAML::Load(text);
   } catch (const YAML::DeepRecursion& e) {
     // yaml-cpp's own message for it is "bad file".
-    diagnostics.Error(at(e.mark), "invalid YAML: nested too deeply (yaml-cpp reads about 500 levels of [ and { "
-                                  "at most; a spec needs five)");
+    diagnostics.Error(at(e.mark),
+                      "invalid YAML: nested too deeply (yaml-cpp reads about 500 levels of [ and { "
+                      "at most; a spec needs five)");
     return unread;
   } catch (const YAML::Exception& e) {
     diagnostics.Error(at(e.mark), "invalid YAML: " + e.msg);

@@ -460,8 +460,7 @@ TEST_CASE("mixing the generations is one error at the top") {
 
 TEST_CASE("an empty spec, a spec that is not a mapping") {
   CHECK(Errors("") == "images/spec.yml: error: the spec is empty: it needs at least 'images:'\n");
-  CHECK(Errors("# only a comment\n\n") ==
-        "images/spec.yml: error: the spec is empty: it needs at least 'images:'\n");
+  CHECK(Errors("# only a comment\n\n") == "images/spec.yml: error: the spec is empty: it needs at least 'images:'\n");
   CHECK(Errors("- images\n- plans\n") ==
         "images/spec.yml:1:1: error: the spec must be a mapping with 'images:' at the top\n");
   CHECK(Errors("\n\n  just text\n") ==
@@ -564,7 +563,8 @@ using testing::WithinSeconds;
 
 TEST_CASE("text that is not UTF-8 is rejected at its line and column, before YAML reads it") {
   // yaml-cpp would pass the byte through; docker would get U+FFFD instead.
-  CHECK(Errors("images:\n  a: {image_name: x/a, dbuild_env: {common: {V: \"a\xff" "b\"}}}\nplans: {P: }\n") ==
+  CHECK(Errors("images:\n  a: {image_name: x/a, dbuild_env: {common: {V: \"a\xff"
+               "b\"}}}\nplans: {P: }\n") ==
         "images/spec.yml:2:51: error: the spec is not UTF-8 text: byte 0xff does not start a UTF-8 character (save "
         "the file as UTF-8)\n");
   // Columns count bytes, as yaml-cpp's do (the Ü is two).
@@ -590,7 +590,8 @@ TEST_CASE("control characters in the file are rejected; escaped in double quotes
         "images/spec.yml:2:3: error: the spec holds the control character 0x1b, which YAML does not allow in a file "
         "(write it as an escape in double quotes, e.g. \"\\t\")\n");
   // Tabs and CRLF line ends are text.
-  Spec spec = LoadClean("images:\r\n  a: {image_name: x/a, epoch: \"\\x1b[31m\\t\\0\"}\r\nplans: {P: {tag_prefix: 'a\tb'}}\r\n");
+  Spec spec = LoadClean(
+      "images:\r\n  a: {image_name: x/a, epoch: \"\\x1b[31m\\t\\0\"}\r\nplans: {P: {tag_prefix: 'a\tb'}}\r\n");
   CHECK(spec.images.at(0).epoch->value == std::string("\x1b[31m\t\0", 7));
   CHECK(spec.plans.at(0).tag_prefix.value == "a\tb");
 }
@@ -606,8 +607,9 @@ TEST_CASE("deep nesting is an error that says so, quickly") {
     WithinSeconds(10, [&] {
       std::string errors = RawErrors(text);
       CHECK(Contains(errors, "images/spec.yml:1:"));
-      CHECK(Contains(errors, ": error: invalid YAML: nested too deeply (yaml-cpp reads about 500 levels of [ and { at "
-                             "most; a spec needs five)\n"));
+      CHECK(Contains(errors,
+                     ": error: invalid YAML: nested too deeply (yaml-cpp reads about 500 levels of [ and { at "
+                     "most; a spec needs five)\n"));
     });
   }
   // Block style: 1,000 levels of indented mappings.
@@ -673,7 +675,8 @@ TEST_CASE("the same diagnostic at the same place is kept once") {
 
 TEST_CASE("images_read tells whether the keys of images: are known") {
   CHECK(LoadClean("images: {a: {image_name: x/a}}\nplans: {P: }\n").images_read);
-  for (const char* unread : {"", "images: [\n", "images: [a]\nplans: {P: }\n", "plans: {P: }\n", "images:\nplans: {P: }\n"}) {
+  for (const char* unread :
+       {"", "images: [\n", "images: [a]\nplans: {P: }\n", "plans: {P: }\n", "images:\nplans: {P: }\n"}) {
     CAPTURE(unread);
     CHECK_FALSE(Load(unread).spec.images_read);
   }

@@ -41,27 +41,27 @@ struct Image {
   Location where;
   Text image_name;  // repository without tag; may use ${VARIABLES}
   std::optional<Text> depend_on;
-  TextMap build_args;                         // generation 1: dbuild_env.common
-  std::map<std::string, TextMap> plan_args;   // generation 1: dbuild_env.<plan>
+  TextMap build_args;                        // generation 1: dbuild_env.common
+  std::map<std::string, TextMap> plan_args;  // generation 1: dbuild_env.<plan>
   std::map<std::string, Location> plan_args_where;
-  std::vector<Text> manifests;                // names of manifest commands
+  std::vector<Text> manifests;  // names of manifest commands
   std::vector<Text> skip_plans;
   std::optional<Text> epoch;
-  bool inherit_tests = false;   // also run the test folders of the ancestors
+  bool inherit_tests = false;  // also run the test folders of the ancestors
   bool integration_tests = false;
   bool prune = false;
   bool prepull = true;
 };
 
 struct Spec {
-  std::string path;     // as given, for messages
-  int generation = 1;   // 1: plans + manifests; 2: tag.prefix + all_info_cmds
+  std::string path;           // as given, for messages
+  int generation = 1;         // 1: plans + manifests; 2: tag.prefix + all_info_cmds
   std::vector<Image> images;  // in file order
   std::vector<Plan> plans;    // in file order; generation 2 has one implicit plan
   std::map<std::string, ManifestCommand> manifests;
   TextMap variables;
   std::optional<Text> epoch;
-  std::optional<Text> root;   // generation 2 `root:`
+  std::optional<Text> root;  // generation 2 `root:`
   // `images:` was read as a mapping. When it was not (a YAML error, an empty
   // file), the folders of images/ cannot be checked against its keys.
   bool images_read = false;

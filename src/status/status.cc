@@ -75,7 +75,8 @@ std::string SummarizeChanges(const std::vector<graph::InputChange>& changes) {
   }
   std::vector<std::string> parts;
   for (const auto& [kind, count] : files) {
-    parts.push_back(std::to_string(count) + (count == 1 ? " file " : " files ") + (kind == "mode" ? "changed mode" : kind));
+    parts.push_back(std::to_string(count) + (count == 1 ? " file " : " files ") +
+                    (kind == "mode" ? "changed mode" : kind));
   }
   parts.insert(parts.end(), others.begin(), others.end());
   return Join(parts, ", ");
@@ -124,10 +125,14 @@ std::string DisplayState(const NodeStatus& status) {
 
 std::string StateName(State state) {
   switch (state) {
-    case State::kUpToDate: return "up to date locally";
-    case State::kInRegistry: return "in registry";
-    case State::kWillBuild: return "will build";
-    case State::kFailed: return "failed last time";
+    case State::kUpToDate:
+      return "up to date locally";
+    case State::kInRegistry:
+      return "in registry";
+    case State::kWillBuild:
+      return "will build";
+    case State::kFailed:
+      return "failed last time";
   }
   return "?";
 }

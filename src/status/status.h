@@ -24,10 +24,10 @@ enum class State {
 struct NodeStatus {
   const graph::Node* node = nullptr;
   State state = State::kWillBuild;
-  std::string source;  // of the image stamp: built, local or registry ("" without one)
-  bool tested = false;  // a test stamp for the current tests exists
-  bool pushed = false;  // a push stamp for the tag exists
-  std::string reason;   // why it will build, or what failed
+  std::string source;       // of the image stamp: built, local or registry ("" without one)
+  bool tested = false;      // a test stamp for the current tests exists
+  bool pushed = false;      // a push stamp for the tag exists
+  std::string reason;       // why it will build, or what failed
   std::string failed_step;  // build, test, manifest, push or stable
   // The input record compared with: the one of the current key when built,
   // otherwise the newest one of the node (what it was last built from).

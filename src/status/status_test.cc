@@ -42,8 +42,8 @@ class Fixture {
     graph::Options options;
     spec::Diagnostics diagnostics;
     std::string text = *repo.WorkTree().Read("images/spec.yml");
-    graph = graph::BuildGraph(spec::LoadSpec(text, "images/spec.yml", diagnostics), repo.WorkTree(), options,
-                              diagnostics);
+    graph =
+        graph::BuildGraph(spec::LoadSpec(text, "images/spec.yml", diagnostics), repo.WorkTree(), options, diagnostics);
     graph::ComputeIdentities(*graph, repo, options, diagnostics);
     REQUIRE_MESSAGE(!diagnostics.HasErrors(), diagnostics.Format());
     return *graph;
@@ -169,19 +169,19 @@ TEST_CASE("status: a step that failed for this very image is reported, with its 
   f.Built("child");
   const graph::Node& child = f.Node("child");
   std::string log = f.dir / (emit::PathsOf(child).log_dir + "/test.log");
-  WriteFileAtomic(steps::FailureMarkerPath(log), steps::FormatStamp({{"image", child.Reference()},
-                                                                     {"error", "tests of child/P failed"}}));
+  WriteFileAtomic(steps::FailureMarkerPath(log),
+                  steps::FormatStamp({{"image", child.Reference()}, {"error", "tests of child/P failed"}}));
   // A failure of another image (an older tag) is not this node's.
   const graph::Node& base = f.Node("base");
   std::string base_log = f.dir / (emit::PathsOf(base).log_dir + "/build.log");
-  WriteFileAtomic(steps::FailureMarkerPath(base_log), steps::FormatStamp({{"image", "localhost:5000/x/base:p-0000000"},
-                                                                          {"error", "old"}}));
+  WriteFileAtomic(steps::FailureMarkerPath(base_log),
+                  steps::FormatStamp({{"image", "localhost:5000/x/base:p-0000000"}, {"error", "old"}}));
   std::vector<NodeStatus> statuses = f.Status();
   const NodeStatus& failed = Fixture::Of(statuses, "child");
   CHECK(failed.state == State::kFailed);
   CHECK(failed.failed_step == "test");
-  CHECK(failed.reason == "tests of child/P failed (log: " + f.dir.path() + "/" + emit::PathsOf(child).log_dir +
-                             "/test.log)");
+  CHECK(failed.reason ==
+        "tests of child/P failed (log: " + f.dir.path() + "/" + emit::PathsOf(child).log_dir + "/test.log)");
   CHECK(Fixture::Of(statuses, "base").state == State::kWillBuild);
   CHECK(RenderStatusText(statuses).find("failed last time (test): tests of child/P failed") != std::string::npos);
 }

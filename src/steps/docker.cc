@@ -77,7 +77,8 @@ class JsonParser {
       }
     }
     size_t start = pos_;
-    while (pos_ < text_.size() && std::string_view("+-0123456789.eE").find(text_[pos_]) != std::string_view::npos) ++pos_;
+    while (pos_ < text_.size() && std::string_view("+-0123456789.eE").find(text_[pos_]) != std::string_view::npos)
+      ++pos_;
     if (pos_ == start) return false;
     value->kind = JsonValue::Kind::kNumber;
     value->text = std::string(text_.substr(start, pos_ - start));
@@ -161,14 +162,30 @@ class JsonParser {
       if (pos_ >= text_.size()) return false;
       char escaped = text_[pos_++];
       switch (escaped) {
-        case '"': out->push_back('"'); break;
-        case '\\': out->push_back('\\'); break;
-        case '/': out->push_back('/'); break;
-        case 'b': out->push_back('\b'); break;
-        case 'f': out->push_back('\f'); break;
-        case 'n': out->push_back('\n'); break;
-        case 'r': out->push_back('\r'); break;
-        case 't': out->push_back('\t'); break;
+        case '"':
+          out->push_back('"');
+          break;
+        case '\\':
+          out->push_back('\\');
+          break;
+        case '/':
+          out->push_back('/');
+          break;
+        case 'b':
+          out->push_back('\b');
+          break;
+        case 'f':
+          out->push_back('\f');
+          break;
+        case 'n':
+          out->push_back('\n');
+          break;
+        case 'r':
+          out->push_back('\r');
+          break;
+        case 't':
+          out->push_back('\t');
+          break;
         case 'u': {
           unsigned code_point = 0;
           if (!ParseHex4(&code_point)) return false;
@@ -181,7 +198,8 @@ class JsonParser {
           AppendUtf8(code_point, out);
           break;
         }
-        default: return false;
+        default:
+          return false;
       }
     }
     return false;
@@ -199,9 +217,9 @@ std::string TrimmedMessage(const std::string& text) {
 }
 
 bool ContainsIgnoringCase(const std::string& text, std::string_view needle) {
-  auto it = std::search(text.begin(), text.end(), needle.begin(), needle.end(),
-                        [](char a, char b) { return std::tolower(static_cast<unsigned char>(a)) ==
-                                                    std::tolower(static_cast<unsigned char>(b)); });
+  auto it = std::search(text.begin(), text.end(), needle.begin(), needle.end(), [](char a, char b) {
+    return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
+  });
   return it != text.end();
 }
 
@@ -249,7 +267,8 @@ std::vector<HistoryEntry> ParseHistory(const std::string& json_lines) {
     const std::string& size = (*row)["Size"];
     char* end = nullptr;
     entry.size_bytes = std::strtoll(size.c_str(), &end, 10);
-    if (size.empty() || *end != '\0') throw DockerError("docker history printed a size that is not a byte count: " + size);
+    if (size.empty() || *end != '\0')
+      throw DockerError("docker history printed a size that is not a byte count: " + size);
     entries.push_back(std::move(entry));
   }
   return entries;
@@ -318,9 +337,9 @@ std::string CliDocker::Run(const std::vector<std::string>& arguments, const std:
 std::optional<LocalImage> CliDocker::InspectImage(const std::string& ref) {
   std::string out;
   std::string err;
-  ProcessResult result = RunProcess(
-      DockerArgv({"image", "inspect", "--format", "{{.Id}} {{.Created}} {{json .Config.Labels}}", ref}), log_,
-      {.stdout_capture = &out, .stderr_capture = &err});
+  ProcessResult result =
+      RunProcess(DockerArgv({"image", "inspect", "--format", "{{.Id}} {{.Created}} {{json .Config.Labels}}", ref}),
+                 log_, {.stdout_capture = &out, .stderr_capture = &err});
   if (!result.ok()) {
     if (ContainsIgnoringCase(err, "no such image")) return std::nullopt;
     throw DockerError("docker image inspect " + ref + " failed: " + TrimmedMessage(err));
@@ -354,8 +373,8 @@ std::optional<RegistryImage> CliDocker::InspectRegistry(const std::string& ref, 
   arguments.push_back(ref);
   std::string out;
   std::string err;
-  ProcessResult result = RunProcess(DockerArgv(arguments), log_,
-                                    {.stdout_capture = &out, .stderr_capture = &err, .timeout = kRegistryAnswerTimeout});
+  ProcessResult result = RunProcess(
+      DockerArgv(arguments), log_, {.stdout_capture = &out, .stderr_capture = &err, .timeout = kRegistryAnswerTimeout});
   if (result.timed_out) {
     throw DockerError("cannot ask the registry for " + ref + ": no answer within " +
                       std::to_string(kRegistryAnswerTimeout.count() / 1000) + " s");
@@ -424,9 +443,8 @@ bool CliDocker::StartContainer(const std::string& name, const std::string& ref,
     // `sleep infinity`) starts fine and exits a moment later.
     InterruptibleSleep(std::chrono::milliseconds(150));
     std::string state;
-    ProcessResult inspect = RunProcess(
-        DockerArgv({"container", "inspect", "--format", "{{.State.Running}}", name}), log_,
-        {.stdout_capture = &state});
+    ProcessResult inspect = RunProcess(DockerArgv({"container", "inspect", "--format", "{{.State.Running}}", name}),
+                                       log_, {.stdout_capture = &state});
     if (inspect.ok() && TrimmedMessage(state) == "true") return true;
   }
   RemoveContainer(name);
@@ -437,15 +455,16 @@ ExecResult CliDocker::Exec(const std::string& container, const std::vector<std::
   std::vector<std::string> arguments{"exec", container};
   arguments.insert(arguments.end(), argv.begin(), argv.end());
   ExecResult exec;
-  ProcessResult result = RunProcess(DockerArgv(arguments), log_, {.stdout_capture = &exec.output, .merge_stderr = true});
+  ProcessResult result =
+      RunProcess(DockerArgv(arguments), log_, {.stdout_capture = &exec.output, .merge_stderr = true});
   exec.exit_code = result.term_signal != 0 ? 128 + result.term_signal : result.exit_code;
   return exec;
 }
 
 void CliDocker::RemoveContainer(const std::string& name) {
   std::string err;
-  ProcessResult result = RunProcess(DockerArgv({"rm", "-f", name}), log_,
-                                    {.stderr_capture = &err, .even_if_interrupted = true});
+  ProcessResult result =
+      RunProcess(DockerArgv({"rm", "-f", name}), log_, {.stderr_capture = &err, .even_if_interrupted = true});
   if (!result.ok() && !ContainsIgnoringCase(err, "no such container")) {
     log_.Line("warning: could not remove container " + name + ": " + TrimmedMessage(err));
   }

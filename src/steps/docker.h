@@ -34,8 +34,8 @@ struct RegistryImage {
 };
 
 struct BuildRequest {
-  std::string image;       // repo:tag to create
-  std::string dockerfile;  // path inside the context
+  std::string image;                    // repo:tag to create
+  std::string dockerfile;               // path inside the context
   std::vector<std::string> build_args;  // NAME=VALUE, verbatim
   std::vector<std::string> labels;      // NAME=VALUE, verbatim
 };

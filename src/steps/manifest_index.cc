@@ -64,8 +64,10 @@ std::optional<std::vector<IndexEntry>> ParseIndex(std::string_view markdown, std
       entries.push_back({*info, (*fields)["page"]});
       continue;
     }
-    *error = "line " + std::to_string(line_number) + " of its data block is not an entry (node=... image=... "
-             "base=... created=... size=... page=...): " + line;
+    *error = "line " + std::to_string(line_number) +
+             " of its data block is not an entry (node=... image=... "
+             "base=... created=... size=... page=...): " +
+             line;
     return std::nullopt;
   }
   return entries;

@@ -26,7 +26,7 @@ std::vector<std::string> Images(const std::vector<IndexEntry>& entries) {
 
 TEST_CASE("the index: newest first by creation time across UTC offsets, one entry per image") {
   std::vector<IndexEntry> existing = {Entry("r/a:1", "2026-01-01T10:00:00Z"), Entry("r/b:1", "2026-01-01T12:00:00Z")};
-  std::vector<IndexEntry> added = {Entry("r/a:2", "2026-01-02T10:00:00+01:00"),   // 09:00Z: the newest
+  std::vector<IndexEntry> added = {Entry("r/a:2", "2026-01-02T10:00:00+01:00"),       // 09:00Z: the newest
                                    Entry("r/b:1", "2026-01-01T12:00:00Z", "", 5000),  // replaces the old b:1
                                    Entry("r/c:1", "2026-01-01T11:30:00.5Z")};
   std::vector<IndexEntry> merged = MergeIndex(existing, added);
@@ -47,11 +47,13 @@ TEST_CASE("the index page: a table linking wiki pages, data that reads back as i
   CHECK(page.find("# Image manifests\n") == 0);
   CHECK(page.find("| Created | Image | Node | Base | Size |\n|---|---|---|---|--:|\n") != std::string::npos);
   // Wiki links leave out ".md"; the base links to its own page when it is in the index.
-  CHECK(page.find("| 2026-11-26 11:22:00 UTC | [`localhost:5000/t/child:2021.3-abc`](localhost-5000-t-child-2021.3-abc) | "
-                  "`node/localhost:5000/t/child:2021.3-abc` | [`localhost:5000/t/base:2021.3-abc`]"
-                  "(localhost-5000-t-base-2021.3-abc) | 1 kB |\n") != std::string::npos);
-  CHECK(page.find("| 2026-11-26 11:21:02 UTC | [`localhost:5000/t/base:2021.3-abc`](localhost-5000-t-base-2021.3-abc) | "
-                  "`node/localhost:5000/t/base:2021.3-abc` | — | 1.98 MB |\n") != std::string::npos);
+  CHECK(page.find(
+            "| 2026-11-26 11:22:00 UTC | [`localhost:5000/t/child:2021.3-abc`](localhost-5000-t-child-2021.3-abc) | "
+            "`node/localhost:5000/t/child:2021.3-abc` | [`localhost:5000/t/base:2021.3-abc`]"
+            "(localhost-5000-t-base-2021.3-abc) | 1 kB |\n") != std::string::npos);
+  CHECK(
+      page.find("| 2026-11-26 11:21:02 UTC | [`localhost:5000/t/base:2021.3-abc`](localhost-5000-t-base-2021.3-abc) | "
+                "`node/localhost:5000/t/base:2021.3-abc` | — | 1.98 MB |\n") != std::string::npos);
   CHECK(page.find("| `elsewhere/out:side` |") != std::string::npos);
   // Row order is the entries' order.
   CHECK(page.find("t/child:") < page.find("t/base:"));

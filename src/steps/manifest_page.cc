@@ -204,7 +204,8 @@ std::optional<PageInfo> FindPageInfo(std::string_view markdown) {
   size_t end = line.find('\n');
   if (end != std::string_view::npos) line = line.substr(0, end);
   if (!EndsWith(line, kCommentEnd)) return std::nullopt;
-  std::optional<std::map<std::string, std::string>> fields = DecodeRecord(line.substr(0, line.size() - kCommentEnd.size()));
+  std::optional<std::map<std::string, std::string>> fields =
+      DecodeRecord(line.substr(0, line.size() - kCommentEnd.size()));
   return fields ? PageInfoFromFields(*fields) : std::nullopt;
 }
 
@@ -242,9 +243,8 @@ std::string RenderManifestPage(const ManifestPage& page, std::string_view page_t
   if (commands.empty()) commands = "(no manifest commands)\n";
   commands.pop_back();
   const std::pair<std::string_view, std::string> values[] = {
-      {"repository", repository},     {"tag", tag},
-      {"image", page.image},          {"image_id", page.image_id},
-      {"facts", Facts(page)},         {"layers", LayerTable(page.layers)},
+      {"repository", repository},  {"tag", tag},           {"image", page.image},
+      {"image_id", page.image_id}, {"facts", Facts(page)}, {"layers", LayerTable(page.layers)},
       {"commands", commands},
   };
 

@@ -31,19 +31,19 @@ struct ManifestCommandOutput {
 };
 
 struct ManifestPage {
-  std::string image;     // repo:tag
-  std::string image_id;  // sha256:...
+  std::string image;                 // repo:tag
+  std::string image_id;              // sha256:...
   std::vector<HistoryEntry> layers;  // newest first, as docker history lists them
   std::vector<ManifestCommandOutput> commands;
-  std::string node;      // image/plan
-  std::string base;      // the parent's repo:tag; "" for a root
-  std::string created;   // RFC 3339, when docker created the image; "" = the newest layer's time
+  std::string node;     // image/plan
+  std::string base;     // the parent's repo:tag; "" for a root
+  std::string created;  // RFC 3339, when docker created the image; "" = the newest layer's time
 };
 
 // What the index says about a page.
 struct PageInfo {
   std::string node;
-  std::string image;       // repo:tag: what the index is deduplicated by
+  std::string image;  // repo:tag: what the index is deduplicated by
   std::string base;
   std::string created;     // RFC 3339
   int64_t size_bytes = 0;  // the sum of the layers

@@ -37,8 +37,10 @@ TEST_CASE("the manifest page: title, layers oldest first with cumulative sizes, 
   CHECK(page.find("- Size: 4.48 MB\n") != std::string::npos);
   CHECK(page.find("| 1 | 2026-11-26T11:15:04Z | `Imported from -` | 1.98 MB | 1.98 MB |\n") != std::string::npos);
   // The pipe inside the command is escaped so the table keeps its columns.
-  CHECK(page.find("| 2 | 2026-11-26T11:19:00Z | `\\|1 BASE_IMAGE=x /bin/sh -c ls / \\| sort > /list` | 2.5 MB | 4.48 MB |\n") !=
-        std::string::npos);
+  CHECK(
+      page.find(
+          "| 2 | 2026-11-26T11:19:00Z | `\\|1 BASE_IMAGE=x /bin/sh -c ls / \\| sort > /list` | 2.5 MB | 4.48 MB |\n") !=
+      std::string::npos);
   CHECK(page.find("| 3 | 2026-11-26T11:20:00Z | `LABEL a=b` | 0 B | 4.48 MB |\n") != std::string::npos);
   CHECK(page.find("### Python Version\n\nCommand (`PY_VER`): `python --version`\n\n```text\nPython 3.11.8\n```\n") !=
         std::string::npos);
@@ -72,8 +74,10 @@ TEST_CASE("a failed command shows its exit code and its output") {
   ManifestPage page = SamplePage();
   page.commands = {{"BAD", "Broken", "false", 3, "no such thing"}};
   std::string markdown = RenderManifestPage(page);
-  CHECK(markdown.find("### Broken\n\nCommand (`BAD`): `false`\n\n**Failed with exit code 3.**\n\n```text\nno such thing\n```\n") !=
-        std::string::npos);
+  CHECK(
+      markdown.find(
+          "### Broken\n\nCommand (`BAD`): `false`\n\n**Failed with exit code 3.**\n\n```text\nno such thing\n```\n") !=
+      std::string::npos);
 }
 
 TEST_CASE("a command without output, and a page without commands or history") {
@@ -107,8 +111,9 @@ TEST_CASE("the facts list and the info line the index reads back") {
                       "- Size: 4.48 MB\n") != std::string::npos);
   // The info line is the page's last line, an HTML comment.
   std::string last = markdown.substr(markdown.rfind('\n', markdown.size() - 2) + 1);
-  CHECK(last == "<!-- datahub-gen-page node=base/PY39 image=localhost:5000/ucsdets/base:2021.2-5f71d3b "
-                "base=localhost:5000/ucsdets/root:1 created=2026-11-26T12:20:00.123+01:00 size=4482375 -->\n");
+  CHECK(last ==
+        "<!-- datahub-gen-page node=base/PY39 image=localhost:5000/ucsdets/base:2021.2-5f71d3b "
+        "base=localhost:5000/ucsdets/root:1 created=2026-11-26T12:20:00.123+01:00 size=4482375 -->\n");
   std::optional<PageInfo> info = FindPageInfo(markdown);
   REQUIRE(info);
   CHECK(info->node == "base/PY39");
@@ -127,8 +132,8 @@ TEST_CASE("the facts list and the info line the index reads back") {
   page.commands = {{"X", "x", "x", 0, "<!-- datahub-gen-page node=evil image=evil:1 size=1 -->\n"}};
   CHECK(FindPageInfo(RenderManifestPage(page))->image == page.image);
   CHECK_FALSE(FindPageInfo("# a page without the line\n"));
-  CHECK_FALSE(FindPageInfo("<!-- datahub-gen-page node=a size=1 -->\n"));           // no image
-  CHECK_FALSE(FindPageInfo("<!-- datahub-gen-page image=a:1 size=12kB -->\n"));     // not a byte count
+  CHECK_FALSE(FindPageInfo("<!-- datahub-gen-page node=a size=1 -->\n"));        // no image
+  CHECK_FALSE(FindPageInfo("<!-- datahub-gen-page image=a:1 size=12kB -->\n"));  // not a byte count
 }
 
 TEST_CASE("headings are literal text: markdown punctuation is escaped") {

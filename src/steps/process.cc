@@ -32,9 +32,7 @@ void RecordAndForward(int signal_number) {
   if (child > 0) kill(-child, signal_number);
 }
 
-[[noreturn]] void ThrowErrno(const std::string& what) {
-  throw std::runtime_error(what + ": " + std::strerror(errno));
-}
+[[noreturn]] void ThrowErrno(const std::string& what) { throw std::runtime_error(what + ": " + std::strerror(errno)); }
 
 void CloseFd(int* fd) {
   if (*fd >= 0) close(*fd);
@@ -71,8 +69,8 @@ sigset_t ForwardedSignalSet() {
 }
 
 // Runs in the forked child: only async-signal-safe calls until exec.
-[[noreturn]] void ExecChild(char** argv, char** envp, const sigset_t& original_mask, int stdin_fd,
-                            int stdout_fd, int stderr_fd) {
+[[noreturn]] void ExecChild(char** argv, char** envp, const sigset_t& original_mask, int stdin_fd, int stdout_fd,
+                            int stderr_fd) {
   setpgid(0, 0);
   for (int signal_number : kForwardedSignals) signal(signal_number, SIG_DFL);
   signal(SIGPIPE, SIG_DFL);  // an ignored disposition would survive exec

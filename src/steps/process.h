@@ -57,8 +57,8 @@ struct ProcessOptions {
 };
 
 struct ProcessResult {
-  int exit_code = 0;    // valid when term_signal == 0
-  int term_signal = 0;  // the signal that killed the child, or 0
+  int exit_code = 0;       // valid when term_signal == 0
+  int term_signal = 0;     // the signal that killed the child, or 0
   bool timed_out = false;  // killed because ProcessOptions::timeout ran out
   bool ok() const { return term_signal == 0 && exit_code == 0; }
   std::string Describe() const;  // "exit code 3" / "killed by signal 9" / "no answer within 60 s"
@@ -82,8 +82,7 @@ class Interrupted : public std::runtime_error {
 // Throws Interrupted when a signal arrived before or while the child ran
 // (unless even_if_interrupted). With a stdin source, SIGPIPE is ignored in
 // this process from then on (a child that stops reading must not kill us).
-ProcessResult RunProcess(const std::vector<std::string>& argv, StepLog& log,
-                         const ProcessOptions& options = {});
+ProcessResult RunProcess(const std::vector<std::string>& argv, StepLog& log, const ProcessOptions& options = {});
 
 // Installs the handlers that record SIGINT/SIGTERM/SIGHUP and forward them to
 // the running child, and ignores SIGPIPE (a child that stops reading its stdin

@@ -79,8 +79,7 @@ void VerifyPushed(const std::string& ref, const std::string& digest, bool insecu
   std::optional<RegistryImage> remote = services.docker.InspectRegistry(ref, insecure);
   if (!remote) throw StepFailed("docker push " + ref + " reported success, but the registry does not have it");
   if (!remote->digest.empty() && remote->digest != digest) {
-    throw StepFailed("docker push " + ref + " reported digest " + digest + ", but the registry has " +
-                     remote->digest);
+    throw StepFailed("docker push " + ref + " reported digest " + digest + ", but the registry has " + remote->digest);
   }
 }
 
@@ -93,7 +92,8 @@ std::string ImageStampSummary(const BuildStep& step, const std::string& source, 
 // was hashed and checked, and the rest as build.ninja passed it.
 void WriteInputRecord(const BuildStep& step, const ScannedContext& scanned) {
   if (step.record.empty()) return;
-  graph::InputRecord record{step.key, step.image, step.dockerfile, step.epoch, step.parent_key, {}, scanned.context.files};
+  graph::InputRecord record{step.key,        step.image, step.dockerfile,      step.epoch,
+                            step.parent_key, {},         scanned.context.files};
   for (const std::string& arg : step.build_args) {
     size_t equals = arg.find('=');
     record.build_args.emplace_back(arg.substr(0, equals), equals == std::string::npos ? "" : arg.substr(equals + 1));
@@ -198,8 +198,7 @@ std::string RunBuildStep(const BuildStep& step, StepServices& services) {
 
   ScannedContext scanned = services.scan_context(step.context_dir);
   if (scanned.context.hash != step.context_hash) {
-    throw StepFailed("the build context of " + step.node +
-                     " changed since build.ninja was generated; run ninja again");
+    throw StepFailed("the build context of " + step.node + " changed since build.ninja was generated; run ninja again");
   }
 
   if (std::optional<LocalImage> local = docker.InspectImage(step.image)) {
@@ -260,12 +259,13 @@ std::string RunTestStep(const TestStep& step, StepServices& services) {
   const std::string& id = image_stamp["id"];
 
   if (image_stamp["source"] == "registry") {
-    std::string summary = step.node + ": tests not run: " + step.image + " is in the registry, tested before it was pushed";
+    std::string summary =
+        step.node + ": tests not run: " + step.image + " is in the registry, tested before it was pushed";
     services.log.Line(summary);
-    WriteOutput(step.stamp, FormatStamp({{"result", "skipped"},
-                                         {"note", "tested before it was pushed"},
-                                         {"image", step.image},
-                                         {"id", id}}));
+    WriteOutput(
+        step.stamp,
+        FormatStamp(
+            {{"result", "skipped"}, {"note", "tested before it was pushed"}, {"image", step.image}, {"id", id}}));
     return summary;
   }
 
@@ -358,7 +358,8 @@ std::string RunManifestStep(const ManifestStep& step, StepServices& services) {
       const ManifestCommand& command = step.commands[i];
       ExecResult result = docker.Exec(container, argvs[i]);
       page.commands.push_back({command.name, command.description, command.command, result.exit_code, result.output});
-      if (result.exit_code != 0) failed.push_back(command.name + " (exit code " + std::to_string(result.exit_code) + ")");
+      if (result.exit_code != 0)
+        failed.push_back(command.name + " (exit code " + std::to_string(result.exit_code) + ")");
     }
   }
 
@@ -381,7 +382,8 @@ std::string RunIndexStep(const IndexStep& step, StepServices& services) {
     if (!text) throw StepFailed("cannot read the manifest page " + path + ": " + std::strerror(errno));
     std::optional<PageInfo> info = FindPageInfo(*text);
     if (!info) {
-      throw StepFailed(path + " has no datahub-gen-page line (made by an older datahub-gen?): delete it and run "
+      throw StepFailed(path +
+                       " has no datahub-gen-page line (made by an older datahub-gen?): delete it and run "
                        "ninja again");
     }
     added.push_back({*info, WikiPageName(path)});
@@ -391,7 +393,8 @@ std::string RunIndexStep(const IndexStep& step, StepServices& services) {
     std::string error;
     std::optional<std::vector<IndexEntry>> parsed = ParseIndex(*text, &error);
     if (!parsed) {
-      throw StepFailed(step.out + ": " + error + "; it is not overwritten: move it away (it holds the build "
+      throw StepFailed(step.out + ": " + error +
+                       "; it is not overwritten: move it away (it holds the build "
                        "history) so that datahub-gen can write the index there");
     }
     existing = std::move(*parsed);
@@ -415,7 +418,8 @@ std::string RunPushStep(const PushStep& step, StepServices& services) {
   if (image_stamp["source"] == "registry") {
     std::string summary = step.node + ": " + step.image + " is already in the registry, not pushed";
     services.log.Line(summary);
-    WriteOutput(step.stamp, FormatStamp({{"result", "already in registry"}, {"image", step.image}, {"id", image_stamp["id"]}}));
+    WriteOutput(step.stamp,
+                FormatStamp({{"result", "already in registry"}, {"image", step.image}, {"id", image_stamp["id"]}}));
     return summary;
   }
   // A push edge runs again when only the tests changed (its input is the test
@@ -423,18 +427,22 @@ std::string RunPushStep(const PushStep& step, StepServices& services) {
   // may hold this very image already.
   if (std::optional<RegistryImage> remote = services.docker.InspectRegistry(step.image, step.insecure_registry);
       remote && !remote->id.empty() && remote->id == image_stamp["id"]) {
-    std::string summary = step.node + ": " + step.image + " is already in the registry (" + remote->digest +
-                          "), not pushed again";
+    std::string summary =
+        step.node + ": " + step.image + " is already in the registry (" + remote->digest + "), not pushed again";
     services.log.Line(summary);
-    WriteOutput(step.stamp, FormatStamp({{"result", "already in registry"}, {"image", step.image},
-                                         {"id", image_stamp["id"]}, {"digest", remote->digest}}));
+    WriteOutput(step.stamp, FormatStamp({{"result", "already in registry"},
+                                         {"image", step.image},
+                                         {"id", image_stamp["id"]},
+                                         {"digest", remote->digest}}));
     return summary;
   }
   std::string digest = PushWithRetries(step.image, services);
   VerifyPushed(step.image, digest, step.insecure_registry, services);
   std::string summary = step.node + ": pushed " + step.image + " (" + digest + ")";
   services.log.Line(summary);
-  WriteOutput(step.stamp, FormatStamp({{"result", "pushed"}, {"image", step.image}, {"id", image_stamp["id"]}, {"digest", digest}}));
+  WriteOutput(
+      step.stamp,
+      FormatStamp({{"result", "pushed"}, {"image", step.image}, {"id", image_stamp["id"]}, {"digest", digest}}));
   return summary;
 }
 
@@ -442,7 +450,8 @@ std::string RunStableStep(const StableStep& step, StepServices& services) {
   RemoveOutput(step.stamp);
   Docker& docker = services.docker;
   std::optional<RegistryImage> source = docker.InspectRegistry(step.image, step.insecure_registry);
-  if (!source) throw StepFailed(step.image + " is not in the registry: push it before it can become " + step.stable_image);
+  if (!source)
+    throw StepFailed(step.image + " is not in the registry: push it before it can become " + step.stable_image);
   std::optional<RegistryImage> previous = docker.InspectRegistry(step.stable_image, step.insecure_registry);
 
   std::string line;

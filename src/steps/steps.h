@@ -54,12 +54,12 @@ struct StepServices {
 };
 
 struct BuildStep {
-  std::string node;  // image/plan, for messages
+  std::string node;   // image/plan, for messages
   std::string image;  // repo:tag
   std::string key;
   std::string context_dir;
   std::string context_hash;
-  std::string dockerfile;  // path inside the context
+  std::string dockerfile;               // path inside the context
   std::vector<std::string> build_args;  // NAME=VALUE
   std::vector<std::string> labels;      // NAME=VALUE
   bool registry_check = false;

@@ -28,15 +28,15 @@ using testing::TempDir;
 // every call, with switches for the failures the steps must handle.
 class FakeDocker : public Docker {
  public:
-  std::map<std::string, LocalImage> local;           // by reference
-  std::map<std::string, RegistryImage> registry;     // by reference
-  std::optional<std::string> registry_error;         // InspectRegistry throws this
-  std::optional<std::string> build_error;            // Build throws this after reading the context
-  std::function<void()> during_build;                // runs before the context is read
-  int push_failures = 0;                             // the first pushes that fail
+  std::map<std::string, LocalImage> local;        // by reference
+  std::map<std::string, RegistryImage> registry;  // by reference
+  std::optional<std::string> registry_error;      // InspectRegistry throws this
+  std::optional<std::string> build_error;         // Build throws this after reading the context
+  std::function<void()> during_build;             // runs before the context is read
+  int push_failures = 0;                          // the first pushes that fail
   bool push_reaches_registry = true;
-  bool sleep_exists = true;                          // whether `sleep infinity` keeps running
-  std::map<std::string, ExecResult> exec_results;    // by argv joined with '|'
+  bool sleep_exists = true;                        // whether `sleep infinity` keeps running
+  std::map<std::string, ExecResult> exec_results;  // by argv joined with '|'
   std::vector<std::string> calls;
   std::string received_context;
   BuildRequest received_build;
@@ -177,8 +177,9 @@ class StepFixture {
   }
 
   void WriteImageStamp(const std::string& source, const std::string& id) {
-    WriteFileAtomic(dir / "stamps/x/P1/K1.image",
-                    FormatStamp({{"source", source}, {"image", "localhost:5000/x:2021.2-abc1234"}, {"id", id}, {"key", "K1"}}));
+    WriteFileAtomic(
+        dir / "stamps/x/P1/K1.image",
+        FormatStamp({{"source", source}, {"image", "localhost:5000/x:2021.2-abc1234"}, {"id", id}, {"key", "K1"}}));
   }
 
   TempDir dir;
@@ -214,8 +215,8 @@ TEST_CASE("build: nothing local, no registry check: builds from our tar and stam
 
   std::string summary = RunBuildStep(step, services);
 
-  CHECK(summary == "x/P1: built localhost:5000/x:2021.2-abc1234 (" +
-                       f.docker.local.at(step.image).id.substr(7, 12) + ")");
+  CHECK(summary ==
+        "x/P1: built localhost:5000/x:2021.2-abc1234 (" + f.docker.local.at(step.image).id.substr(7, 12) + ")");
   CHECK(f.scanned_dirs == std::vector<std::string>{"../repo/images/x"});
   CHECK(f.docker.received_build.dockerfile == "Dockerfile");
   CHECK(f.docker.received_build.build_args == step.build_args);
@@ -374,7 +375,7 @@ TEST_CASE("test: an image found in the registry was tested before it was pushed"
   StepFixture f;
   StepServices services = f.Services();
   f.WriteImageStamp("registry", "sha256:5555");
-  TestStep step{"x/P1", "localhost:5000/x:t", f.dir / "stamps/x/P1/K1.image", "images", {"images/x/test"},
+  TestStep step{"x/P1",       "localhost:5000/x:t",  f.dir / "stamps/x/P1/K1.image", "images", {"images/x/test"},
                 std::nullopt, f.dir / "junit/x.xml", f.dir / "stamps/x/P1/K1.T.test"};
   RunTestStep(step, services);
   CHECK(f.test_runs == 0);
@@ -387,9 +388,14 @@ TEST_CASE("test: pytest runs as argv with the image in the environment") {
   StepFixture f;
   StepServices services = f.Services();
   f.WriteImageStamp("built", "sha256:6666");
-  TestStep step{"x/P1", "localhost:5000/x:t", f.dir / "stamps/x/P1/K1.image", "images",
-                {"images/tests_common", "images/x/test"}, "/usr/bin/python3 -m pytest -x",
-                f.dir / "junit/x.xml", f.dir / "stamps/x/P1/K1.T.test"};
+  TestStep step{"x/P1",
+                "localhost:5000/x:t",
+                f.dir / "stamps/x/P1/K1.image",
+                "images",
+                {"images/tests_common", "images/x/test"},
+                "/usr/bin/python3 -m pytest -x",
+                f.dir / "junit/x.xml",
+                f.dir / "stamps/x/P1/K1.T.test"};
 
   SUBCASE("passed") {
     f.test_exit_code = 0;
@@ -415,8 +421,7 @@ TEST_CASE("test: pytest runs as argv with the image in the environment") {
   CHECK(f.test_argv == std::vector<std::string>{"/usr/bin/python3", "-m", "pytest", "-x", "-p", "no:cacheprovider",
                                                 "--rootdir", "images", "--junitxml", step.junit, "-q",
                                                 "images/tests_common", "images/x/test"});
-  CHECK(f.test_environment ==
-        std::vector<std::string>{"TEST_IMAGE=localhost:5000/x:t", "PYTHONDONTWRITEBYTECODE=1"});
+  CHECK(f.test_environment == std::vector<std::string>{"TEST_IMAGE=localhost:5000/x:t", "PYTHONDONTWRITEBYTECODE=1"});
   CHECK(FileExists(f.dir / "junit"));
 }
 
@@ -424,7 +429,7 @@ TEST_CASE("test: a stamp for the same image id is kept without running the tests
   StepFixture f;
   StepServices services = f.Services();
   f.WriteImageStamp("built", "sha256:7777");
-  TestStep step{"x/P1", "localhost:5000/x:t", f.dir / "stamps/x/P1/K1.image", "images", {"images/x/test"},
+  TestStep step{"x/P1",       "localhost:5000/x:t",  f.dir / "stamps/x/P1/K1.image", "images", {"images/x/test"},
                 std::nullopt, f.dir / "junit/x.xml", f.dir / "stamps/x/P1/K1.T.test"};
   RunTestStep(step, services);
   REQUIRE(f.test_runs == 1);
@@ -466,14 +471,16 @@ TEST_CASE("manifest: commands are split into argv, never run by a shell; the pag
   f.WriteImageStamp("built", "sha256:9999");
   f.docker.local["r/x:t"] = {"sha256:9999", {}};
   f.docker.exec_results["sh|-c|ls / | sort"] = {0, "bin\netc\n"};
-  ManifestStep step{"x/P1", "r/x:t", f.dir / "stamps/x/P1/K1.image",
+  ManifestStep step{"x/P1",
+                    "r/x:t",
+                    f.dir / "stamps/x/P1/K1.image",
                     {{"LS", "Root folders", "sh -c 'ls / | sort'"}, {"PY_VER", "Python Version", "python --version"}},
                     f.dir / "manifests/r-x-t.md"};
 
   CHECK(RunManifestStep(step, services) == "x/P1: manifest " + step.out);
 
-  CHECK(f.docker.exec_argvs == std::vector<std::vector<std::string>>{{"sh", "-c", "ls / | sort"},
-                                                                     {"python", "--version"}});
+  CHECK(f.docker.exec_argvs ==
+        std::vector<std::vector<std::string>>{{"sh", "-c", "ls / | sort"}, {"python", "--version"}});
   CHECK_FALSE(f.docker.Called("pull"));
   CHECK(f.docker.containers.empty());
   CHECK(f.docker.calls.back() == "rm");
@@ -490,8 +497,8 @@ TEST_CASE("manifest: an image that is not local is pulled; `tail -f /dev/null` w
   f.WriteImageStamp("registry", "sha256:aaaa");
   f.docker.registry["r/x:t"] = {"sha256:d", "sha256:aaaa"};
   f.docker.sleep_exists = false;
-  ManifestStep step{"x/P1", "r/x:t", f.dir / "stamps/x/P1/K1.image", {{"A", "a", "cat /etc/os-release"}},
-                    f.dir / "m.md"};
+  ManifestStep step{
+      "x/P1", "r/x:t", f.dir / "stamps/x/P1/K1.image", {{"A", "a", "cat /etc/os-release"}}, f.dir / "m.md"};
   RunManifestStep(step, services);
   CHECK(f.docker.Called("pull r/x:t"));
   CHECK(f.docker.Called("start r/x:t sleep infinity"));
@@ -505,8 +512,11 @@ TEST_CASE("manifest: a failing command fails the step, the page goes to the log,
   f.WriteImageStamp("built", "sha256:bbbb");
   f.docker.local["r/x:t"] = {"sha256:bbbb", {}};
   f.docker.exec_results["conda|list"] = {127, "conda: executable file not found in $PATH\n"};
-  ManifestStep step{"x/P1", "r/x:t", f.dir / "stamps/x/P1/K1.image",
-                    {{"CONDA", "Conda packages", "conda list"}, {"OK", "fine", "true"}}, f.dir / "m.md"};
+  ManifestStep step{"x/P1",
+                    "r/x:t",
+                    f.dir / "stamps/x/P1/K1.image",
+                    {{"CONDA", "Conda packages", "conda list"}, {"OK", "fine", "true"}},
+                    f.dir / "m.md"};
   WriteFileAtomic(step.out, "a page from an earlier run\n");
 
   CHECK_THROWS_WITH_AS(RunManifestStep(step, services), "manifest command(s) failed in r/x:t: CONDA (exit code 127)",
@@ -576,7 +586,8 @@ TEST_CASE("index: a hand-written Home.md or a page without its info line stops t
   IndexStep step{{f.dir / "manifests/a.md"}, f.dir / "manifests/Home.md"};
   CHECK_THROWS_WITH_AS(RunIndexStep(step, services),
                        (f.dir / "manifests/a.md" + " has no datahub-gen-page line (made by an older datahub-gen?): "
-                                                    "delete it and run ninja again").c_str(),
+                                                   "delete it and run ninja again")
+                           .c_str(),
                        StepFailed);
   CHECK_FALSE(FileExists(step.out));
 
@@ -803,7 +814,8 @@ TEST_CASE("processes: a child that outlives its timeout is killed with its child
   TempDir dir;
   StepLog log(dir / "p.log");
   auto start = std::chrono::steady_clock::now();
-  ProcessResult result = RunProcess({"sh", "-c", "sleep 30 & sleep 30"}, log, {.timeout = std::chrono::milliseconds(300)});
+  ProcessResult result =
+      RunProcess({"sh", "-c", "sleep 30 & sleep 30"}, log, {.timeout = std::chrono::milliseconds(300)});
   CHECK(result.timed_out);
   CHECK_FALSE(result.ok());
   CHECK(result.Describe() == "timed out");

@@ -28,7 +28,6 @@ class TempDir : public dhg::testing::TempDir {
     MakeDirs(full.substr(0, full.rfind('/')));
     if (symlink(target.c_str(), full.c_str()) != 0) throw std::runtime_error("symlink " + full);
   }
-
 };
 
 }  // namespace dhg::steps::testing

@@ -140,8 +140,7 @@ void ContextTarStream::StartFile(const git::FileEntry& entry, const std::string&
   struct stat st;
   if (fstat(file_fd_, &st) != 0 || !S_ISREG(st.st_mode)) return FailLater(changed + " is no longer a regular file");
   bool executable = (st.st_mode & S_IXUSR) != 0;
-  if (executable != (entry.mode == git::kModeExecutable))
-    return FailLater(changed + " changed its executable bit");
+  if (executable != (entry.mode == git::kModeExecutable)) return FailLater(changed + " changed its executable bit");
   current_ = &entry;
   file_size_ = static_cast<uint64_t>(st.st_size);
   file_remaining_ = file_size_;

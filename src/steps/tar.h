@@ -25,8 +25,8 @@ class ContextChanged : public std::runtime_error {
 };
 
 struct TarEntryHeader {
-  std::string name;         // for a directory, ending in '/'
-  char type = '0';          // '0' file, '2' symlink, '5' directory
+  std::string name;  // for a directory, ending in '/'
+  char type = '0';   // '0' file, '2' symlink, '5' directory
   unsigned mode = 0644;
   uint64_t size = 0;
   std::string link_target;  // symlinks only

@@ -89,24 +89,24 @@ TEST_CASE("the context tar reads back with Python's tarfile: names, modes, symli
   std::string long_name = "long/" + std::string(120, 'n') + ".txt";
   // The PAX record of this name is exactly 1000 bytes long, where the length
   // prefix of the record gains a digit.
-  std::string boundary_name = std::string(200, 'a') + "/" + std::string(200, 'b') + "/" + std::string(200, 'c') +
-                              "/" + std::string(200, 'd') + "/" + std::string(186, 'e');
+  std::string boundary_name = std::string(200, 'a') + "/" + std::string(200, 'b') + "/" + std::string(200, 'c') + "/" +
+                              std::string(200, 'd') + "/" + std::string(186, 'e');
   REQUIRE(boundary_name.size() == 990);
   std::string long_target = "../" + std::string(150, 't');
   std::string binary("\0\x01\xff\n\r\x80 end", 10);
   std::string aligned(1024, 'x');
   std::vector<git::FileEntry> entries = LayOut(root, {
-      {"Dockerfile", "ARG BASE_IMAGE\nFROM ${BASE_IMAGE}\n"},
-      {"run.sh", "#!/bin/sh\necho hi\n", git::kModeExecutable},
-      {"sub/deep/file.txt", "deep\n"},
-      {"sub/empty", ""},
-      {"sub/aligned", aligned},
-      {"sub/binary", binary},
-      {long_name, "long\n"},
-      {boundary_name, "boundary\n"},
-      {"link", "sub/deep/file.txt", git::kModeSymlink},
-      {"long-link", long_target, git::kModeSymlink},
-  });
+                                                         {"Dockerfile", "ARG BASE_IMAGE\nFROM ${BASE_IMAGE}\n"},
+                                                         {"run.sh", "#!/bin/sh\necho hi\n", git::kModeExecutable},
+                                                         {"sub/deep/file.txt", "deep\n"},
+                                                         {"sub/empty", ""},
+                                                         {"sub/aligned", aligned},
+                                                         {"sub/binary", binary},
+                                                         {long_name, "long\n"},
+                                                         {boundary_name, "boundary\n"},
+                                                         {"link", "sub/deep/file.txt", git::kModeSymlink},
+                                                         {"long-link", long_target, git::kModeSymlink},
+                                                     });
 
   for (size_t chunk : {size_t{1}, size_t{511}, size_t{4096}, size_t{1 << 20}}) {
     CAPTURE(chunk);
@@ -123,8 +123,8 @@ TEST_CASE("the context tar reads back with Python's tarfile: names, modes, symli
         Member("Dockerfile", '0', "0o644", "-", "ARG BASE_IMAGE\nFROM ${BASE_IMAGE}\n"),
         Member(std::string(200, 'a'), '5', "0o755", "-", ""),
         Member(std::string(200, 'a') + "/" + std::string(200, 'b'), '5', "0o755", "-", ""),
-        Member(std::string(200, 'a') + "/" + std::string(200, 'b') + "/" + std::string(200, 'c'), '5', "0o755",
-               "-", ""),
+        Member(std::string(200, 'a') + "/" + std::string(200, 'b') + "/" + std::string(200, 'c'), '5', "0o755", "-",
+               ""),
         Member(std::string(200, 'a') + "/" + std::string(200, 'b') + "/" + std::string(200, 'c') + "/" +
                    std::string(200, 'd'),
                '5', "0o755", "-", ""),
@@ -212,7 +212,9 @@ TEST_CASE("tar headers: PAX records for long names, long link targets and sizes 
   std::string small = EncodeTarHeader({"name", '0', 0644, 5, ""});
   CHECK(small.size() == 512);
   CHECK(small.substr(124, 12) == std::string("00000000005\0", 12));
-  CHECK(small.substr(257, 8) == std::string("ustar\0" "00", 8));
+  CHECK(small.substr(257, 8) == std::string("ustar\0"
+                                            "00",
+                                            8));
 
   std::string large = EncodeTarHeader({"big.bin", '0', 0644, 9000000000ULL, ""});
   REQUIRE(large.size() == 3 * 512);

@@ -249,8 +249,10 @@ std::string AbsolutePath(const std::string& path) {
 
 std::string RelativePath(const std::string& from_dir, const std::string& to) {
   std::vector<std::string> from_parts, to_parts;
-  for (const std::string& s : Split(from_dir, '/')) if (!s.empty()) from_parts.push_back(s);
-  for (const std::string& s : Split(to, '/')) if (!s.empty()) to_parts.push_back(s);
+  for (const std::string& s : Split(from_dir, '/'))
+    if (!s.empty()) from_parts.push_back(s);
+  for (const std::string& s : Split(to, '/'))
+    if (!s.empty()) to_parts.push_back(s);
   size_t common = 0;
   while (common < from_parts.size() && common < to_parts.size() && from_parts[common] == to_parts[common]) ++common;
   std::vector<std::string> parts(from_parts.size() - common, "..");

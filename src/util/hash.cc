@@ -105,7 +105,9 @@ GitObjectHash::GitObjectHash(std::string_view type, uint64_t size) : ctx_(new SH
 
 GitObjectHash::~GitObjectHash() { delete static_cast<SHA_CTX*>(ctx_); }
 
-void GitObjectHash::Update(std::string_view data) { SHA1_Update(static_cast<SHA_CTX*>(ctx_), data.data(), data.size()); }
+void GitObjectHash::Update(std::string_view data) {
+  SHA1_Update(static_cast<SHA_CTX*>(ctx_), data.data(), data.size());
+}
 
 std::string GitObjectHash::Raw() {
   unsigned char out[SHA_DIGEST_LENGTH];

@@ -1,12 +1,13 @@
 #include "util/strings.h"
-#include "tests/unit/temp_dir.h"
-#include "util/files.h"
 
 #include <doctest/doctest.h>
 #include <unistd.h>
 
 #include <cstdlib>
 #include <random>
+
+#include "tests/unit/temp_dir.h"
+#include "util/files.h"
 
 using dhg::SplitShellWords;
 
@@ -30,8 +31,7 @@ TEST_CASE("SplitShellWords follows POSIX quoting without expansion") {
   using V = std::vector<std::string>;
   CHECK(Words("python --version") == V{"python", "--version"});
   CHECK(Words("  apt   list\t--installed ") == V{"apt", "list", "--installed"});
-  CHECK(Words("bash -c 'conda list | grep \"cuda\\|cudnn\"'") ==
-        V{"bash", "-c", "conda list | grep \"cuda\\|cudnn\""});
+  CHECK(Words("bash -c 'conda list | grep \"cuda\\|cudnn\"'") == V{"bash", "-c", "conda list | grep \"cuda\\|cudnn\""});
   CHECK(Words("echo \"a \\\"b\\\" \\$HOME \\x\"") == V{"echo", "a \"b\" $HOME \\x"});
   CHECK(Words("echo $HOME `id` $(id)") == V{"echo", "$HOME", "`id`", "$(id)"});
   CHECK(Words("a\\ b c''d \"\"") == V{"a b", "cd", ""});
@@ -110,8 +110,7 @@ TEST_CASE("SplitShellWords agrees with /bin/sh and bash on a random sample of qu
     REQUIRE(std::system(command.c_str()) == 0);
     for (size_t i = 0; i < texts.size(); ++i) {
       CAPTURE(texts[i]);
-      std::vector<std::string> printed =
-          dhg::Split(dhg::ReadFile(dir / "out" + std::to_string(i)).value_or(""), '\0');
+      std::vector<std::string> printed = dhg::Split(dhg::ReadFile(dir / "out" + std::to_string(i)).value_or(""), '\0');
       REQUIRE(printed.size() >= 2);  // "x", then a last empty piece after the final NUL
       printed.pop_back();
       printed.erase(printed.begin());
@@ -158,7 +157,8 @@ TEST_CASE("InvalidUtf8Offset finds the first byte that starts no UTF-8 character
   constexpr size_t kValid = std::string_view::npos;
   CHECK(dhg::InvalidUtf8Offset("") == kValid);
   CHECK(dhg::InvalidUtf8Offset("plain ASCII, tabs\tand\nlines") == kValid);
-  CHECK(dhg::InvalidUtf8Offset("Gr\xc3\xbc\xc3\x9f" "e \xe6\x97\xa5\xe6\x9c\xac \xf0\x9f\x90\xb3") == kValid);
+  CHECK(dhg::InvalidUtf8Offset("Gr\xc3\xbc\xc3\x9f"
+                               "e \xe6\x97\xa5\xe6\x9c\xac \xf0\x9f\x90\xb3") == kValid);
   CHECK(dhg::InvalidUtf8Offset("a\0b"s) == kValid);  // NUL is UTF-8; other checks reject it
   CHECK(dhg::InvalidUtf8Offset("ab\xff") == 2);
   CHECK(dhg::InvalidUtf8Offset("a\xc3") == 1);                  // cut short

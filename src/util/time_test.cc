@@ -12,8 +12,8 @@ TEST_CASE("RFC 3339 times: offsets and fractions, and what is refused") {
   CHECK(ParseRfc3339("2026-11-26T06:51:02.5-04:30") == *ParseRfc3339("2026-11-26T11:21:02Z") + 500000000);
   CHECK_FALSE(ParseRfc3339(""));
   CHECK_FALSE(ParseRfc3339("2026-11-26"));
-  CHECK_FALSE(ParseRfc3339("2026-11-26T11:21:02"));     // no offset
-  CHECK_FALSE(ParseRfc3339("2026-13-26T11:21:02Z"));    // month 13
+  CHECK_FALSE(ParseRfc3339("2026-11-26T11:21:02"));   // no offset
+  CHECK_FALSE(ParseRfc3339("2026-13-26T11:21:02Z"));  // month 13
   CHECK_FALSE(ParseRfc3339("2026-11-26T11:21:02Zjunk"));
   CHECK_FALSE(ParseRfc3339("2026-11-26T11:21:02.Z"));
 }
