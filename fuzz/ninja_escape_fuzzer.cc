@@ -21,6 +21,7 @@
 
 #include "src/ninja/ninja_ir.h"
 #include "src/ninja/ninja_reader.h"
+#include "util/escape.h"
 #include "util/strings.h"
 
 namespace dhg::ninja {

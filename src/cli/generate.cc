@@ -13,6 +13,7 @@
 #include "cli/stack_loader.h"
 #include "emit/emit.h"
 #include "report/ninja_log.h"
+#include "util/console.h"
 #include "util/exit_codes.h"
 #include "util/files.h"
 #include "util/hash.h"
@@ -278,7 +279,7 @@ int RunGenerate(const GenerateOptions& options) {
   try {
     text = ninja::Write(file);
   } catch (const std::invalid_argument& e) {
-    std::cerr << options.spec << ": error: " << e.what() << "\n";
+    PrintError(options.spec, e.what());
     return kExitUserError;
   }
   bool changed = WriteFileIfChanged(output_abs, text);

@@ -13,6 +13,7 @@
 #include "emit/graph_render.h"
 #include "report/ninja_log.h"
 #include "report/report.h"
+#include "util/console.h"
 #include "util/exit_codes.h"
 #include "util/files.h"
 
@@ -55,7 +56,7 @@ int RunReportCommand(int argc, char** argv) {
   try {
     made = report::MakeReport(*stack.graph, *folder, stack.build_dir, options.stack.allow_dirty);
   } catch (const report::NinjaLogError& error) {
-    std::cerr << stack.build_dir << "/.ninja_log: error: " << error.what() << " (not a ninja build log)\n";
+    PrintError(stack.build_dir + "/.ninja_log", std::string(error.what()) + " (not a ninja build log)");
     return kExitUserError;
   }
   try {
@@ -63,14 +64,14 @@ int RunReportCommand(int argc, char** argv) {
       std::cout << report::RenderMarkdown(made);
     } else if (!options.markdown.empty()) {
       WriteFileAtomic(options.markdown, report::RenderMarkdown(made));
-      std::cerr << "datahub-gen report: wrote " << options.markdown << "\n";
+      PrintNote(ProgramWho("report"), "wrote " + options.markdown);
     }
     if (!options.html.empty()) {
       WriteFileAtomic(options.html, report::RenderHtml(made));
-      std::cerr << "datahub-gen report: wrote " << options.html << "\n";
+      PrintNote(ProgramWho("report"), "wrote " + options.html);
     }
   } catch (const std::runtime_error& error) {
-    std::cerr << "datahub-gen report: error: " << error.what() << "\n";
+    PrintError(ProgramWho("report"), error.what());
     return kExitUserError;
   }
   return kExitOk;

@@ -10,6 +10,7 @@
 #include "cli/options.h"
 #include "cli/status_commands.h"
 #include "cli/step_command.h"
+#include "util/console.h"
 #include "util/exit_codes.h"
 
 int main(int argc, char** argv) {
@@ -28,14 +29,14 @@ int main(int argc, char** argv) {
         std::cout << message;
         return dhg::kExitOk;
       case dhg::cli::ParseOutcome::kUsageError:
-        std::cerr << "datahub-gen: " << message << "\n";
+        dhg::PrintError(dhg::ProgramWho(), message);
         return dhg::kExitUsage;
       case dhg::cli::ParseOutcome::kRun:
         break;
     }
     return dhg::cli::RunGenerate(options);
   } catch (const std::exception& e) {
-    std::cerr << "datahub-gen: internal error: " << e.what() << "\n";
+    dhg::PrintError(dhg::ProgramWho(), std::string("internal error: ") + e.what());
     return dhg::kExitInternal;
   }
 }

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "graph/graph.h"
+#include "util/escape.h"
 #include "util/strings.h"
 #include "version.h"
 

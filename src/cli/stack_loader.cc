@@ -9,6 +9,7 @@
 
 #include "graph/keys.h"
 #include "spec/spec.h"
+#include "util/console.h"
 #include "util/exit_codes.h"
 #include "util/files.h"
 #include "util/strings.h"
@@ -31,13 +32,13 @@ int LoadStack(const GenerateOptions& options, std::string_view not_done, LoadedS
 
 int OpenStack(const GenerateOptions& options, LoadedStack* stack) {
   if (!options.directory.empty() && chdir(options.directory.c_str()) != 0) {
-    std::cerr << "datahub-gen: error: cannot change to " << options.directory << ": " << std::strerror(errno) << "\n";
+    PrintError(ProgramWho(), "cannot change to " + options.directory + ": " + std::strerror(errno));
     return kExitUsage;
   }
   std::optional<std::string> spec_text = ReadFile(options.spec);
   if (!spec_text) {
-    std::cerr << options.spec << ": error: cannot read the stack description: " << std::strerror(errno)
-              << " (run datahub-gen at the root of a repository with images/spec.yml, or pass --spec)\n";
+    PrintError(options.spec, std::string("cannot read the stack description: ") + std::strerror(errno) +
+                                 " (run datahub-gen at the root of a repository with images/spec.yml, or pass --spec)");
     return kExitUserError;
   }
   stack->spec_text = std::move(*spec_text);
@@ -49,8 +50,8 @@ int OpenStack(const GenerateOptions& options, LoadedStack* stack) {
   try {
     stack->repo = git::OpenRepository(images_abs);
   } catch (const std::exception& e) {
-    std::cerr << options.spec << ": error: " << e.what()
-              << " (datahub-gen derives tags from git history: the stack must be in a git repository)\n";
+    PrintError(options.spec, std::string(e.what()) +
+                                 " (datahub-gen derives tags from git history: the stack must be in a git repository)");
     return kExitUserError;
   }
   stack->root = AbsolutePath(stack->repo->WorkDir());
@@ -59,7 +60,7 @@ int OpenStack(const GenerateOptions& options, LoadedStack* stack) {
   if (graph_options.images_dir == ".") graph_options.images_dir = "";
   graph_options.spec_file = RelativePath(stack->root, stack->spec_path);
   if (StartsWith(graph_options.spec_file, "../")) {
-    std::cerr << options.spec << ": error: the spec is outside the git repository at " << stack->root << "\n";
+    PrintError(options.spec, "the spec is outside the git repository at " + stack->root);
     return kExitUserError;
   }
   graph_options.defines = options.defines;
@@ -97,8 +98,8 @@ void KeepHistoryMemo(const LoadedStack& stack) {
 int ReportDiagnostics(const spec::Diagnostics& diagnostics, std::string_view not_done) {
   std::cerr << diagnostics.Format();
   if (!diagnostics.HasErrors()) return kExitOk;
-  std::cerr << "datahub-gen: " << diagnostics.ErrorCount() << (diagnostics.ErrorCount() == 1 ? " error" : " errors")
-            << ", " << not_done << "\n";
+  PrintNote(ProgramWho(), std::to_string(diagnostics.ErrorCount()) +
+                              (diagnostics.ErrorCount() == 1 ? " error, " : " errors, ") + std::string(not_done));
   return kExitUserError;
 }
 
@@ -113,7 +114,7 @@ int ReportParseOutcome(ParseOutcome outcome, const std::string& command, const s
     case ParseOutcome::kUsageError:
       break;
   }
-  std::cerr << "datahub-gen " << command << ": " << message << "\n";
+  PrintError(ProgramWho(command), message);
   return kExitUsage;
 }
 

@@ -9,6 +9,7 @@
 #include "cli/stack_loader.h"
 #include "status/status.h"
 #include "steps/docker.h"
+#include "util/console.h"
 #include "util/exit_codes.h"
 #include "util/strings.h"
 
@@ -33,7 +34,8 @@ class RegistryLookup {
 
 // Computes the status of every node; prints why and returns an exit code
 // when the registry could not say.
-int ComputeStatuses(const LoadedStack& stack, bool offline, std::vector<status::NodeStatus>* statuses) {
+int ComputeStatuses(const std::string& command, const LoadedStack& stack, bool offline,
+                    std::vector<status::NodeStatus>* statuses) {
   std::unique_ptr<RegistryLookup> registry;
   status::StatusOptions options{stack.build_dir, nullptr};
   if (!offline) {
@@ -43,9 +45,9 @@ int ComputeStatuses(const LoadedStack& stack, bool offline, std::vector<status::
   try {
     *statuses = status::ComputeStatus(*stack.graph, options);
   } catch (const steps::DockerError& error) {
-    std::cerr << "datahub-gen: " << error.what()
-              << "\n(the registry must say which images it has; log in with `docker login`, or pass --offline "
-                 "to look at this build folder only)\n";
+    PrintError(ProgramWho(command), std::string(error.what()) +
+                                        "\n(the registry must say which images it has; log in with `docker "
+                                        "login`, or pass --offline to look at this build folder only)");
     return kExitUserError;
   }
   return kExitOk;
@@ -58,7 +60,8 @@ int RunStatusCommand(int argc, char** argv) {
   LoadedStack stack;
   if (auto done = ParseAndLoad(ParseStatusOptions, argc, argv, "status", "no status", &options, &stack)) return *done;
   std::vector<status::NodeStatus> statuses;
-  if (int computed = ComputeStatuses(stack, options.stack.offline, &statuses); computed != kExitOk) return computed;
+  if (int computed = ComputeStatuses("status", stack, options.stack.offline, &statuses); computed != kExitOk)
+    return computed;
   std::cout << (options.json ? status::RenderStatusJson(statuses) : status::RenderStatusText(statuses));
   return kExitOk;
 }
@@ -82,13 +85,14 @@ int RunExplainCommand(int argc, char** argv) {
     for (size_t i = 0; suggestion.empty() && i < names.size(); ++i) {
       if (StartsWith(names[i], options.node)) suggestion = names[i];  // a name typed in part
     }
-    std::cerr << "datahub-gen explain: no node '" << options.node << "' in " << options.stack.spec
-              << (suggestion.empty() ? "" : " (did you mean '" + suggestion + "'?)")
-              << "; `datahub-gen status` lists them\n";
+    PrintError(ProgramWho("explain"), "no node '" + options.node + "' in " + options.stack.spec +
+                                          (suggestion.empty() ? "" : " (did you mean '" + suggestion + "'?)") +
+                                          "; `datahub-gen status` lists them");
     return kExitUserError;
   }
   std::vector<status::NodeStatus> statuses;
-  if (int computed = ComputeStatuses(stack, options.stack.offline, &statuses); computed != kExitOk) return computed;
+  if (int computed = ComputeStatuses("explain", stack, options.stack.offline, &statuses); computed != kExitOk)
+    return computed;
   std::string separator;
   for (const status::NodeStatus& status : statuses) {
     if (status.node->Id() != options.node && status.node->image != options.node) continue;

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "steps/steps.h"
+#include "util/escape.h"
 #include "util/exit_codes.h"
 #include "util/files.h"
 #include "util/strings.h"

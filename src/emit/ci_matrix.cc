@@ -3,6 +3,7 @@
 #include <map>
 #include <set>
 
+#include "util/escape.h"
 #include "util/strings.h"
 
 namespace dhg::emit {

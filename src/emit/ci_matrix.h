@@ -1,5 +1,5 @@
 // `datahub-gen ci-matrix`: the stack as CI jobs, one per node, for stacks too
-// big for one runner (DESIGN §6). Each job runs `ninja <image>/<plan>/push`
+// big for one runner (docs/ci.md). Each job runs `ninja <image>/<plan>/push`
 // and needs its parent's job; the registry is what the jobs share. Pure text.
 #pragma once
 #include <string>

@@ -1,4 +1,4 @@
-// Turns the resolved graph into the ninja IR of build.ninja (DESIGN §5): one
+// Turns the resolved graph into the ninja IR of build.ninja (docs/ARCHITECTURE.md): one
 // chain of edges per node (build -> test, manifest -> push -> stable), the
 // index of the manifest pages after every page, every edge a `datahub-gen step
 // ...` command, stamps named by content keys, phony targets, pools and the

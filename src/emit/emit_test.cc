@@ -19,6 +19,7 @@
 #include "graph/keys.h"
 #include "spec/spec.h"
 #include "tests/unit/temp_dir.h"
+#include "util/escape.h"
 #include "util/files.h"
 #include "util/strings.h"
 

@@ -3,6 +3,7 @@
 #include <map>
 #include <vector>
 
+#include "util/escape.h"
 #include "util/strings.h"
 
 namespace dhg::emit {
@@ -62,52 +63,6 @@ std::string RenderDot(const graph::Graph& graph, const std::set<std::string>& wi
 }
 
 }  // namespace
-
-std::string MermaidLabelText(const std::string& text) {
-  std::string escaped;
-  for (char c : text) {
-    switch (c) {
-      case '"':
-        escaped += "#quot;";
-        break;
-      case '#':
-        escaped += "#35;";
-        break;
-      case '&':
-        escaped += "#amp;";
-        break;
-      case '<':
-        escaped += "#lt;";
-        break;
-      case '>':
-        escaped += "#gt;";
-        break;
-      default:
-        escaped += c;
-    }
-  }
-  return escaped;
-}
-
-std::string DotQuote(const std::string& text) {
-  std::string quoted = "\"";
-  for (char c : text) {
-    switch (c) {
-      case '"':
-        quoted += "\\\"";
-        break;
-      case '\\':
-        quoted += "\\\\";
-        break;
-      case '\n':
-        quoted += "\\n";
-        break;
-      default:
-        quoted += c;
-    }
-  }
-  return quoted + "\"";
-}
 
 std::string RenderGraph(const graph::Graph& graph, GraphFormat format, const std::set<std::string>& will_build) {
   return format == GraphFormat::kDot ? RenderDot(graph, will_build) : RenderMermaid(graph, will_build);

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "graph/graph.h"
+#include "util/escape.h"
 
 namespace dhg::emit {
 
@@ -16,12 +17,5 @@ enum class GraphFormat { kMermaid, kDot };
 // `will_build` holds the Node::Id() of the nodes whose image stamp is missing.
 // The output depends only on its arguments: nodes in graph order.
 std::string RenderGraph(const graph::Graph& graph, GraphFormat format, const std::set<std::string>& will_build);
-
-// Text inside a mermaid `"..."` label: `"` -> `#quot;`; `#`, `&`, `<`, `>` as
-// entity codes, so that no text is read as markup or ends the label.
-std::string MermaidLabelText(const std::string& text);
-// A graphviz quoted string, quotes included: `"` and `\` escaped, a newline
-// as the `\n` escape (a centred line break in a label).
-std::string DotQuote(const std::string& text);
 
 }  // namespace dhg::emit

@@ -20,6 +20,7 @@
 #include "git/fake_repository.h"
 #include "graph/keys.h"
 #include "spec/spec.h"
+#include "util/escape.h"
 #include "util/strings.h"
 
 namespace dhg::emit {

@@ -4,6 +4,7 @@
 #include <functional>
 #include <set>
 
+#include "util/escape.h"
 #include "util/strings.h"
 
 namespace dhg::graph {

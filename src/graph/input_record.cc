@@ -4,63 +4,13 @@
 #include <cstdlib>
 #include <map>
 
+#include "util/escape.h"
 #include "util/strings.h"
 
 namespace dhg::graph {
 namespace {
 
 constexpr char kMagic[] = "datahub-gen inputs v1";
-
-std::string Escape(std::string_view text) {
-  std::string out;
-  for (char c : text) {
-    switch (c) {
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
-
-std::optional<std::string> Unescape(std::string_view text) {
-  std::string out;
-  for (size_t i = 0; i < text.size(); ++i) {
-    if (text[i] != '\\') {
-      out += text[i];
-      continue;
-    }
-    if (++i == text.size()) return std::nullopt;
-    switch (text[i]) {
-      case '\\':
-        out += '\\';
-        break;
-      case 't':
-        out += '\t';
-        break;
-      case 'n':
-        out += '\n';
-        break;
-      case 'r':
-        out += '\r';
-        break;
-      default:
-        return std::nullopt;
-    }
-  }
-  return out;
-}
 
 std::string Quoted(const std::string& value) { return "'" + value + "'"; }
 
@@ -85,7 +35,7 @@ InputRecord CurrentInputs(const Node& node) {
 std::string FormatInputRecord(const InputRecord& record) {
   std::string text = std::string(kMagic) + "\n";
   auto field = [&text](std::string_view name, std::string_view value) {
-    text += std::string(name) + "\t" + Escape(value) + "\n";
+    text += std::string(name) + "\t" + EscapeTsvField(value) + "\n";
   };
   field("key", record.key);
   field("image", record.image);
@@ -94,7 +44,7 @@ std::string FormatInputRecord(const InputRecord& record) {
   field("parent", record.parent_key);
   for (const auto& [name, value] : record.build_args) field("arg", name + "=" + value);
   for (const git::FileEntry& file : record.files) {
-    text += "file\t" + OctalMode(file.mode) + "\t" + file.blob_id + "\t" + Escape(file.path) + "\n";
+    text += "file\t" + OctalMode(file.mode) + "\t" + file.blob_id + "\t" + EscapeTsvField(file.path) + "\n";
   }
   return text;
 }
@@ -111,14 +61,14 @@ std::optional<InputRecord> ParseInputRecord(const std::string& text) {
     const std::string& field = parts[0];
     if (field == "file") {
       if (parts.size() != 4) return std::nullopt;
-      std::optional<std::string> path = Unescape(parts[3]);
+      std::optional<std::string> path = UnescapeTsvField(parts[3]);
       if (!path) return std::nullopt;
       git::FileEntry entry{*path, static_cast<unsigned>(std::strtoul(parts[1].c_str(), nullptr, 8)), parts[2]};
       record.files.push_back(std::move(entry));
       continue;
     }
     if (parts.size() != 2) return std::nullopt;
-    std::optional<std::string> value = Unescape(parts[1]);
+    std::optional<std::string> value = UnescapeTsvField(parts[1]);
     if (!value) return std::nullopt;
     if (field == "key") {
       record.key = *value;

@@ -1,6 +1,6 @@
-// Identity of each node (DESIGN §4): the content key K over everything that
-// goes into its build, the source commit C (the oldest commit reachable from
-// HEAD whose inputs give today's K) and the tag derived from it.
+// Identity of each node (README.md, "How tags are derived"; docs/ARCHITECTURE.md): the content key K over everything
+// that goes into its build, the source commit C (the oldest commit reachable from HEAD whose inputs give today's K) and
+// the tag derived from it.
 #pragma once
 #include <map>
 #include <optional>

@@ -1,4 +1,4 @@
-// The labels every built image carries (DESIGN §4): written by the generator
+// The labels every built image carries (README.md, "How tags are derived"): written by the generator
 // into the build step's command, read back by the steps (reuse by key, what a
 // stable tag pointed at) and by users (`docker inspect`).
 #pragma once

@@ -3,6 +3,7 @@
 #include <array>
 #include <stdexcept>
 
+#include "util/escape.h"
 #include "util/strings.h"
 
 namespace dhg::ninja {
@@ -55,58 +56,6 @@ void RequireNinjaText(std::string_view what, std::string_view text, std::string_
       Fail(what, text, "has a `$` that is neither an escape nor a variable (write `$$`)", where);
     }
   }
-}
-
-bool IsShellSafe(char c) {
-  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
-  switch (c) {
-    case '_':
-    case '@':
-    case '%':
-    case '+':
-    case '=':
-    case ':':
-    case ',':
-    case '.':
-    case '/':
-    case '-':
-      return true;
-    default:
-      return false;
-  }
-}
-
-// Words that sh (and bash, should /bin/sh be bash) treats specially as the
-// first word of a command.
-bool IsShellReservedWord(std::string_view word) {
-  static constexpr std::array<std::string_view, 17> kReserved = {"case",   "coproc", "do",   "done",     "elif", "else",
-                                                                 "esac",   "fi",     "for",  "function", "if",   "in",
-                                                                 "select", "then",   "time", "until",    "while"};
-  for (std::string_view reserved : kReserved)
-    if (word == reserved) return true;
-  return false;
-}
-
-std::string QuoteAlways(std::string_view word) {
-  std::string quoted = "'";
-  for (char c : word) {
-    if (c == '\'')
-      quoted += "'\\''";
-    else
-      quoted += c;
-  }
-  quoted += '\'';
-  return quoted;
-}
-
-// Ninja's own shell escaping of $in and $out (GetShellEscapedString).
-std::string NinjaShellEscaped(std::string_view path) {
-  for (char c : path) {
-    bool safe = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '+' ||
-                c == '-' || c == '.' || c == '/';
-    if (!safe) return QuoteAlways(path);
-  }
-  return std::string(path);
 }
 
 // Evaluates ninja text in the scope of one edge, as ninja does.
@@ -368,46 +317,12 @@ std::string Unwritable(std::string_view text, bool is_path) {
 
 std::string EscapePath(std::string_view path) {
   RequireWritable("path", path, /*is_path=*/true);
-  std::string escaped;
-  escaped.reserve(path.size());
-  for (char c : path) {
-    if (c == '$' || c == ' ' || c == ':') escaped += '$';
-    escaped += c;
-  }
-  return escaped;
+  return NinjaEscapePath(path);
 }
 
 std::string EscapeValue(std::string_view value) {
   RequireWritable("value", value, /*is_path=*/false);
-  std::string escaped;
-  escaped.reserve(value.size());
-  if (!value.empty() && value.front() == ' ') escaped += '$';
-  for (char c : value) {
-    if (c == '$') escaped += '$';
-    escaped += c;
-  }
-  return escaped;
-}
-
-std::string ShellQuote(std::string_view word) {
-  if (word.find('\0') != std::string_view::npos)
-    Fail("shell word", word, "contains a NUL byte, which no program argument can hold");
-  if (word.empty()) return "''";
-  for (char c : word)
-    if (!IsShellSafe(c)) return QuoteAlways(word);
-  return std::string(word);
-}
-
-std::string CommandLine(const std::vector<std::string>& argv) {
-  std::string line;
-  for (size_t i = 0; i < argv.size(); ++i) {
-    if (i > 0) line += ' ';
-    std::string word = ShellQuote(argv[i]);
-    bool needs_quotes_as_command =
-        word == argv[i] && (argv[i].find('=') != std::string::npos || IsShellReservedWord(argv[i]));
-    line += i == 0 && needs_quotes_as_command ? QuoteAlways(argv[i]) : word;
-  }
-  return line;
+  return NinjaEscapeValue(value);
 }
 
 std::string EvaluateCommand(const File& file, const Build& build) {

@@ -75,25 +75,10 @@ struct File {
 // for it) or be empty (an empty path would silently vanish from a list).
 std::string Unwritable(std::string_view text, bool is_path);
 
-// `$` -> `$$`, and for paths also ` ` -> `$ ` and `:` -> `$:`. For values, a
-// leading space becomes `$ ` too: ninja strips leading spaces of a value.
-// The text must be writable (see Unwritable); the functions throw
-// std::invalid_argument otherwise.
+// util/escape.h's ninja escaping, for text that must be writable (see
+// Unwritable): they throw std::invalid_argument otherwise.
 std::string EscapePath(std::string_view path);
 std::string EscapeValue(std::string_view value);
-
-// POSIX shell single-quoting: the result is one shell word that stands for
-// exactly `word`. Words made only of [A-Za-z0-9_@%+=:,./-] are left bare; the
-// empty word is ''. Throws std::invalid_argument for a NUL byte, which no
-// argv string can hold.
-std::string ShellQuote(std::string_view word);
-
-// Shell-quotes every word and joins them with spaces: the result, placed in a
-// Build variable (which the writer escapes) and expanded in a rule's command,
-// reaches the program as that argv, byte for byte. The first word is also
-// quoted when the shell would otherwise take it for an assignment (`A=b`) or a
-// reserved word (`if`, `time` ...).
-std::string CommandLine(const std::vector<std::string>& argv);
 
 // The longest command ninja can run on Linux: ninja runs each command as
 // `/bin/sh -c COMMAND`, and the kernel takes no single argument longer than

@@ -17,6 +17,7 @@
 
 #include "src/ninja/ninja_reader.h"
 #include "tests/unit/temp_dir.h"
+#include "util/escape.h"
 #include "util/files.h"
 #include "util/strings.h"
 
@@ -130,12 +131,12 @@ TEST_CASE("Unwritable explains why") {
 }
 
 TEST_CASE("CommandLine quotes each word, and a first word the shell would misread") {
-  CHECK(CommandLine({}) == "");
-  CHECK(CommandLine({"/usr/bin/printf", "%s\\0", "a b", "", "x"}) == "/usr/bin/printf '%s\\0' 'a b' '' x");
-  CHECK(CommandLine({"A=b", "A=b"}) == "'A=b' A=b");
-  CHECK(CommandLine({"if", "if"}) == "'if' if");
-  CHECK(CommandLine({"time", "ls"}) == "'time' ls");
-  CHECK_THROWS_AS(CommandLine({"a\0b"s}), std::invalid_argument);
+  CHECK(ShellCommandLine({}) == "");
+  CHECK(ShellCommandLine({"/usr/bin/printf", "%s\\0", "a b", "", "x"}) == "/usr/bin/printf '%s\\0' 'a b' '' x");
+  CHECK(ShellCommandLine({"A=b", "A=b"}) == "'A=b' A=b");
+  CHECK(ShellCommandLine({"if", "if"}) == "'if' if");
+  CHECK(ShellCommandLine({"time", "ls"}) == "'time' ls");
+  CHECK_THROWS_AS(ShellCommandLine({"a\0b"s}), std::invalid_argument);
 }
 
 TEST_CASE("Write: empty file") { CHECK(Write(File{}) == ""); }
@@ -450,7 +451,7 @@ TEST_CASE("round trip through the real ninja: every writable hostile string reac
   Build print;
   print.outputs = {output};
   print.rule = "print";
-  print.variables = {{"cmd", CommandLine(argv)}};
+  print.variables = {{"cmd", ShellCommandLine(argv)}};
   // Ninja strips leading spaces of a value; EscapeValue must keep them.
   file.rules.push_back(MakeRule("print_spaced", "/usr/bin/printf %s '$spaced$empty' > $out"));
   Build spaced;
@@ -520,7 +521,7 @@ TEST_CASE("round trip through the real ninja and /bin/sh: a random sample of byt
     if (Unwritable(text, /*is_path=*/false).empty()) {
       argv.push_back(text);
     } else {
-      CHECK_THROWS_AS(EscapeValue(CommandLine({text})), std::invalid_argument);
+      CHECK_THROWS_AS(EscapeValue(ShellCommandLine({text})), std::invalid_argument);
       ++rejected_words;
     }
     // Unique names without '/', so ninja's path canonicalisation changes nothing.
@@ -542,7 +543,7 @@ TEST_CASE("round trip through the real ninja and /bin/sh: a random sample of byt
   print.outputs = outputs;
   print.rule = "print";
   print.inputs = inputs;
-  print.variables = {{"cmd", CommandLine(argv)}};
+  print.variables = {{"cmd", ShellCommandLine(argv)}};
   file.builds = {print};
   for (const std::string& input : inputs) file.builds.push_back(PhonyBuild({input}));
   file.defaults = {outputs.front()};
@@ -578,7 +579,7 @@ TEST_CASE("round trip through the real ninja and /bin/sh: first words the shell 
     Build run;
     run.outputs = {"out-" + std::to_string(file.builds.size())};
     run.rule = "run";
-    run.variables = {{"bin", dir / "bin"}, {"cmd", CommandLine({name, "x y", name})}};
+    run.variables = {{"bin", dir / "bin"}, {"cmd", ShellCommandLine({name, "x y", name})}};
     file.builds.push_back(run);
   }
   dhg::WriteFileAtomic(dir / "build.ninja", Write(file));

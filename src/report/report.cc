@@ -10,6 +10,7 @@
 #include "report/ninja_log.h"
 #include "steps/manifest_page.h"
 #include "steps/steps.h"
+#include "util/escape.h"
 #include "util/files.h"
 #include "util/strings.h"
 #include "util/time.h"
@@ -201,10 +202,10 @@ class MarkdownMarkup : public Markup {
   std::string Code(std::string_view text) const override {
     std::string line(text);
     std::replace(line.begin(), line.end(), '\n', ' ');
-    return steps::CodeSpan(line);
+    return CodeSpan(line);
   }
-  std::string CellCode(std::string_view text) const override { return steps::TableCodeSpan(text); }
-  std::string Text(std::string_view text) const override { return steps::MarkdownText(text); }
+  std::string CellCode(std::string_view text) const override { return TableCodeSpan(text); }
+  std::string Text(std::string_view text) const override { return MarkdownText(text); }
   std::string Strong(const std::string& marked) const override { return "**" + marked + "**"; }
   std::string Heading(int level, std::string_view text) const override {
     return std::string(static_cast<size_t>(level), '#') + " " + Text(text) + "\n\n";
@@ -233,37 +234,11 @@ class MarkdownMarkup : public Markup {
   }
 };
 
-std::string EscapeHtml(std::string_view text) {
-  std::string out;
-  for (char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
-
 class HtmlMarkup : public Markup {
  public:
-  std::string Code(std::string_view text) const override { return "<code>" + EscapeHtml(text) + "</code>"; }
+  std::string Code(std::string_view text) const override { return "<code>" + HtmlEscape(text) + "</code>"; }
   std::string CellCode(std::string_view text) const override { return Code(text); }
-  std::string Text(std::string_view text) const override { return EscapeHtml(text); }
+  std::string Text(std::string_view text) const override { return HtmlEscape(text); }
   std::string Strong(const std::string& marked) const override { return "<strong>" + marked + "</strong>"; }
   std::string Heading(int level, std::string_view text) const override {
     std::string tag = "h" + std::to_string(level);

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <tuple>
 
+#include "util/console.h"
+
 namespace dhg::spec {
 
 bool Diagnostics::Add(const Location& where, std::string message, bool is_warning) {
@@ -32,7 +34,7 @@ std::string Diagnostics::Format() const {
   });
   std::string out;
   for (const Diagnostic* d : sorted) {
-    out += FormatLocation(d->where) + (d->is_warning ? ": warning: " : ": error: ") + d->message + "\n";
+    out += FormatMessage(FormatLocation(d->where), d->is_warning ? Severity::kWarning : Severity::kError, d->message);
   }
   return out;
 }

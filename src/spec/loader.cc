@@ -8,6 +8,7 @@
 #include <set>
 
 #include "spec/spec.h"
+#include "util/escape.h"
 #include "util/strings.h"
 
 namespace dhg::spec {

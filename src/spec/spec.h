@@ -1,5 +1,5 @@
 // The stack description as written in images/spec.yml, both generations
-// mapped onto one model (DESIGN §3). Every value keeps the text the user wrote
+// mapped onto one model (docs/spec-reference.md). Every value keeps the text the user wrote
 // (never a number: `2021.10` stays "2021.10") and where it was written, so
 // later layers can report errors at file:line:col. Nothing here is resolved:
 // variables are expanded and plans applied in graph/.

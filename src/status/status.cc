@@ -7,6 +7,7 @@
 
 #include "emit/emit.h"
 #include "steps/steps.h"
+#include "util/escape.h"
 #include "util/files.h"
 #include "util/strings.h"
 

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <map>
 
+#include "util/escape.h"
 #include "util/strings.h"
 #include "util/time.h"
 

@@ -5,27 +5,12 @@
 #include <stdexcept>
 
 #include "templates.h"
+#include "util/escape.h"
 #include "util/strings.h"
 #include "util/time.h"
 
 namespace dhg::steps {
 namespace {
-
-size_t LongestBacktickRun(std::string_view text) {
-  size_t longest = 0;
-  size_t current = 0;
-  for (char c : text) {
-    current = c == '`' ? current + 1 : 0;
-    longest = std::max(longest, current);
-  }
-  return longest;
-}
-
-std::string OneLine(std::string_view text) {
-  std::string line;
-  for (char c : text) line += (c == '\n' || c == '\r' || c == '\t') ? ' ' : c;
-  return line;
-}
 
 constexpr std::string_view kInfoLinePrefix = "<!-- datahub-gen-page ";
 constexpr std::string_view kCommentEnd = " -->";
@@ -110,26 +95,6 @@ bool IsHexDigit(char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'
 int HexValue(char c) { return c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10; }
 
 }  // namespace
-
-std::string TableCodeSpan(std::string_view text) {
-  // `|` must be escaped even in a code span: GFM splits cells before it parses inlines.
-  std::string escaped;
-  for (char c : OneLine(text)) {
-    if (c == '|') escaped += '\\';
-    escaped += c;
-  }
-  return CodeSpan(escaped);
-}
-
-std::string MarkdownText(std::string_view text) {
-  static constexpr std::string_view kSpecial = "\\`*_[]<>&|~#";
-  std::string escaped;
-  for (char c : OneLine(text)) {
-    if (kSpecial.find(c) != std::string_view::npos) escaped += '\\';
-    escaped += c;
-  }
-  return escaped;
-}
 
 std::string EncodeRecord(const std::vector<std::pair<std::string, std::string>>& fields) {
   std::string line;
@@ -221,12 +186,6 @@ std::string FormatSize(int64_t bytes) {
   char text[32];
   std::snprintf(text, sizeof(text), "%.3g %s", value, kUnits[unit]);
   return text;
-}
-
-std::string CodeSpan(std::string_view text) {
-  std::string ticks(LongestBacktickRun(text) + 1, '`');
-  bool pad = !text.empty() && (text.front() == '`' || text.back() == '`');
-  return ticks + (pad ? " " : "") + std::string(text) + (pad ? " " : "") + ticks;
 }
 
 std::string RenderManifestPage(const ManifestPage& page) { return RenderManifestPage(page, templates::kManifest); }

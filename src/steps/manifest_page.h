@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "steps/docker.h"
+#include "util/escape.h"
 
 namespace dhg::steps {
 
@@ -68,13 +69,6 @@ std::string RenderManifestPage(const ManifestPage& page, std::string_view page_t
 
 // "1.98 MB", as docker prints sizes (decimal units, three significant digits).
 std::string FormatSize(int64_t bytes);
-// `text` as a markdown code span that survives any backticks inside.
-std::string CodeSpan(std::string_view text);
-// A code span for a table cell: on one line, `|` escaped.
-std::string TableCodeSpan(std::string_view text);
-// `text` on one line, as literal markdown text (punctuation that could start
-// emphasis, links, HTML, entities or table cells is backslash-escaped).
-std::string MarkdownText(std::string_view text);
 
 // One line of `key=value` words, for data kept in HTML comments: values are
 // percent-encoded outside printable ASCII and for ` `, `%`, `<` and `>`, so a

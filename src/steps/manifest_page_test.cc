@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include "templates.h"
+#include "util/escape.h"
 #include "util/strings.h"
 
 namespace dhg::steps {

@@ -12,6 +12,7 @@
 #include <cstring>
 #include <exception>
 
+#include "util/escape.h"
 #include "util/files.h"
 
 extern char** environ;
@@ -103,7 +104,7 @@ void StepLog::Line(std::string_view text) {
   Write("\n");
 }
 
-void StepLog::Command(const std::vector<std::string>& argv) { Line("$ " + QuoteForDisplay(argv)); }
+void StepLog::Command(const std::vector<std::string>& argv) { Line("$ " + ShellCommandLine(argv)); }
 
 void StepLog::Flush() { out_.flush(); }
 
@@ -323,30 +324,6 @@ void InterruptibleSleep(std::chrono::milliseconds duration) {
   timespec remaining{static_cast<time_t>(nanoseconds / 1000000000), static_cast<long>(nanoseconds % 1000000000)};
   while (nanosleep(&remaining, &remaining) != 0 && errno == EINTR) ThrowIfInterrupted();
   ThrowIfInterrupted();
-}
-
-std::string QuoteForDisplay(const std::vector<std::string>& argv) {
-  std::string line;
-  for (const std::string& word : argv) {
-    if (!line.empty()) line += ' ';
-    bool plain = !word.empty() && word.find_first_not_of(
-                                      "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                                      "0123456789-_./:=@+,%") == std::string::npos;
-    if (plain) {
-      line += word;
-      continue;
-    }
-    line += '\'';
-    for (char c : word) {
-      if (c == '\'') {
-        line += "'\\''";
-      } else {
-        line += c;
-      }
-    }
-    line += '\'';
-  }
-  return line;
 }
 
 }  // namespace dhg::steps

@@ -94,7 +94,4 @@ void ThrowIfInterrupted();
 // Sleeps, waking early (and throwing Interrupted) when a signal arrives.
 void InterruptibleSleep(std::chrono::milliseconds duration);
 
-// argv as one line a user can paste into a shell (for logs only, never run).
-std::string QuoteForDisplay(const std::vector<std::string>& argv);
-
 }  // namespace dhg::steps

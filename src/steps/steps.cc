@@ -15,6 +15,8 @@
 #include "steps/manifest_index.h"
 #include "steps/manifest_page.h"
 #include "steps/tar.h"
+#include "util/console.h"
+#include "util/escape.h"
 #include "util/exit_codes.h"
 #include "util/files.h"
 #include "util/strings.h"
@@ -283,7 +285,7 @@ std::string RunTestStep(const TestStep& step, StepServices& services) {
   argv.push_back(step.junit);
   argv.push_back("-q");
   argv.insert(argv.end(), step.tests.begin(), step.tests.end());
-  std::string command_line = QuoteForDisplay(argv);
+  std::string command_line = ShellCommandLine(argv);
 
   if (previous_text && !id.empty()) {
     std::map<std::string, std::string> previous = ParseStamp(*previous_text);
@@ -484,7 +486,7 @@ int ExecuteStep(const std::string& log_path, const std::string& image,
   try {
     log = std::make_unique<StepLog>(log_path);
   } catch (const std::exception& error) {
-    std::cerr << "datahub-gen: " << error.what() << "\n";
+    PrintError(ProgramWho(), error.what());
     return kExitUserError;
   }
   InstallSignalForwarding();
@@ -508,7 +510,7 @@ int ExecuteStep(const std::string& log_path, const std::string& image,
   } catch (const Interrupted& interrupted) {
     log->Line("interrupted by signal " + std::to_string(interrupted.signal()) + "; nothing written");
     log->Flush();
-    std::cerr << "datahub-gen: interrupted; log: " << log_path << "\n";
+    PrintNote(ProgramWho(), "interrupted; log: " + log_path);
     return 128 + interrupted.signal();
   } catch (const std::exception& error) {
     log->Line(std::string("error: ") + error.what());
@@ -520,11 +522,12 @@ int ExecuteStep(const std::string& log_path, const std::string& image,
       log->Line(std::string("cannot write the failure marker: ") + marker_error.what());
     }
     if (log->Intact()) {
-      std::cerr << log->Tail(kFailureTailLines) << "datahub-gen: step failed; full log: " << log_path << "\n";
+      std::cerr << log->Tail(kFailureTailLines);
+      PrintError(ProgramWho(), "step failed; full log: " + log_path);
     } else {
       // The log lost lines (a full disk): its tail would hide the error.
-      std::cerr << "datahub-gen: error: " << error.what() << "\ndatahub-gen: step failed; its log " << log_path
-                << " could not be written in full\n";
+      PrintError(ProgramWho(), error.what());
+      PrintError(ProgramWho(), "step failed; its log " + log_path + " could not be written in full");
     }
     return kExitUserError;
   }

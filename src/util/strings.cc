@@ -60,9 +60,6 @@ std::string ClosestMatch(std::string_view word, const std::vector<std::string>& 
   return best;
 }
 
-namespace {
-
-// The length of the valid UTF-8 sequence at text[i], or 0.
 size_t Utf8SequenceLength(std::string_view text, size_t i) {
   auto byte = [&](size_t k) { return static_cast<unsigned char>(text[k]); };
   unsigned char lead = byte(i);
@@ -83,8 +80,6 @@ size_t Utf8SequenceLength(std::string_view text, size_t i) {
   return length;
 }
 
-}  // namespace
-
 size_t InvalidUtf8Offset(std::string_view text) {
   for (size_t i = 0; i < text.size();) {
     size_t length = Utf8SequenceLength(text, i);
@@ -92,146 +87,6 @@ size_t InvalidUtf8Offset(std::string_view text) {
     i += length;
   }
   return std::string_view::npos;
-}
-
-std::string QuoteForMessage(std::string_view text, char quote) {
-  constexpr size_t kMaxShown = 120;
-  static const char kHex[] = "0123456789abcdef";
-  std::string quoted(1, quote);
-  size_t i = 0;
-  while (i < text.size() && i < kMaxShown) {
-    size_t length = Utf8SequenceLength(text, i);
-    unsigned char byte = static_cast<unsigned char>(text[i]);
-    if (length > 1) {
-      if (i + length > kMaxShown) break;
-      quoted.append(text.substr(i, length));
-    } else if (text[i] == quote || text[i] == '\\') {
-      quoted += '\\';
-      quoted += text[i];
-    } else if (text[i] == '\n') {
-      quoted += "\\n";
-    } else if (text[i] == '\r') {
-      quoted += "\\r";
-    } else if (text[i] == '\t') {
-      quoted += "\\t";
-    } else if (length == 0 || byte < 0x20 || byte == 0x7F) {
-      quoted += "\\x";
-      quoted += kHex[byte >> 4];
-      quoted += kHex[byte & 0xf];
-    } else {
-      quoted += text[i];
-    }
-    i += std::max<size_t>(length, 1);
-  }
-  quoted += quote;
-  if (i < text.size()) quoted += "...";
-  return quoted;
-}
-
-bool SplitShellWords(std::string_view command, std::vector<std::string>* words, std::string* error) {
-  words->clear();
-  std::string word;
-  bool in_word = false;
-  size_t i = 0;
-  while (i < command.size()) {
-    char c = command[i];
-    if (c == ' ' || c == '\t' || c == '\n') {
-      if (in_word) words->push_back(std::move(word));
-      word.clear();
-      in_word = false;
-      ++i;
-    } else if (c == '\'') {
-      size_t end = command.find('\'', i + 1);
-      if (end == std::string_view::npos) {
-        *error = "unterminated single quote";
-        return false;
-      }
-      word.append(command.substr(i + 1, end - i - 1));
-      in_word = true;
-      i = end + 1;
-    } else if (c == '"') {
-      ++i;
-      bool closed = false;
-      while (i < command.size()) {
-        char d = command[i];
-        if (d == '"') {
-          closed = true;
-          ++i;
-          break;
-        }
-        // Inside double quotes a backslash escapes only these characters.
-        if (d == '\\' && i + 1 < command.size() &&
-            std::string_view("\"\\$`\n").find(command[i + 1]) != std::string_view::npos) {
-          if (command[i + 1] != '\n') word.push_back(command[i + 1]);
-          i += 2;
-          continue;
-        }
-        word.push_back(d);
-        ++i;
-      }
-      if (!closed) {
-        *error = "unterminated double quote";
-        return false;
-      }
-      in_word = true;
-    } else if (c == '\\') {
-      if (i + 1 >= command.size()) {
-        *error = "trailing backslash";
-        return false;
-      }
-      if (command[i + 1] != '\n') {
-        word.push_back(command[i + 1]);
-        in_word = true;
-      }
-      i += 2;
-    } else {
-      word.push_back(c);
-      in_word = true;
-      ++i;
-    }
-  }
-  if (in_word) words->push_back(std::move(word));
-  return true;
-}
-
-std::string JsonQuote(std::string_view text) {
-  static const char kHex[] = "0123456789abcdef";
-  std::string quoted = "\"";
-  for (char c : text) {
-    unsigned char byte = static_cast<unsigned char>(c);
-    switch (c) {
-      case '"':
-        quoted += "\\\"";
-        break;
-      case '\\':
-        quoted += "\\\\";
-        break;
-      case '\n':
-        quoted += "\\n";
-        break;
-      case '\t':
-        quoted += "\\t";
-        break;
-      case '\r':
-        quoted += "\\r";
-        break;
-      case '\b':
-        quoted += "\\b";
-        break;
-      case '\f':
-        quoted += "\\f";
-        break;
-      default:
-        if (byte < 0x20) {
-          quoted += "\\u00";
-          quoted += kHex[byte >> 4];
-          quoted += kHex[byte & 0xf];
-        } else {
-          quoted += c;
-        }
-    }
-  }
-  return quoted + "\"";
 }
 
 }  // namespace dhg

@@ -26,22 +26,7 @@ std::string ClosestMatch(std::string_view word, const std::vector<std::string>& 
 // sequence (overlong forms, surrogates and code points above U+10FFFF are
 // invalid), or std::string_view::npos when all of it is valid.
 size_t InvalidUtf8Offset(std::string_view text);
-
-// `text` between `quote` characters, readable in a one-line error message
-// whatever it holds: the quote and `\` are escaped, line breaks, tabs and
-// other control characters written as \n, \r, \t, \xNN, bytes that are not
-// UTF-8 as \xNN; text longer than 120 bytes is cut (at a character boundary)
-// and marked with `...` after the closing quote.
-std::string QuoteForMessage(std::string_view text, char quote = '"');
-
-// Splits a command into words by POSIX shell quoting rules ('...', "...", \),
-// with no expansion of any kind. Returns false and sets *error on an
-// unterminated quote or trailing backslash.
-bool SplitShellWords(std::string_view command, std::vector<std::string>* words, std::string* error);
-
-// A JSON string literal, quotes included, standing for exactly `text`: `"`
-// and `\` escaped, control characters as \n, \t, ... or \u00XX. Other bytes
-// are copied, so UTF-8 text stays UTF-8.
-std::string JsonQuote(std::string_view text);
+// The length of the valid UTF-8 sequence at text[i], or 0.
+size_t Utf8SequenceLength(std::string_view text, size_t i);
 
 }  // namespace dhg

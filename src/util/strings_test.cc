@@ -7,6 +7,7 @@
 #include <random>
 
 #include "tests/unit/temp_dir.h"
+#include "util/escape.h"
 #include "util/files.h"
 
 using dhg::SplitShellWords;

@@ -431,7 +431,7 @@ def test_h_stable_tags_point_at_the_pushed_images(make_stack, report):
 def test_same_content_in_another_clone_gets_its_own_labels(make_stack, report):
     """Two clones of the same content with different histories (a rebase, a
     cherry-pick, a fork) and registries: the second one's images must name its
-    own source commit and its own base, as DESIGN §4 says every image does.
+    own source commit and its own base, as README.md ("How tags are derived") says every image does.
 
     The bug: the build step reused any local image whose io.datahub-gen.key
     label matched (`docker tag`), labels and all: the second clone's image
