@@ -13,6 +13,8 @@
 #include "cli/stack_loader.h"
 #include "emit/emit.h"
 #include "report/ninja_log.h"
+#include "state/generation_memo.h"
+#include "state/layout.h"
 #include "util/console.h"
 #include "util/exit_codes.h"
 #include "util/files.h"
@@ -55,23 +57,6 @@ void RestatInNinjaLog(const std::string& build_dir, const std::string& output_na
   if (pid > 0) waitpid(pid, &status, 0);
 }
 
-// In the build folder: what the last generation read (as one digest), what it
-// wrote and printed. When a run finds the same inputs and build.ninja as
-// written, it prints the same and stops after the walk of the stack: most of
-// a warm run was resolving, emitting and writing the very same 10 MB.
-constexpr char kGenerationMemoPath[] = ".datahub/generation-memo";
-constexpr std::string_view kGenerationMemoHeader = "datahub-gen generation memo v1\n";
-
-struct GenerationMemo {
-  std::string inputs;    // GenerationInputsDigest
-  std::string output;    // SHA-256 of build.ninja's text
-  std::string warnings;  // as printed to stderr
-  std::string summary;   // the rest of the "unchanged build.ninja" lines
-  // build.ninja's size, times and inode as written (StatKey): while they
-  // are the same, its content need not be hashed again.
-  std::string output_stat;
-};
-
 // A file's size, mtime, ctime and inode, or "" when it cannot be stat'ed.
 // Any write changes the ctime (and cannot set it back).
 std::string StatKey(const std::string& path) {
@@ -83,47 +68,18 @@ std::string StatKey(const std::string& path) {
 }
 
 // Whether build.ninja is the file the memo's run wrote.
-bool IsMemoOutput(const GenerationMemo& memo, const std::string& output_abs) {
+bool IsMemoOutput(const state::GenerationMemo& memo, const std::string& output_abs) {
   std::string stat_key = StatKey(output_abs);
   if (!stat_key.empty() && stat_key == memo.output_stat) return true;
   return FileSha256Hex(output_abs) == memo.output;
 }
 
-// Each field as its length, a newline and its bytes.
-std::string FormatGenerationMemo(const GenerationMemo& memo) {
-  std::string text(kGenerationMemoHeader);
-  for (const std::string* field : {&memo.inputs, &memo.output, &memo.warnings, &memo.summary, &memo.output_stat})
-    text += std::to_string(field->size()) + "\n" + *field;
-  return text;
-}
-
-std::optional<GenerationMemo> ReadGenerationMemo(const std::string& path) {
-  std::optional<std::string> text = ReadFile(path);
-  if (!text || !StartsWith(*text, kGenerationMemoHeader)) return std::nullopt;
-  GenerationMemo memo;
-  size_t at = kGenerationMemoHeader.size();
-  for (std::string* field : {&memo.inputs, &memo.output, &memo.warnings, &memo.summary, &memo.output_stat}) {
-    size_t newline = text->find('\n', at);
-    if (newline == std::string::npos || newline == at || newline - at > 9) return std::nullopt;
-    size_t size = 0;
-    for (size_t i = at; i < newline; ++i) {
-      if (!std::isdigit(static_cast<unsigned char>((*text)[i]))) return std::nullopt;
-      size = size * 10 + static_cast<size_t>((*text)[i] - '0');
-    }
-    if (text->size() - newline - 1 < size) return std::nullopt;
-    *field = text->substr(newline + 1, size);
-    at = newline + 1 + size;
-  }
-  if (at != text->size()) return std::nullopt;
-  return memo;
-}
-
 // A cache: a build folder that cannot take it only makes the next run slower.
-void KeepGenerationMemo(const std::string& path, const GenerationMemo& memo) {
-  std::string text = FormatGenerationMemo(memo);
-  if (ReadFile(path) == text) return;
+void KeepGenerationMemo(state::BuildFolder& folder, const state::GenerationMemo& memo) {
+  std::string text = state::FormatGenerationMemo(memo);
+  if (folder.Read(state::kGenerationMemoPath) == text) return;
   try {
-    WriteFileAtomic(path, text);
+    folder.Write(state::kGenerationMemoPath, text);
   } catch (const std::exception&) {
   }
 }
@@ -135,7 +91,7 @@ void KeepGenerationMemo(const std::string& path, const GenerationMemo& memo) {
 std::string GenerationInputsDigest(const LoadedStack& stack, const emit::Options& emit_options,
                                    const std::vector<std::string>& dirs, const std::vector<std::string>& head_files) {
   Sha256 hash;
-  hash.Field(kGenerationMemoHeader);
+  hash.Field(state::kGenerationMemoHeader);
   hash.Field(DATAHUB_GEN_VERSION);
   // A rebuilt generator may emit something else.
   struct stat self {};
@@ -235,9 +191,9 @@ int RunGenerate(const GenerateOptions& options) {
     head_files.push_back(RelativePath(build_dir, AbsolutePath(file)));
   std::sort(head_files.begin(), head_files.end());
 
-  std::string memo_path = build_dir + "/" + kGenerationMemoPath;
   std::string digest = GenerationInputsDigest(stack, emit_options, dirs, head_files);
-  if (std::optional<GenerationMemo> memo = ReadGenerationMemo(memo_path);
+  std::optional<std::string> memo_text = stack.folder->Read(state::kGenerationMemoPath);
+  if (std::optional<state::GenerationMemo> memo = memo_text ? state::ParseGenerationMemo(*memo_text) : std::nullopt;
       memo && !repo.IsShallow() && memo->inputs == digest && IsMemoOutput(*memo, output_abs)) {
     std::cerr << memo->warnings;
     if (!options.regenerate) {
@@ -298,11 +254,11 @@ int RunGenerate(const GenerateOptions& options) {
     RestatInNinjaLog(build_dir, Basename(output_abs));
   }
   if (!repo.IsShallow()) {
-    KeepGenerationMemo(memo_path, {.inputs = digest,
-                                   .output = Sha256Hex(text),
-                                   .warnings = stack.warnings,
-                                   .summary = summary,
-                                   .output_stat = StatKey(output_abs)});
+    KeepGenerationMemo(*stack.folder, {.inputs = digest,
+                                       .output = Sha256Hex(text),
+                                       .warnings = stack.warnings,
+                                       .summary = summary,
+                                       .output_stat = StatKey(output_abs)});
   }
   if (!options.regenerate) {
     std::cout << "datahub-gen: " << (changed ? "wrote " : "unchanged ") << options.output << summary;

@@ -13,6 +13,7 @@
 #include "emit/graph_render.h"
 #include "report/ninja_log.h"
 #include "report/report.h"
+#include "steps/step_kinds.h"
 #include "util/console.h"
 #include "util/exit_codes.h"
 #include "util/files.h"
@@ -29,7 +30,7 @@ int RunGraphCommand(int argc, char** argv) {
   // a missing image stamp is exactly "the next ninja run builds this node".
   std::set<std::string> will_build;
   for (const auto& node : stack.graph->Nodes()) {
-    if (!FileExists(stack.build_dir + "/" + emit::PathsOf(*node).image_stamp)) will_build.insert(node->Id());
+    if (!stack.folder->Exists(steps::Kind(steps::StepKindId::kBuild).output(*node))) will_build.insert(node->Id());
   }
   std::cout << emit::RenderGraph(*stack.graph, options.format, will_build);
   return kExitOk;
@@ -51,10 +52,9 @@ int RunReportCommand(int argc, char** argv) {
   if (std::optional<int> done =
           ParseAndLoad(ParseReportOptions, argc, argv, "report", "no report made", &options, &stack))
     return *done;
-  std::unique_ptr<report::BuildFolder> folder = report::OpenBuildFolder(stack.build_dir);
   report::Report made;
   try {
-    made = report::MakeReport(*stack.graph, *folder, stack.build_dir, options.stack.allow_dirty);
+    made = report::MakeReport(*stack.graph, *stack.folder, stack.build_dir, options.stack.allow_dirty);
   } catch (const report::NinjaLogError& error) {
     PrintError(stack.build_dir + "/.ninja_log", std::string(error.what()) + " (not a ninja build log)");
     return kExitUserError;

@@ -9,6 +9,9 @@
 
 #include "graph/keys.h"
 #include "spec/spec.h"
+#include "state/history_memo.h"
+#include "state/layout.h"
+#include "steps/step_kinds.h"
 #include "util/console.h"
 #include "util/exit_codes.h"
 #include "util/files.h"
@@ -46,6 +49,7 @@ int OpenStack(const GenerateOptions& options, LoadedStack* stack) {
   stack->spec_path = AbsolutePath(options.spec);
   stack->output_path = AbsolutePath(options.output);
   stack->build_dir = Dirname(stack->output_path);
+  stack->folder = state::OpenBuildFolder(stack->build_dir);
   std::string images_abs = Dirname(stack->spec_path);
   try {
     stack->repo = git::OpenRepository(images_abs);
@@ -66,6 +70,7 @@ int OpenStack(const GenerateOptions& options, LoadedStack* stack) {
   graph_options.defines = options.defines;
   graph_options.registry = options.registry;
   graph_options.plans = options.plans;
+  graph_options.reserved_targets = steps::StackTargets();
   return kExitOk;
 }
 
@@ -75,12 +80,11 @@ int ResolveStack(std::string_view not_done, LoadedStack* stack) {
   spec::Spec spec = spec::LoadSpec(stack->spec_text, stack->spec_display, diagnostics);
   stack->graph = graph::BuildGraph(std::move(spec), stack->repo->WorkTree(), graph_options, diagnostics);
   if (!diagnostics.HasErrors()) {
-    std::string memo_path = stack->build_dir + "/" + kHistoryMemoPath;
-    std::optional<std::string> memo_text = ReadFile(memo_path);
+    std::optional<std::string> memo_text = stack->folder->Read(state::kHistoryMemoPath);
     graph::HistoryMemo memo;
-    if (memo_text) memo = graph::ParseHistoryMemo(*memo_text).value_or(graph::HistoryMemo{});
+    if (memo_text) memo = state::ParseHistoryMemo(*memo_text).value_or(graph::HistoryMemo{});
     graph::ComputeIdentities(*stack->graph, *stack->repo, graph_options, diagnostics, &memo);
-    std::string updated = memo.head.empty() ? "" : graph::FormatHistoryMemo(memo);
+    std::string updated = memo.head.empty() ? "" : state::FormatHistoryMemo(memo);
     if (!updated.empty() && updated != memo_text) stack->history_memo_update = std::move(updated);
   }
   if (!diagnostics.HasErrors()) stack->warnings = diagnostics.Format();
@@ -90,7 +94,7 @@ int ResolveStack(std::string_view not_done, LoadedStack* stack) {
 void KeepHistoryMemo(const LoadedStack& stack) {
   if (stack.history_memo_update.empty()) return;
   try {
-    WriteFileAtomic(stack.build_dir + "/" + kHistoryMemoPath, stack.history_memo_update);
+    stack.folder->Write(state::kHistoryMemoPath, stack.history_memo_update);
   } catch (const std::exception&) {
   }
 }

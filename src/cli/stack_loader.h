@@ -11,26 +11,24 @@
 #include "cli/options.h"
 #include "git/repository.h"
 #include "graph/graph.h"
+#include "state/build_folder.h"
 #include "util/exit_codes.h"
 
 namespace dhg::cli {
 
-// In the build folder: what the last scan of the git history found
-// (graph::HistoryMemo), reused by the next run at the same HEAD.
-inline constexpr char kHistoryMemoPath[] = ".datahub/history-memo";
-
 struct LoadedStack {
   std::unique_ptr<git::Repository> repo;
-  std::unique_ptr<graph::Graph> graph;  // after ComputeIdentities; destroyed before repo
-  graph::Options graph_options;         // as the graph was built (images_dir, spec_file repository-relative)
-  std::string root;                     // the repository's working directory, absolute
-  std::string spec_path;                // --spec, absolute
-  std::string output_path;              // -o, absolute
-  std::string build_dir;                // the folder of -o: stamps, logs and manifests live there
-  std::string spec_text;                // as read
-  std::string spec_display;             // --spec as given, for messages
-  std::string warnings;                 // what ResolveStack printed, when it found no error
-  // New text for kHistoryMemoPath when this run scanned the history, else "".
+  std::unique_ptr<graph::Graph> graph;         // after ComputeIdentities; destroyed before repo
+  graph::Options graph_options;                // as the graph was built (images_dir, spec_file repository-relative)
+  std::string root;                            // the repository's working directory, absolute
+  std::string spec_path;                       // --spec, absolute
+  std::string output_path;                     // -o, absolute
+  std::string build_dir;                       // the folder of -o: stamps, logs and manifests live there
+  std::unique_ptr<state::BuildFolder> folder;  // build_dir
+  std::string spec_text;                       // as read
+  std::string spec_display;                    // --spec as given, for messages
+  std::string warnings;                        // what ResolveStack printed, when it found no error
+  // New text for state::kHistoryMemoPath when this run scanned the history, else "".
   // Only generation writes it: the read-only commands write nothing.
   std::string history_memo_update;
 };

@@ -7,6 +7,7 @@
 
 #include "cli/options.h"
 #include "cli/stack_loader.h"
+#include "state/layout.h"
 #include "status/status.h"
 #include "steps/docker.h"
 #include "util/console.h"
@@ -20,8 +21,7 @@ namespace {
 // build step's: same credentials, same answers. Their commands are logged.
 class RegistryLookup {
  public:
-  explicit RegistryLookup(const std::string& build_dir)
-      : log_(build_dir + "/.datahub/logs/status.log"), docker_(log_) {}
+  explicit RegistryLookup(const std::string& build_dir) : log_(build_dir + "/" + state::kStatusLog), docker_(log_) {}
 
   bool Has(const graph::Node& node) {
     return docker_.InspectRegistry(node.Reference(), graph::IsLoopbackRegistry(node.repository)).has_value();
@@ -37,7 +37,7 @@ class RegistryLookup {
 int ComputeStatuses(const std::string& command, const LoadedStack& stack, bool offline,
                     std::vector<status::NodeStatus>* statuses) {
   std::unique_ptr<RegistryLookup> registry;
-  status::StatusOptions options{stack.build_dir, nullptr};
+  status::StatusOptions options{stack.folder.get(), nullptr};
   if (!offline) {
     registry = std::make_unique<RegistryLookup>(stack.build_dir);
     options.in_registry = [&registry](const graph::Node& node) { return registry->Has(node); };

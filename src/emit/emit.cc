@@ -1,9 +1,11 @@
 #include "emit/emit.h"
 
 #include <algorithm>
+#include <map>
+#include <optional>
 #include <set>
 
-#include "graph/labels.h"
+#include "steps/step_kinds.h"
 #include "util/escape.h"
 #include "util/strings.h"
 
@@ -17,18 +19,8 @@ std::string CommandLimit() {
 }
 
 using ninja::Build;
-
 using ninja::Rule;
-
-// A file name for a repository: the manifest pages form one flat folder, as a
-// wiki does. The registry host is left out: the page is about the content.
-std::string FlatName(const std::string& repository) {
-  std::string host = graph::RegistryHost(repository);
-  std::string flat = host.empty() ? repository : repository.substr(host.size() + 1);
-  std::replace(flat.begin(), flat.end(), '/', '-');
-  std::replace(flat.begin(), flat.end(), ':', '-');
-  return flat;
-}
+using steps::StepKind;
 
 // Who an edge is for, so that a problem with it is reported at the spec value
 // responsible (where.line == 0: no value of the spec is).
@@ -38,36 +30,31 @@ struct Owner {
   std::string hint;  // what to change, or ""
 };
 
-// The spec values of a node that an edge's command carries, with their sizes:
-// when the command is too long, the largest one is named.
-struct Carried {
-  std::string what;  // e.g. "build arg V of 'base'"
-  size_t size = 0;
-  spec::Location where;
-};
-
-Rule StepRule(const std::string& name, const std::string& step, const std::string& pool) {
+// The rule of a step kind: `datahub-gen step NAME ARGS`, its inputs in a
+// ninja rspfile where the kind wants them so (a stack of thousands of nodes
+// would make a command line too long).
+Rule StepRule(const StepKind& kind) {
   Rule rule;
-  rule.name = name;
+  rule.name = kind.rule;
+  std::string step(kind.name);
+  if (!kind.rspfile.empty()) {
+    step += " " + std::string(kind.rspfile_flag) + " $rspfile";
+    rule.rspfile = kind.rspfile;
+    rule.rspfile_content = "$in_newline";
+  }
   rule.command = "$dhg step " + step + " $args";
   rule.description = "$desc";
-  rule.pool = pool;
-  return rule;
-}
-
-// The index edge's pages go through a file: a stack of thousands of nodes
-// would make a command line too long.
-Rule IndexRule() {
-  Rule rule = StepRule("manifest_index", "index --pages-from $rspfile", "");
-  rule.rspfile = ".datahub/manifest-index.pages";
-  rule.rspfile_content = "$in_newline";
+  rule.pool = kind.pool;
   return rule;
 }
 
 class Emitter {
  public:
   Emitter(const graph::Graph& graph, Options options, spec::Diagnostics& diagnostics)
-      : graph_(graph), options_(std::move(options)), diagnostics_(diagnostics) {}
+      : graph_(graph),
+        options_(std::move(options)),
+        diagnostics_(diagnostics),
+        plan_context_(MakePlanContext(graph, options_)) {}
 
   ninja::File Emit() {
     ninja::File file;
@@ -86,22 +73,24 @@ class Emitter {
     refuse.name = "refuse";
     refuse.command = "echo $message >&2; exit 1";
     refuse.description = "$desc";
-    file.rules = {regenerate,
-                  StepRule("build_image", "build", "docker_build"),
-                  StepRule("test_image", "test", ""),
-                  StepRule("manifest_page", "manifest", ""),
-                  IndexRule(),
-                  StepRule("push_image", "push", "docker_push"),
-                  StepRule("promote_stable", "stable", "docker_push"),
-                  refuse};
+    file.rules = {regenerate};
+    for (const StepKind& kind : steps::StepKinds()) file.rules.push_back(StepRule(kind));
+    file.rules.push_back(refuse);
 
     // Sized up front: with 50,000 inputs of the regeneration edge, a vector
     // that doubles holds its old and new arrays at the peak of memory.
     std::set<std::string> images;
     for (const auto& node : graph_.Nodes()) images.insert(node->image);
-    file.builds.reserve(graph_.Nodes().size() * 11 + images.size() + 7);
+    size_t kinds = steps::StepKinds().size();
+    file.builds.reserve(graph_.Nodes().size() * (2 * kinds + 1) + images.size() + kinds + 2);
     for (const auto& node : graph_.Nodes()) EmitNode(*node, file);
-    EmitIndex(file);
+    for (const StepKind& kind : steps::StepKinds()) {
+      if (kind.per_node) continue;
+      if (std::optional<steps::EdgePlan> plan = kind.plan_stack(plan_context_)) {
+        AddStep(file, kind, nullptr, *plan);
+        stack_outputs_.emplace(kind.name, plan->output);
+      }
+    }
     EmitPhonies(file);
     EmitRegeneration(file);
     file.defaults = {"all"};
@@ -115,16 +104,28 @@ class Emitter {
     owners_.push_back(std::move(owner));
   }
 
-  // A step edge of a node, after checking that ninja can run its command.
-  void AddStep(ninja::File& file, Build build, const graph::Node& node, const std::string& step,
-               const std::vector<Carried>& carried, Owner owner) {
+  // The edge of a plan (of `node`, or of the stack when null), after
+  // checking that ninja can run its command. A publishing step of a dirty
+  // node becomes an edge that refuses, saying why.
+  void AddStep(ninja::File& file, const StepKind& kind, const graph::Node* node, const steps::EdgePlan& plan) {
+    bool refuse = node && kind.publishes && node->dirty && !options_.allow_dirty;
+    Build build{.outputs = {plan.output},
+                .rule = refuse ? "refuse" : std::string(kind.rule),
+                .inputs = plan.inputs,
+                .implicit_inputs = plan.implicit_inputs};
+    build.variables = {{"desc", plan.description}};
+    if (refuse) {
+      build.variables.emplace_back("message", ShellQuote(DirtyRefusal(*node)));
+    } else {
+      build.variables.emplace_back("args", ShellCommandLine(plan.args));
+    }
     size_t length = ninja::EvaluateCommand(file, build).size();
     if (length > ninja::kMaxCommandLength) {
-      std::string command = "the " + step + " command of " + node.Id() + " would be " + std::to_string(length) +
-                            " bytes long" + CommandLimit();
-      auto largest = std::max_element(carried.begin(), carried.end(),
-                                      [](const Carried& a, const Carried& b) { return a.size < b.size; });
-      if (largest == carried.end() || largest->size == 0) {
+      std::string command = "the " + std::string(kind.name) + " command of " + (node ? node->Id() : "the stack") +
+                            " would be " + std::to_string(length) + " bytes long" + CommandLimit();
+      auto largest = std::max_element(plan.carried.begin(), plan.carried.end(),
+                                      [](const auto& a, const auto& b) { return a.size < b.size; });
+      if (largest == plan.carried.end() || largest->size == 0) {
         diagnostics_.Error({graph_.Spec().path, 0, 0}, command);
       } else {
         diagnostics_.Error(largest->where, largest->what + " is " + std::to_string(largest->size) +
@@ -134,7 +135,15 @@ class Emitter {
       }
       return;
     }
-    Add(file, std::move(build), std::move(owner));
+    Add(file, std::move(build), {plan.what, plan.where, plan.hint});
+  }
+
+  std::string DirtyRefusal(const graph::Node& node) const {
+    return "error: " + node.Id() +
+           (node.overridden ? " is built with -D values that change its build args (or its parent's), so no commit "
+                              "holds its inputs: pass "
+                            : " is dirty (its inputs differ from HEAD): commit them, or pass ") +
+           "--allow-dirty to datahub-gen to publish " + node.Reference();
   }
 
   // ninja refuses a file in which two edges have one output ("multiple rules
@@ -166,158 +175,27 @@ class Emitter {
     }
   }
 
-  std::string FromRoot(const std::string& path) const { return options_.root_from_build_dir + path; }
-
   void EmitNode(const graph::Node& node, ninja::File& file) {
-    NodePaths paths = PathsOf(node);
-    const graph::Node* parent = node.parent;
-    std::string title = node.image + " (" + node.plan + ") " + node.Reference();
-    bool insecure = graph::IsLoopbackRegistry(node.repository);
-
-    std::vector<std::string> args = {"--node",         node.Id(),          "--image",      node.Reference(),
-                                     "--key",          node.key,           "--context",    FromRoot(node.dir),
-                                     "--context-hash", node.context->hash, "--dockerfile", graph::kDockerfileName};
-    // Not needed to build; recorded beside the stamp for `explain`.
-    if (!node.epoch.empty()) args.insert(args.end(), {"--epoch", node.epoch});
-    if (parent) args.insert(args.end(), {"--parent-key", parent->key});
-    for (const auto& [name, value] : graph::DockerBuildArgs(node)) {
-      args.push_back("--build-arg");
-      args.push_back(name + "=" + value);
+    for (const StepKind& kind : steps::StepKinds()) {
+      if (!kind.per_node) continue;
+      if (std::optional<steps::EdgePlan> plan = kind.plan_node(node, plan_context_)) {
+        AddStep(file, kind, &node, *plan);
+        planned_.insert(plan->output);
+      }
     }
-    std::string commit = node.dirty ? "dirty" : node.source_commit;
-    graph::Bindings labels = {{graph::kKeyLabel, node.key},
-                              {graph::kCommitLabel, commit},
-                              {graph::kImageLabel, node.image},
-                              {graph::kPlanLabel, node.plan},
-                              {graph::kRevisionLabel, commit}};
-    if (parent) labels.emplace_back(graph::kBaseLabel, parent->Reference());
-    if (!options_.source_url.empty()) labels.emplace_back(graph::kSourceLabel, options_.source_url);
-    std::sort(labels.begin(), labels.end());
-    for (const auto& [name, value] : labels) {
-      args.push_back("--label");
-      args.push_back(name + "=" + value);
-    }
-    if (options_.registry_mode) {
-      args.push_back("--registry-check");
-      if (insecure) args.push_back("--insecure-registry");
-    }
-    args.insert(args.end(),
-                {"--record", paths.input_record, "--stamp", paths.image_stamp, "--log", paths.log_dir + "/build.log"});
-    Build build{.outputs = {paths.image_stamp}, .rule = "build_image"};
-    if (parent) build.implicit_inputs.push_back(PathsOf(*parent).image_stamp);
-    build.variables = {{"desc", "BUILD " + title}, {"args", ShellCommandLine(args)}};
-    Owner owner{"the build stamp of " + node.Id(), node.image_spec->where, ""};
-    AddStep(file, std::move(build), node, "build", CarriedByBuild(node), owner);
-
-    args = {"--node",        node.Id(),         "--image",   node.Reference(),
-            "--image-stamp", paths.image_stamp, "--rootdir", FromRoot(graph_images_dir())};
-    std::vector<std::string> test_files;
-    for (const std::string& dir : node.test_dirs) {
-      args.push_back("--tests");
-      args.push_back(FromRoot(dir));
-    }
-    if (!options_.pytest.empty()) args.insert(args.end(), {"--pytest", options_.pytest});
-    args.insert(args.end(),
-                {"--junit", paths.junit, "--stamp", paths.test_stamp, "--log", paths.log_dir + "/test.log"});
-    Build test{.outputs = {paths.test_stamp}, .rule = "test_image", .inputs = {paths.image_stamp}};
-    test.variables = {{"desc", "TEST " + title}, {"args", ShellCommandLine(args)}};
-    owner.what = "the test stamp of " + node.Id();
-    AddStep(file, std::move(test), node, "test", {}, owner);
-
-    args = {"--node", node.Id(), "--image", node.Reference(), "--image-stamp", paths.image_stamp};
-    for (const spec::ManifestCommand* command : node.manifests) {
-      args.insert(args.end(), {"--cmd-name", command->name, "--cmd-description", command->description.value, "--cmd",
-                               command->command.value});
-    }
-    // The base for the page and the index: the parent, or a root's BASE_IMAGE build arg.
-    std::string base = parent ? parent->Reference() : "";
-    for (const auto& [name, value] : node.build_args) {
-      if (!parent && name == "BASE_IMAGE") base = value;
-    }
-    if (!base.empty()) args.insert(args.end(), {"--base", base});
-    args.insert(args.end(), {"--out", paths.manifest_page, "--log", paths.log_dir + "/manifest.log"});
-    Build manifest{.outputs = {paths.manifest_page}, .rule = "manifest_page", .inputs = {paths.image_stamp}};
-    manifest.variables = {{"desc", "MANIFEST " + title}, {"args", ShellCommandLine(args)}};
-    std::vector<Carried> commands;
-    for (const spec::ManifestCommand* command : node.manifests) {
-      std::string what = "manifest command " + QuoteForMessage(command->name, '\'');
-      commands.push_back({"the name of " + what, command->name.size(), command->where});
-      commands.push_back({what, command->command.value.size(), command->command.where});
-      commands.push_back({"the description of " + what, command->description.value.size(), command->description.where});
-    }
-    AddStep(file, std::move(manifest), node, "manifest", commands,
-            {"the manifest page of " + node.Id() + " (" + node.Reference() + ")", node.image_spec->image_name.where,
-             "a page is named by the repository without its registry host, '/' written as '-', and the tag: give "
-             "the images names that differ in more than that"});
-
-    bool refuse = node.dirty && !options_.allow_dirty;
-    std::string refusal =
-        "error: " + node.Id() +
-        (node.overridden ? " is built with -D values that change its build args (or its parent's), so no commit "
-                           "holds its inputs: pass "
-                         : " is dirty (its inputs differ from HEAD): commit them, or pass ") +
-        "--allow-dirty to datahub-gen to publish " + node.Reference();
-    args = {"--node", node.Id(), "--image", node.Reference(), "--image-stamp", paths.image_stamp};
-    if (insecure) args.push_back("--insecure-registry");
-    args.insert(args.end(), {"--stamp", paths.push_stamp, "--log", paths.log_dir + "/push.log"});
-    Build push{.outputs = {paths.push_stamp},
-               .rule = refuse ? "refuse" : "push_image",
-               .inputs = {paths.test_stamp},
-               .implicit_inputs = {paths.image_stamp}};
-    if (parent) push.implicit_inputs.push_back(PathsOf(*parent).push_stamp);
-    // The phony `test` stands for every node's test stamp: one failure, no push.
-    if (options_.publish_only_if_all_pass) push.implicit_inputs.push_back("test");
-    push.variables = {{"desc", "PUSH " + title}};
-    push.variables.emplace_back(refuse ? "message" : "args", refuse ? ShellQuote(refusal) : ShellCommandLine(args));
-    owner.what = "the push stamp of " + node.Id();
-    AddStep(file, std::move(push), node, "push", {}, owner);
-
-    args = {"--node", node.Id(), "--image", node.Reference(), "--stable-image", node.StableReference()};
-    if (insecure) args.push_back("--insecure-registry");
-    args.insert(args.end(), {"--stamp", paths.stable_stamp, "--log", paths.log_dir + "/stable.log"});
-    Build stable{
-        .outputs = {paths.stable_stamp}, .rule = refuse ? "refuse" : "promote_stable", .inputs = {paths.push_stamp}};
-    stable.variables = {{"desc", "STABLE " + title + " -> " + node.StableReference()}};
-    stable.variables.emplace_back(refuse ? "message" : "args", refuse ? ShellQuote(refusal) : ShellCommandLine(args));
-    owner.what = "the stable stamp of " + node.Id();
-    AddStep(file, std::move(stable), node, "stable", {}, owner);
   }
 
-  // The build args (where the spec sets them: the plan's over `common`) and
-  // the epochs of a node.
-  std::vector<Carried> CarriedByBuild(const graph::Node& node) const {
-    std::vector<Carried> carried;
-    const spec::Image& image = *node.image_spec;
-    std::string image_name = QuoteForMessage(node.image, '\'');
-    auto plan_args = image.plan_args.find(node.plan);
-    for (const auto& [name, value] : node.build_args) {
-      const spec::TextMap* scope =
-          plan_args != image.plan_args.end() && plan_args->second.count(name) ? &plan_args->second : &image.build_args;
-      auto text = scope->find(name);
-      if (text != scope->end())
-        carried.push_back({"build arg " + name + " of " + image_name, value.size(), text->second.where});
-    }
-    if (image.epoch) carried.push_back({"the epoch of " + image_name, image.epoch->value.size(), image.epoch->where});
-    if (const auto& epoch = graph_.Spec().epoch) carried.push_back({"the epoch", epoch->value.size(), epoch->where});
-    return carried;
-  }
-
-  // One edge after every page: it reads the index from disk and merges the
-  // pages into it, so earlier entries survive (manifest_index.h). Pages are
-  // written by parallel edges; one writer of the index needs no locking.
-  void EmitIndex(ninja::File& file) {
-    std::vector<std::string> pages;
-    for (const auto& node : graph_.Nodes()) pages.push_back(PathsOf(*node).manifest_page);
-    std::vector<std::string> args = {"--out", kManifestIndexPath, "--log", kManifestIndexLog};
-    Build index{.outputs = {kManifestIndexPath}, .rule = "manifest_index", .inputs = pages};
-    index.variables = {{"desc", std::string("INDEX ") + kManifestIndexPath}, {"args", ShellCommandLine(args)}};
-    Add(file, std::move(index), {"the manifest index", {}, ""});
-  }
-
-  std::string graph_images_dir() const {
-    const graph::Node& any = *graph_.Nodes().front();
+  static steps::PlanContext MakePlanContext(const graph::Graph& graph, const Options& options) {
+    const graph::Node& any = *graph.Nodes().front();
     size_t slash = any.dir.rfind('/');
-    return slash == std::string::npos ? "." : any.dir.substr(0, slash);
+    return {.graph = &graph,
+            .root_from_build_dir = options.root_from_build_dir,
+            .images_dir = slash == std::string::npos ? "." : any.dir.substr(0, slash),
+            .registry_mode = options.registry_mode,
+            .allow_dirty = options.allow_dirty,
+            .publish_only_if_all_pass = options.publish_only_if_all_pass,
+            .pytest = options.pytest,
+            .source_url = options.source_url};
   }
 
   static Build Phony(const std::string& name, std::vector<std::string> inputs) {
@@ -329,42 +207,56 @@ class Emitter {
     return {what, node.image_spec->where, "rename the image's folder (and its key)"};
   }
 
+  // The outputs of `node`'s edges of `kind`, when it has one.
+  std::vector<std::string> OutputsOf(const StepKind& kind, const graph::Node& node) const {
+    std::string output = kind.output(node);
+    return planned_.count(output) ? std::vector<std::string>{output} : std::vector<std::string>{};
+  }
+
+  // `all`, one target per stack target of the kinds (`build`, `test` ...), one
+  // per image, and per node IMAGE/PLAN and IMAGE/PLAN/KIND.
   void EmitPhonies(ninja::File& file) {
-    std::vector<std::string> all, builds, tests, manifests, pushes, stables;
+    std::vector<std::string> all;
+    std::vector<std::pair<std::string, std::vector<std::string>>> stack_targets;
+    auto stack_target = [&stack_targets](std::string_view name) -> std::vector<std::string>& {
+      for (auto& [target, inputs] : stack_targets)
+        if (target == name) return inputs;
+      return stack_targets.emplace_back(std::string(name), std::vector<std::string>{}).second;
+    };
+    for (const StepKind& kind : steps::StepKinds()) stack_target(kind.stack_target);
     std::map<std::string, std::vector<std::string>> per_image;
     std::map<std::string, const graph::Node*> image_nodes;
     std::vector<std::pair<Build, Owner>> per_node;
     for (const auto& node : graph_.Nodes()) {
-      NodePaths paths = PathsOf(*node);
       std::string id = node->Id();
-      builds.push_back(paths.image_stamp);
-      tests.push_back(paths.test_stamp);
-      manifests.push_back(paths.manifest_page);
-      pushes.push_back(paths.push_stamp);
-      stables.push_back(paths.stable_stamp);
-      std::vector<std::string> default_work = {paths.image_stamp, paths.test_stamp, paths.manifest_page};
+      std::vector<std::string> default_work;
+      std::vector<std::pair<std::string, std::vector<std::string>>> node_targets;
+      for (const StepKind* kind : steps::NodeStepKinds()) {
+        std::vector<std::string> outputs = OutputsOf(*kind, *node);
+        std::vector<std::string>& joined = stack_target(kind->stack_target);
+        joined.insert(joined.end(), outputs.begin(), outputs.end());
+        if (kind->in_default) default_work.insert(default_work.end(), outputs.begin(), outputs.end());
+        if (!outputs.empty()) node_targets.emplace_back(id + "/" + std::string(kind->name), outputs);
+      }
       all.insert(all.end(), default_work.begin(), default_work.end());
       per_image[node->image].insert(per_image[node->image].end(), default_work.begin(), default_work.end());
       image_nodes.emplace(node->image, node.get());
-      const std::pair<std::string, std::string> targets[] = {{"", ""},
-                                                             {"/build", paths.image_stamp},
-                                                             {"/test", paths.test_stamp},
-                                                             {"/manifest", paths.manifest_page},
-                                                             {"/push", paths.push_stamp},
-                                                             {"/stable", paths.stable_stamp}};
-      for (const auto& [suffix, stamp] : targets) {
-        per_node.emplace_back(Phony(id + suffix, suffix.empty() ? default_work : std::vector<std::string>{stamp}),
-                              TargetOf(*node, "the target " + QuoteForMessage(id + suffix, '\'') + " of image " +
+      node_targets.insert(node_targets.begin(), {id, default_work});
+      for (auto& [target, inputs] : node_targets) {
+        per_node.emplace_back(Phony(target, std::move(inputs)),
+                              TargetOf(*node, "the target " + QuoteForMessage(target, '\'') + " of image " +
                                                   QuoteForMessage(node->image, '\'')));
       }
     }
-    all.push_back(kManifestIndexPath);
-    manifests.push_back(kManifestIndexPath);
-    const std::pair<const char*, std::vector<std::string>*> stack_targets[] = {
-        {"all", &all},     {"build", &builds},  {"test", &tests}, {"manifest", &manifests},
-        {"push", &pushes}, {"stable", &stables}};
-    for (const auto& [name, inputs] : stack_targets)
-      Add(file, Phony(name, std::move(*inputs)), {"the target '" + std::string(name) + "' of the stack", {}, ""});
+    for (const StepKind& kind : steps::StepKinds()) {
+      if (kind.per_node || !stack_outputs_.count(kind.name)) continue;
+      const std::string& output = stack_outputs_.at(kind.name);
+      if (kind.in_default) all.push_back(output);
+      stack_target(kind.stack_target).push_back(output);
+    }
+    Add(file, Phony("all", std::move(all)), {"the target 'all' of the stack", {}, ""});
+    for (auto& [name, inputs] : stack_targets)
+      Add(file, Phony(name, std::move(inputs)), {"the target '" + name + "' of the stack", {}, ""});
     for (const auto& [image, inputs] : per_image)
       Add(file, Phony(image, inputs),
           TargetOf(*image_nodes[image], "the target of image " + QuoteForMessage(image, '\'')));
@@ -402,26 +294,13 @@ class Emitter {
   const graph::Graph& graph_;
   Options options_;  // its own: the regeneration inputs move into the file
   spec::Diagnostics& diagnostics_;
-  std::vector<Owner> owners_;  // of file.builds, index by index
+  steps::PlanContext plan_context_;
+  std::vector<Owner> owners_;                              // of file.builds, index by index
+  std::set<std::string> planned_;                          // the outputs of the nodes' edges
+  std::map<std::string_view, std::string> stack_outputs_;  // of the stack's edges, by kind name
 };
 
 }  // namespace
-
-NodePaths PathsOf(const graph::Node& node) {
-  std::string stamps = ".datahub/stamps/" + node.image + "/" + node.plan + "/";
-  NodePaths paths;
-  paths.image_stamp = stamps + node.key + ".image";
-  paths.input_record = stamps + node.key + ".inputs";
-  // The test hash is shortened: stamp names stay readable, and a stamp is only
-  // ever compared with its own node's other stamps.
-  paths.test_stamp = stamps + node.key + "." + node.test_hash.substr(0, 16) + ".test";
-  paths.push_stamp = stamps + node.tag + ".push";
-  paths.stable_stamp = stamps + node.tag + ".stable";
-  paths.manifest_page = "manifests/" + FlatName(node.repository) + "-" + node.tag + ".md";
-  paths.log_dir = ".datahub/logs/" + node.image + "/" + node.plan;
-  paths.junit = paths.log_dir + "/junit.xml";
-  return paths;
-}
 
 ninja::File EmitBuildFile(const graph::Graph& graph, Options options, spec::Diagnostics& diagnostics) {
   if (graph.Nodes().empty()) {

@@ -1,9 +1,9 @@
-// Turns the resolved graph into the ninja IR of build.ninja (docs/ARCHITECTURE.md): one
-// chain of edges per node (build -> test, manifest -> push -> stable), the
-// index of the manifest pages after every page, every edge a `datahub-gen step
-// ...` command, stamps named by content keys, phony targets, pools and the
-// self-regeneration edge. The one place that knows both
-// the graph and ninja.
+// Turns the resolved graph into the ninja IR of build.ninja
+// (docs/ARCHITECTURE.md): for every node, the edges its step kinds plan
+// (steps/step_kinds.h: build -> test, manifest -> push -> stable), then the
+// stack's own (the index of the manifest pages), the phony targets, pools and
+// the self-regeneration edge. Knows no kind by name: the one place that knows
+// both the graph and ninja.
 #pragma once
 #include <string>
 #include <vector>
@@ -27,18 +27,6 @@ struct Options {
   std::string pytest;                     // test command words; "" = the step's default
   std::string source_url;                 // org.opencontainers.image.source ("" = none)
 };
-
-// Where the stamps, logs and manifest pages of a node live (build-dir relative).
-struct NodePaths {
-  std::string image_stamp, input_record, test_stamp, push_stamp, stable_stamp;
-  std::string manifest_page, log_dir, junit;
-};
-NodePaths PathsOf(const graph::Node& node);
-
-// The index of the manifest pages (a GitHub wiki's front page) and the log of
-// the edge that writes it: after every page, in `all` and `manifest`.
-inline constexpr char kManifestIndexPath[] = "manifests/Home.md";
-inline constexpr char kManifestIndexLog[] = ".datahub/logs/manifest-index.log";
 
 // Problems that only the emitted file shows go to `diagnostics`, at the spec
 // value responsible: a command longer than ninja can run (ninja::

@@ -18,6 +18,7 @@
 #include "git/fake_repository.h"
 #include "graph/keys.h"
 #include "spec/spec.h"
+#include "state/layout.h"
 #include "tests/unit/temp_dir.h"
 #include "util/escape.h"
 #include "util/files.h"
@@ -26,6 +27,11 @@
 using dhg::testing::TempDir;
 
 namespace dhg::emit {
+
+using state::kManifestIndexLog;
+using state::kManifestIndexPath;
+using state::NodePaths;
+using state::PathsOf;
 namespace {
 
 using git::FakeFiles;

@@ -176,11 +176,10 @@ class Resolver {
       }
       // An image key is also a ninja target (`ninja <image>`): it cannot be one
       // of the targets every build.ninja has.
-      for (const char* target : {"all", "build", "test", "manifest", "push", "stable"}) {
-        if (image.key == target)
-          diagnostics_.Error(image.where, "image key " + Quoted(image.key) +
-                                              " is taken: all, build, test, manifest, push and stable name the "
-                                              "targets of the whole stack; rename the folder");
+      const std::vector<std::string>& reserved = options_.reserved_targets;
+      if (std::find(reserved.begin(), reserved.end(), image.key) != reserved.end()) {
+        diagnostics_.Error(image.where, "image key " + Quoted(image.key) + " is taken: " + Join(reserved, ", ") +
+                                            " name the targets of the whole stack; rename the folder");
       }
       std::string dir = ImageDir(image.key);
       if (!tree_.IsDir(dir)) {

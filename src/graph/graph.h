@@ -21,6 +21,10 @@ struct Options {
   std::map<std::string, std::string> defines;  // -D NAME=VALUE, over every other variable
   std::string registry;                        // --registry HOST[:PORT][/NAMESPACE], or ""
   std::vector<std::string> plans;              // --plan: build only these (empty = all)
+  // The targets of the whole stack in build.ninja (all, build, test ...: the
+  // table of step kinds), which an image key cannot be: `ninja KEY` is the
+  // image's target.
+  std::vector<std::string> reserved_targets;
 };
 
 using Bindings = std::vector<std::pair<std::string, std::string>>;

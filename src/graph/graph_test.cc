@@ -674,12 +674,12 @@ images:
 plans: {P: }
 )",
                          {"push", "test", "pusher"}));
-  Resolved r(repo);
+  Resolved r(repo, {.reserved_targets = {"all", "test", "push"}});
   CHECK(r.Errors() ==
-        "images/spec.yml:2:3: error: image key 'push' is taken: all, build, test, manifest, push and stable name the "
-        "targets of the whole stack; rename the folder\n"
-        "images/spec.yml:3:3: error: image key 'test' is taken: all, build, test, manifest, push and stable name the "
-        "targets of the whole stack; rename the folder\n");
+        "images/spec.yml:2:3: error: image key 'push' is taken: all, test, push name the targets of the whole "
+        "stack; rename the folder\n"
+        "images/spec.yml:3:3: error: image key 'test' is taken: all, test, push name the targets of the whole "
+        "stack; rename the folder\n");
 }
 
 TEST_CASE("BASE_IMAGE and BASE_TAG of a child come from its parent, not from the spec") {

@@ -1,5 +1,5 @@
 // What a node's image was built from, kept beside its image stamp
-// (`<K>.inputs`) so that `datahub-gen explain` and `status` can say, file by
+// (`<K>.inputs`, state/input_records.h) so that `datahub-gen explain` and `status` can say, file by
 // file, what changed since: the context files (path, mode, blob id), the
 // build args as docker got them, the Dockerfile path, the epoch and the
 // parent's key. Exactly the inputs of the content key K (keys.h), plus the
@@ -26,12 +26,6 @@ struct InputRecord {
 
 // The inputs of `node` as the graph has them now (after ComputeIdentities).
 InputRecord CurrentInputs(const Node& node);
-
-// Text form: one `field<TAB>value` line each, files as
-// `file<TAB>mode<TAB>blob<TAB>path`; tabs, newlines and backslashes in values
-// are escaped. Parse returns nullopt for text that is not such a record.
-std::string FormatInputRecord(const InputRecord& record);
-std::optional<InputRecord> ParseInputRecord(const std::string& text);
 
 struct InputChange {
   enum class Kind {

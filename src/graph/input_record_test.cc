@@ -28,33 +28,6 @@ std::vector<std::string> Described(const std::vector<InputChange>& changes) {
 
 }  // namespace
 
-TEST_CASE("input records: format and parse give back every field, whatever the bytes") {
-  InputRecord record = Sample();
-  std::string text = FormatInputRecord(record);
-  CHECK(text.rfind("datahub-gen inputs v1\n", 0) == 0);
-  CHECK(text.find("file\t100755\t" + std::string(40, 'b') + "\timages/x/run.sh\n") != std::string::npos);
-  std::optional<InputRecord> parsed = ParseInputRecord(text);
-  REQUIRE(parsed.has_value());
-  CHECK(parsed->key == record.key);
-  CHECK(parsed->image == record.image);
-  CHECK(parsed->dockerfile == record.dockerfile);
-  CHECK(parsed->epoch == record.epoch);
-  CHECK(parsed->parent_key == record.parent_key);
-  CHECK(parsed->build_args == record.build_args);
-  CHECK(parsed->files == record.files);
-  CHECK(DiffInputs(record, *parsed).empty());
-}
-
-TEST_CASE("input records: text that is not one is refused") {
-  CHECK_FALSE(ParseInputRecord("").has_value());
-  CHECK_FALSE(ParseInputRecord("source=built\n").has_value());
-  CHECK_FALSE(ParseInputRecord("datahub-gen inputs v1\nkey\tbad\\qescape\n").has_value());
-  CHECK_FALSE(ParseInputRecord("datahub-gen inputs v1\nfile\t100644\tonly-three\n").has_value());
-  CHECK_FALSE(ParseInputRecord("datahub-gen inputs v1\narg\tNO_EQUALS\n").has_value());
-  // A field a later version adds is skipped.
-  CHECK(ParseInputRecord("datahub-gen inputs v1\nkey\tk\nfuture\tx\n")->key == "k");
-}
-
 TEST_CASE("input changes: files added, removed, modified, made executable; args, epoch, parent") {
   InputRecord before = Sample();
   InputRecord now = Sample();

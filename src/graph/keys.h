@@ -26,7 +26,8 @@ std::string DirtyTag(const std::string& prefix, const std::string& key);
 // that key's source commit. The scan reads the spec and folders of every
 // commit, most of a warm run's work, and its answer depends on nothing but
 // the commits reachable from HEAD and the options (HistoryFingerprint): a
-// later run at the same HEAD takes it from here. Kept in the build folder.
+// later run at the same HEAD takes it from here. Kept in the build folder
+// (state/history_memo.h).
 struct HistoryMemo {
   struct Entry {
     std::string key;
@@ -39,9 +40,6 @@ struct HistoryMemo {
   bool operator==(const HistoryMemo&) const = default;
 };
 std::string HistoryFingerprint(const Options& options);
-std::string FormatHistoryMemo(const HistoryMemo& memo);
-// nullopt for text that is not a memo of this version (then the scan runs).
-std::optional<HistoryMemo> ParseHistoryMemo(std::string_view text);
 
 // Fills context, key, source_commit, dirty, tag, test_dirs and test_hash of
 // every node of `graph`, which was built from the working tree of `repo`. A

@@ -6,10 +6,9 @@
 #include <cstdio>
 #include <map>
 
-#include "emit/emit.h"
 #include "report/ninja_log.h"
+#include "state/layout.h"
 #include "steps/manifest_page.h"
-#include "steps/steps.h"
 #include "util/escape.h"
 #include "util/files.h"
 #include "util/strings.h"
@@ -18,74 +17,12 @@
 namespace dhg::report {
 namespace {
 
-class DiskBuildFolder : public BuildFolder {
- public:
-  explicit DiskBuildFolder(std::string dir) : dir_(std::move(dir)) {}
-  std::optional<std::string> Read(const std::string& path) override { return ReadFile(dir_ + "/" + path); }
-  std::optional<int64_t> ModifiedMs(const std::string& path) override {
-    struct stat info;
-    if (stat((dir_ + "/" + path).c_str(), &info) != 0) return std::nullopt;
-    return int64_t{info.st_mtim.tv_sec} * 1000 + info.st_mtim.tv_nsec / 1000000;
-  }
-
- private:
-  std::string dir_;
-};
-
 std::string LastLine(const std::string& text) {
   size_t end = text.find_last_not_of("\r\n");
   if (end == std::string::npos) return "";
   size_t start = text.rfind('\n', end);
   return text.substr(start == std::string::npos ? 0 : start + 1,
                      end + 1 - (start == std::string::npos ? 0 : start + 1));
-}
-
-std::string OutputOf(Step step, const emit::NodePaths& paths) {
-  switch (step) {
-    case Step::kBuild:
-      return paths.image_stamp;
-    case Step::kTest:
-      return paths.test_stamp;
-    case Step::kManifest:
-      return paths.manifest_page;
-    case Step::kPush:
-      return paths.push_stamp;
-    case Step::kStable:
-      return paths.stable_stamp;
-  }
-  return "";
-}
-
-// What a step's output says it did (the stamps' formats are the steps').
-void ReadOutcome(Step step, const std::string& output, StepReport* report) {
-  std::map<std::string, std::string> stamp = steps::ParseStamp(output);
-  switch (step) {
-    case Step::kBuild: {
-      const std::string& source = stamp["source"];
-      report->outcome = source == "built"      ? "built"
-                        : source == "local"    ? "local image"
-                        : source == "registry" ? "in registry"
-                                               : "image stamp";
-      report->reused = source == "local" || source == "registry";
-      break;
-    }
-    case Step::kTest: {
-      const std::string& result = stamp["result"];
-      report->reused = result == "skipped";
-      report->outcome = report->reused ? "not run: in registry" : result.empty() ? "test stamp" : result;
-      break;
-    }
-    case Step::kManifest:
-      report->outcome = "written";
-      break;
-    case Step::kPush:
-      report->reused = stamp["result"] == "already in registry";
-      report->outcome = report->reused ? "already in registry" : "pushed";
-      break;
-    case Step::kStable:
-      report->outcome = !stamp["previous"].empty() && stamp["previous"] == stamp["digest"] ? "unchanged" : "moved";
-      break;
-  }
 }
 
 // The steps' logs end with `error: ...` when they fail, `interrupted by
@@ -103,10 +40,11 @@ void ReadFailure(const std::string& log_text, StepReport* report) {
 
 class ReportMaker {
  public:
-  ReportMaker(BuildFolder& folder, const NinjaLog& log, const RunSummary& run)
+  ReportMaker(state::BuildFolder& folder, const NinjaLog& log, const RunSummary& run)
       : folder_(folder), log_(log), run_(run) {}
 
-  StepReport MakeStep(const std::string& output, const std::string& log_path, Step step, bool refused) {
+  StepReport MakeStep(const std::string& output, const std::string& log_path, const steps::StepKind& kind,
+                      bool refused) {
     StepReport report;
     report.log = log_path;
     bool latest = false;
@@ -115,7 +53,9 @@ class ReportMaker {
       report.state = StepState::kDone;
       report.latest_run = entry && latest;
       if (entry) report.duration_ms = entry->DurationMs();
-      ReadOutcome(step, *text, &report);
+      steps::StepOutcome outcome = kind.outcome(*text);
+      report.outcome = outcome.text;
+      report.reused = outcome.reused;
       return report;
     }
     if (refused) {
@@ -133,25 +73,26 @@ class ReportMaker {
 
   // The junit file belongs to the test outcome when pytest wrote it for the
   // run that made the stamp (so not after it), or for the run that failed.
-  void AddTests(const emit::NodePaths& paths, NodeReport* node) {
+  void AddTests(const graph::Node& graph_node, NodeReport* node) {
+    std::string junit = state::JunitPath(graph_node);
     const StepReport& test = node->Of(Step::kTest);
     bool wanted = (test.state == StepState::kDone && !test.reused) || test.state == StepState::kFailed;
-    std::optional<int64_t> junit_time = folder_.ModifiedMs(paths.junit);
+    std::optional<int64_t> junit_time = folder_.ModifiedMs(junit);
     if (!wanted || !junit_time) return;
     if (test.state == StepState::kDone) {
-      std::optional<int64_t> stamp_time = folder_.ModifiedMs(paths.test_stamp);
+      std::optional<int64_t> stamp_time = folder_.ModifiedMs(steps::Kind(Step::kTest).output(graph_node));
       if (!stamp_time || *junit_time > *stamp_time) return;
     }
-    std::optional<std::string> xml = folder_.Read(paths.junit);
+    std::optional<std::string> xml = folder_.Read(junit);
     if (!xml) return;
-    node->junit = paths.junit;
+    node->junit = junit;
     std::string error;
     node->tests = ParseJunit(*xml, &error);
     if (!node->tests) node->junit_error = error;
   }
 
  private:
-  BuildFolder& folder_;
+  state::BuildFolder& folder_;
   const NinjaLog& log_;
   const RunSummary& run_;
 };
@@ -170,7 +111,7 @@ RunSummary SummarizeLatestRun(const NinjaLog& log) {
   run.wall_ms = last_end - first_start;
   run.entries = static_cast<int>(log.entries.size() - log.latest_run_begin);
   bool latest = false;
-  if (const NinjaLogEntry* index = log.Last(emit::kManifestIndexPath, &latest); index && latest) {
+  if (const NinjaLogEntry* index = log.Last(state::kManifestIndexPath, &latest); index && latest) {
     run.index_ms = index->DurationMs();
   }
   return run;
@@ -403,12 +344,12 @@ std::string RenderDocument(const Report& report, const Markup& markup) {
   out += markup.Heading(2, "Failed steps");
   std::vector<std::string> failed;
   for (const NodeReport& node : report.nodes) {
-    for (size_t i = 0; i < kSteps.size(); ++i) {
+    for (size_t i = 0; i < node.steps.size(); ++i) {
       const StepReport& step = node.steps[i];
       if (step.state != StepState::kFailed && step.state != StepState::kInterrupted) continue;
       failed.push_back(markup.Code(node.id) +
-                       markup.Text(" " + std::string(StepName(kSteps[i])) + ": " + StepCellText(step) + ": " +
-                                   step.error + "; log: ") +
+                       markup.Text(" " + std::string(steps::NodeStepKinds()[i]->name) + ": " + StepCellText(step) +
+                                   ": " + step.error + "; log: ") +
                        markup.Code(step.log));
     }
   }
@@ -418,8 +359,8 @@ std::string RenderDocument(const Report& report, const Markup& markup) {
   std::vector<std::string> lines;
   lines.push_back(markup.Text(Count(static_cast<int>(report.nodes.size()), "node", "nodes")));
   std::vector<std::string> ran;
-  for (size_t i = 0; i < kSteps.size(); ++i)
-    ran.push_back(std::string(StepName(kSteps[i])) + " " + std::to_string(totals.ran_in_latest_run[i]));
+  for (size_t i = 0; i < totals.ran_in_latest_run.size(); ++i)
+    ran.push_back(std::string(steps::NodeStepKinds()[i]->name) + " " + std::to_string(totals.ran_in_latest_run[i]));
   lines.push_back(markup.Text("Steps done by the latest run: " + Join(ran, ", ")));
   lines.push_back(markup.Text("Images: " + std::to_string(totals.built) + " built, " +
                               std::to_string(totals.local_images) + " local images reused, " +
@@ -457,25 +398,15 @@ td.pending { color: #8c959f; }
 
 }  // namespace
 
-std::unique_ptr<BuildFolder> OpenBuildFolder(const std::string& dir) { return std::make_unique<DiskBuildFolder>(dir); }
-
-std::string_view StepName(Step step) {
-  switch (step) {
-    case Step::kBuild:
-      return "build";
-    case Step::kTest:
-      return "test";
-    case Step::kManifest:
-      return "manifest";
-    case Step::kPush:
-      return "push";
-    case Step::kStable:
-      return "stable";
-  }
-  return "";
+const StepReport& NodeReport::Of(Step step) const {
+  std::vector<const steps::StepKind*> kinds = steps::NodeStepKinds();
+  for (size_t i = 0; i < kinds.size(); ++i)
+    if (kinds[i]->id == step) return steps.at(i);
+  throw std::logic_error("no such step of a node");
 }
 
-Report MakeReport(const graph::Graph& graph, BuildFolder& folder, const std::string& build_dir, bool allow_dirty) {
+Report MakeReport(const graph::Graph& graph, state::BuildFolder& folder, const std::string& build_dir,
+                  bool allow_dirty) {
   Report report;
   report.build_dir = build_dir;
   NinjaLog log;
@@ -488,17 +419,14 @@ Report MakeReport(const graph::Graph& graph, BuildFolder& folder, const std::str
   ReportMaker maker(folder, log, report.run);
   std::map<std::string, bool> node_outputs;
   for (const auto& node : graph.Nodes()) {
-    emit::NodePaths paths = emit::PathsOf(*node);
     NodeReport node_report{node->Id(), node->Reference(), {}, std::nullopt, "", ""};
-    for (size_t i = 0; i < kSteps.size(); ++i) {
-      Step step = kSteps[i];
-      std::string output = OutputOf(step, paths);
+    for (const steps::StepKind* kind : steps::NodeStepKinds()) {
+      std::string output = kind->output(*node);
       node_outputs[output] = true;
-      bool refused = node->dirty && !allow_dirty && (step == Step::kPush || step == Step::kStable);
-      node_report.steps[i] =
-          maker.MakeStep(output, paths.log_dir + "/" + std::string(StepName(step)) + ".log", step, refused);
+      bool refused = node->dirty && !allow_dirty && kind->publishes;
+      node_report.steps.push_back(maker.MakeStep(output, state::LogPath(*node, kind->name), *kind, refused));
     }
-    maker.AddTests(paths, &node_report);
+    maker.AddTests(*node, &node_report);
     report.nodes.push_back(std::move(node_report));
   }
   for (size_t i = log.latest_run_begin; i < log.entries.size(); ++i) {
@@ -511,8 +439,9 @@ Report MakeReport(const graph::Graph& graph, BuildFolder& folder, const std::str
 
 Totals Sum(const Report& report) {
   Totals totals;
+  totals.ran_in_latest_run.assign(steps::NodeStepKinds().size(), 0);
   for (const NodeReport& node : report.nodes) {
-    for (size_t i = 0; i < kSteps.size(); ++i) {
+    for (size_t i = 0; i < node.steps.size(); ++i) {
       const StepReport& step = node.steps[i];
       if (step.state == StepState::kDone && step.latest_run) ++totals.ran_in_latest_run[i];
       if (step.state == StepState::kFailed || step.state == StepState::kInterrupted) ++totals.failed_steps;

@@ -5,9 +5,7 @@
 // with an error), and totals; rendered as markdown or as one self-contained
 // HTML page.
 #pragma once
-#include <array>
 #include <cstdint>
-#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -15,22 +13,13 @@
 
 #include "graph/graph.h"
 #include "report/junit.h"
+#include "state/build_folder.h"
+#include "steps/step_kinds.h"
 
 namespace dhg::report {
 
-// What the report reads: files by their path relative to the build folder.
-class BuildFolder {
- public:
-  virtual ~BuildFolder() = default;
-  virtual std::optional<std::string> Read(const std::string& path) = 0;
-  // Modification time in ms since the epoch; nullopt when there is no file.
-  virtual std::optional<int64_t> ModifiedMs(const std::string& path) = 0;
-};
-std::unique_ptr<BuildFolder> OpenBuildFolder(const std::string& dir);
-
-enum class Step { kBuild, kTest, kManifest, kPush, kStable };
-inline constexpr std::array<Step, 5> kSteps = {Step::kBuild, Step::kTest, Step::kManifest, Step::kPush, Step::kStable};
-std::string_view StepName(Step step);  // "build", "test", ...
+// The steps of a node, in the order of the table of step kinds.
+using Step = steps::StepKindId;
 
 enum class StepState {
   kDone,         // its output (stamp, page) is there
@@ -53,14 +42,14 @@ struct StepReport {
 };
 
 struct NodeReport {
-  std::string id;         // image/plan
-  std::string reference;  // repo:tag
-  std::array<StepReport, kSteps.size()> steps;
+  std::string id;                    // image/plan
+  std::string reference;             // repo:tag
+  std::vector<StepReport> steps;     // one per kind of steps::NodeStepKinds(), in its order
   std::optional<TestResults> tests;  // from the junit file of the run that made the test outcome
   std::string junit;                 // its path
   std::string junit_error;           // when it is there but cannot be read
 
-  const StepReport& Of(Step step) const { return steps[static_cast<size_t>(step)]; }
+  const StepReport& Of(Step step) const;
 };
 
 struct RunSummary {
@@ -82,11 +71,12 @@ struct Report {
 
 // Reads .ninja_log, stamps, logs and junit files of the graph's nodes.
 // Throws NinjaLogError for a .ninja_log that is not one.
-Report MakeReport(const graph::Graph& graph, BuildFolder& folder, const std::string& build_dir, bool allow_dirty);
+Report MakeReport(const graph::Graph& graph, state::BuildFolder& folder, const std::string& build_dir,
+                  bool allow_dirty);
 
 // What the report adds up, shared by both renderings.
 struct Totals {
-  std::array<int, kSteps.size()> ran_in_latest_run{};
+  std::vector<int> ran_in_latest_run;  // per kind of steps::NodeStepKinds()
   int built = 0, local_images = 0, registry_images = 0, not_built = 0;
   int pushed = 0, already_pushed = 0;
   int failed_steps = 0;

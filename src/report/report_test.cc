@@ -4,10 +4,11 @@
 
 #include <map>
 
-#include "emit/emit.h"
 #include "emit/render_testing.h"
 #include "report/ninja_log.h"
-#include "steps/steps.h"
+#include "state/build_folder.h"
+#include "state/layout.h"
+#include "state/stamps.h"
 #include "util/strings.h"
 #include "util/time.h"
 
@@ -30,21 +31,12 @@ plans:
 
 constexpr int64_t kT = 1795700000000;  // ms since the epoch: when the first run started
 
-class FakeFolder : public BuildFolder {
- public:
-  std::optional<std::string> Read(const std::string& path) override {
-    auto it = files.find(path);
-    if (it == files.end()) return std::nullopt;
-    return it->second.first;
+// The build folder in memory, its files written at given times.
+struct FakeFolder {
+  void Write(const std::string& path, std::string text, int64_t mtime_ms) {
+    memory.files[path] = {std::move(text), mtime_ms};
   }
-  std::optional<int64_t> ModifiedMs(const std::string& path) override {
-    auto it = files.find(path);
-    if (it == files.end()) return std::nullopt;
-    return it->second.second;
-  }
-  void Write(const std::string& path, std::string text, int64_t mtime_ms) { files[path] = {std::move(text), mtime_ms}; }
-
-  std::map<std::string, std::pair<std::string, int64_t>> files;
+  state::MemoryBuildFolder memory;
 };
 
 // The .ninja_log of runs of ninja: each run a list of (output, start, end),
@@ -80,23 +72,23 @@ struct Stack {
   git::FakeRepository repo;
   std::unique_ptr<graph::Graph> graph;
   FakeFolder folder;
-  emit::NodePaths base, child;
+  state::NodePaths base, child;
 
   explicit Stack(bool child_dirty = false) {
     repo.Commit(StackFiles(kSpec, {"base", "child"}));
     if (child_dirty) repo.SetWorkFile("images/child/content.txt", "edited");
     graph = ResolveFakeStack(repo);
-    base = emit::PathsOf(*graph->Find("base", "P1"));
-    child = emit::PathsOf(*graph->Find("child", "P1"));
+    base = state::PathsOf(*graph->Find("base", "P1"));
+    child = state::PathsOf(*graph->Find("child", "P1"));
   }
   const graph::Node& Node(const char* image) const { return *graph->Find(image, "P1"); }
-  Report Make(bool allow_dirty = false) { return MakeReport(*graph, folder, "/work/stack", allow_dirty); }
+  Report Make(bool allow_dirty = false) { return MakeReport(*graph, folder.memory, "/work/stack", allow_dirty); }
 };
 
 // `ninja` at kT: base built and tested (its junit written just before its
 // stamp), child found in the registry; `ninja push` a minute later.
 void BuildThenPush(Stack& s) {
-  using steps::FormatStamp;
+  using state::FormatStamp;
   s.folder.Write(s.base.image_stamp, FormatStamp({{"source", "built"}, {"image", s.Node("base").Reference()}}),
                  kT + 5000);
   s.folder.Write(s.base.junit, Junit(4, 0), kT + 8900);
@@ -105,7 +97,7 @@ void BuildThenPush(Stack& s) {
   s.folder.Write(s.child.image_stamp, FormatStamp({{"source", "registry"}}), kT + 5500);
   s.folder.Write(s.child.test_stamp, FormatStamp({{"result", "skipped"}}), kT + 5600);
   s.folder.Write(s.child.manifest_page, "# page\n", kT + 8000);
-  s.folder.Write(emit::kManifestIndexPath, "# index\n", kT + 9100);
+  s.folder.Write(state::kManifestIndexPath, "# index\n", kT + 9100);
   s.folder.Write(s.base.push_stamp, FormatStamp({{"result", "pushed"}}), kT + 62000);
   s.folder.Write(s.child.push_stamp, FormatStamp({{"result", "already in registry"}}), kT + 62500);
   s.folder.Write(".ninja_log",
@@ -116,7 +108,7 @@ void BuildThenPush(Stack& s) {
                                {s.base.manifest_page, 5000, 7000},
                                {s.child.manifest_page, 5500, 8000},
                                {s.base.test_stamp, 5000, 9000},
-                               {emit::kManifestIndexPath, 9000, 9100}})
+                               {state::kManifestIndexPath, 9000, 9100}})
                      .Run(kT + 60000, {{s.base.push_stamp, 5, 2000}, {s.child.push_stamp, 2000, 2500}})
                      .Text(),
                  kT + 62500);
@@ -195,7 +187,7 @@ TEST_CASE("report: a failed step has no output and a log that ends with the erro
   Stack s;
   BuildThenPush(s);
   // A third run: the test files of base changed, its tests failed.
-  s.folder.files.erase(s.base.test_stamp);
+  s.folder.memory.files.erase(s.base.test_stamp);
   s.folder.Write(s.base.junit, Junit(4, 1, "test_it[a|b]"), kT + 120500);
   s.folder.Write(s.base.log_dir + "/test.log", "pytest output\nerror: tests of base/P1 failed (pytest exit code 1)\n",
                  kT + 120600);
@@ -203,7 +195,7 @@ TEST_CASE("report: a failed step has no output and a log that ends with the erro
   s.folder.Write(s.child.log_dir + "/stable.log", "...\ninterrupted by signal 2; nothing written\n", kT - 100000);
   // A log that ends well but has no output: not a failure (the output is of another key now).
   s.folder.Write(s.child.log_dir + "/build.log", "child/P1: built x\n", kT + 120600);
-  s.folder.files.erase(s.child.image_stamp);
+  s.folder.memory.files.erase(s.child.image_stamp);
   Report report = s.Make();
 
   const StepReport& test = report.nodes[0].Of(Step::kTest);
@@ -262,7 +254,7 @@ TEST_CASE("report: a dirty node's push and stable are refused; without .ninja_lo
 TEST_CASE("report: the HTML page is whole, self-contained and escaped") {
   Stack s;
   BuildThenPush(s);
-  s.folder.files.erase(s.base.test_stamp);
+  s.folder.memory.files.erase(s.base.test_stamp);
   s.folder.Write(s.base.log_dir + "/test.log", "error: <script>alert(1)</script> & more\n", kT + 120600);
   std::string html = RenderHtml(s.Make());
   CHECK(StartsWith(html, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"));

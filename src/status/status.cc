@@ -1,58 +1,52 @@
 #include "status/status.h"
 
 #include <algorithm>
-#include <filesystem>
 #include <map>
-#include <system_error>
 
-#include "emit/emit.h"
-#include "steps/steps.h"
+#include "state/input_records.h"
+#include "state/layout.h"
+#include "state/stamps.h"
+#include "steps/step_kinds.h"
 #include "util/escape.h"
-#include "util/files.h"
 #include "util/strings.h"
 
 namespace dhg::status {
 namespace {
 
-namespace fs = std::filesystem;
-
 constexpr size_t kShortKey = 12;
-const char* const kStepKinds[] = {"build", "test", "manifest", "push", "stable"};
 
-std::optional<graph::InputRecord> ReadRecord(const std::string& path) {
-  std::optional<std::string> text = ReadFile(path);
+std::optional<graph::InputRecord> ReadRecord(state::BuildFolder& folder, const std::string& path) {
+  std::optional<std::string> text = folder.Read(path);
   if (!text) return std::nullopt;
-  return graph::ParseInputRecord(*text);
+  return state::ParseInputRecord(*text);
 }
 
 // The newest input record in a node's stamp folder: what it was last built from.
-std::optional<graph::InputRecord> NewestRecord(const std::string& stamp_dir) {
-  std::error_code error;
-  fs::directory_iterator it(stamp_dir, error);
-  if (error) return std::nullopt;
-  std::optional<fs::file_time_type> newest_time;
+std::optional<graph::InputRecord> NewestRecord(state::BuildFolder& folder, const std::string& stamp_dir) {
+  std::optional<int64_t> newest_time;
   std::string newest;
-  for (const fs::directory_entry& entry : it) {
-    if (entry.path().extension() != ".inputs") continue;
-    fs::file_time_type time = entry.last_write_time(error);
-    if (error) continue;
-    if (!newest_time || time > *newest_time) {
+  for (const std::string& name : folder.List(stamp_dir)) {
+    if (!EndsWith(name, ".inputs")) continue;
+    std::string path = stamp_dir + "/" + name;
+    std::optional<int64_t> time = folder.ModifiedMs(path);
+    if (time && (!newest_time || *time > *newest_time)) {
       newest_time = time;
-      newest = entry.path().string();
+      newest = path;
     }
   }
-  return newest.empty() ? std::nullopt : ReadRecord(newest);
+  return newest.empty() ? std::nullopt : ReadRecord(folder, newest);
 }
 
 // The first step whose failure marker names this very image, if any.
-bool FindFailure(const std::string& log_dir, const graph::Node& node, NodeStatus* status) {
-  for (const char* kind : kStepKinds) {
-    std::optional<std::string> text = ReadFile(steps::FailureMarkerPath(log_dir + "/" + kind + ".log"));
+bool FindFailure(state::BuildFolder& folder, const graph::Node& node, NodeStatus* status) {
+  for (const steps::StepKind* kind : steps::NodeStepKinds()) {
+    std::string log = state::LogPath(node, kind->name);
+    std::optional<std::string> text = folder.Read(state::FailureMarkerPath(log));
     if (!text) continue;
-    std::map<std::string, std::string> marker = steps::ParseStamp(*text);
-    if (marker["image"] != node.Reference()) continue;
-    status->failed_step = kind;
-    status->reason = marker["error"] + " (log: " + log_dir + "/" + kind + ".log)";
+    std::optional<state::FailureMarker> marker = state::ParseFailureMarker(*text);
+    if (!marker || marker->image != node.Reference()) continue;
+    status->failed_step = kind->name;
+    status->reason = marker->error + " (log: " + folder.PathForPrograms(log) + ")";
     return true;
   }
   return false;
@@ -139,30 +133,30 @@ std::string StateName(State state) {
 }
 
 std::vector<NodeStatus> ComputeStatus(const graph::Graph& graph, const StatusOptions& options) {
+  state::BuildFolder& folder = *options.folder;
   std::vector<NodeStatus> statuses;
   std::map<const graph::Node*, State> states;
   for (const auto& owned : graph.Nodes()) {
     const graph::Node& node = *owned;
-    emit::NodePaths paths = emit::PathsOf(node);
-    std::string in_build_dir = options.build_dir + "/";
     NodeStatus status;
     status.node = &node;
     graph::InputRecord now = graph::CurrentInputs(node);
-    status.tested = FileExists(in_build_dir + paths.test_stamp);
-    status.pushed = FileExists(in_build_dir + paths.push_stamp);
+    status.tested = folder.Exists(steps::Kind(steps::StepKindId::kTest).output(node));
+    status.pushed = folder.Exists(steps::Kind(steps::StepKindId::kPush).output(node));
 
-    std::optional<std::string> stamp = ReadFile(in_build_dir + paths.image_stamp);
+    std::optional<std::string> stamp = folder.Read(steps::Kind(steps::StepKindId::kBuild).output(node));
     if (stamp) {
-      status.source = steps::ParseStamp(*stamp)["source"];
-      status.state = status.source == "registry" ? State::kInRegistry : State::kUpToDate;
-      status.last_built = ReadRecord(in_build_dir + paths.input_record);
+      std::optional<state::ImageStamp> image = state::ParseImageStamp(*stamp);
+      status.source = image ? std::string(state::SourceName(image->source)) : "";
+      status.state =
+          image && image->source == state::ImageStamp::Source::kRegistry ? State::kInRegistry : State::kUpToDate;
+      status.last_built = ReadRecord(folder, state::InputRecordPath(node));
     } else {
-      std::string stamp_dir = paths.image_stamp.substr(0, paths.image_stamp.rfind('/'));
-      status.last_built = NewestRecord(in_build_dir + stamp_dir);
+      status.last_built = NewestRecord(folder, state::StampDir(node));
     }
     if (status.last_built) status.changes = graph::DiffInputs(*status.last_built, now);
 
-    if (FindFailure(in_build_dir + paths.log_dir, node, &status)) {
+    if (FindFailure(folder, node, &status)) {
       status.state = State::kFailed;
     } else if (!stamp) {
       bool asked = false;

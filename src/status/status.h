@@ -11,6 +11,7 @@
 
 #include "graph/graph.h"
 #include "graph/input_record.h"
+#include "state/build_folder.h"
 
 namespace dhg::status {
 
@@ -36,7 +37,7 @@ struct NodeStatus {
 };
 
 struct StatusOptions {
-  std::string build_dir;  // where .datahub/ lives (the folder of build.ninja)
+  state::BuildFolder* folder = nullptr;  // the folder of build.ninja
   // Whether the registry has the node's repo:tag; throws with the registry's
   // message when it cannot say. Empty: offline, the registry is not asked.
   std::function<bool(const graph::Node&)> in_registry;

@@ -6,11 +6,12 @@
 #include <set>
 #include <string>
 
-#include "emit/emit.h"
 #include "git/fake_repository.h"
 #include "graph/keys.h"
 #include "spec/spec.h"
-#include "steps/steps.h"
+#include "state/input_records.h"
+#include "state/layout.h"
+#include "state/stamps.h"
 #include "tests/unit/temp_dir.h"
 #include "util/files.h"
 
@@ -60,13 +61,14 @@ class Fixture {
   // What the build step leaves when it built (or found) the node.
   void Built(const std::string& image, const std::string& source = "built") {
     const graph::Node& node = Node(image);
-    emit::NodePaths paths = emit::PathsOf(node);
-    WriteFileAtomic(dir / paths.input_record, graph::FormatInputRecord(graph::CurrentInputs(node)));
-    WriteFileAtomic(dir / paths.image_stamp, steps::FormatStamp({{"source", source}, {"image", node.Reference()}}));
+    state::NodePaths paths = state::PathsOf(node);
+    WriteFileAtomic(dir / paths.input_record, state::FormatInputRecord(graph::CurrentInputs(node)));
+    WriteFileAtomic(dir / paths.image_stamp, state::FormatStamp({{"source", source}, {"image", node.Reference()}}));
   }
 
   std::vector<NodeStatus> Status(std::set<std::string> in_registry = {}, bool offline = true) {
-    StatusOptions options{dir.path(), nullptr};
+    std::unique_ptr<state::BuildFolder> folder = state::OpenBuildFolder(dir.path());
+    StatusOptions options{folder.get(), nullptr};
     if (!offline) {
       options.in_registry = [in_registry](const graph::Node& node) { return in_registry.count(node.image) > 0; };
     }
@@ -168,20 +170,20 @@ TEST_CASE("status: a step that failed for this very image is reported, with its 
   f.Resolve();
   f.Built("child");
   const graph::Node& child = f.Node("child");
-  std::string log = f.dir / (emit::PathsOf(child).log_dir + "/test.log");
-  WriteFileAtomic(steps::FailureMarkerPath(log),
-                  steps::FormatStamp({{"image", child.Reference()}, {"error", "tests of child/P failed"}}));
+  std::string log = f.dir / (state::PathsOf(child).log_dir + "/test.log");
+  WriteFileAtomic(state::FailureMarkerPath(log),
+                  state::FormatStamp({{"image", child.Reference()}, {"error", "tests of child/P failed"}}));
   // A failure of another image (an older tag) is not this node's.
   const graph::Node& base = f.Node("base");
-  std::string base_log = f.dir / (emit::PathsOf(base).log_dir + "/build.log");
-  WriteFileAtomic(steps::FailureMarkerPath(base_log),
-                  steps::FormatStamp({{"image", "localhost:5000/x/base:p-0000000"}, {"error", "old"}}));
+  std::string base_log = f.dir / (state::PathsOf(base).log_dir + "/build.log");
+  WriteFileAtomic(state::FailureMarkerPath(base_log),
+                  state::FormatStamp({{"image", "localhost:5000/x/base:p-0000000"}, {"error", "old"}}));
   std::vector<NodeStatus> statuses = f.Status();
   const NodeStatus& failed = Fixture::Of(statuses, "child");
   CHECK(failed.state == State::kFailed);
   CHECK(failed.failed_step == "test");
   CHECK(failed.reason ==
-        "tests of child/P failed (log: " + f.dir.path() + "/" + emit::PathsOf(child).log_dir + "/test.log)");
+        "tests of child/P failed (log: " + f.dir.path() + "/" + state::PathsOf(child).log_dir + "/test.log)");
   CHECK(Fixture::Of(statuses, "base").state == State::kWillBuild);
   CHECK(RenderStatusText(statuses).find("failed last time (test): tests of child/P failed") != std::string::npos);
 }

@@ -1,0 +1,210 @@
+#include "steps/build_step.h"
+
+#include <algorithm>
+
+#include "graph/input_record.h"
+#include "graph/labels.h"
+#include "state/input_records.h"
+#include "state/layout.h"
+#include "steps/step_args.h"
+#include "steps/tar.h"
+#include "util/escape.h"
+#include "util/strings.h"
+
+namespace dhg::steps {
+namespace {
+
+using state::ImageStamp;
+
+const ArgSchema<BuildStep>& Schema() {
+  static const ArgSchema<BuildStep> schema =
+      ArgSchema<BuildStep>()
+          .Required("node", &BuildStep::node, "the node (image/plan), for messages")
+          .Required("image", &BuildStep::image, "the image reference repo:tag")
+          .Required("key", &BuildStep::key, "the content key K")
+          .Required("context", &BuildStep::context_dir, "the build context folder")
+          .Required("context-hash", &BuildStep::context_hash, "the context hash build.ninja was generated with")
+          .Required("dockerfile", &BuildStep::dockerfile, "the Dockerfile's path inside the context")
+          .Optional("epoch", &BuildStep::epoch, "the node's epoch (for the input record)")
+          .Optional("parent-key", &BuildStep::parent_key, "the parent's content key (for the input record)")
+          .Repeated("build-arg", &BuildStep::build_args, "NAME=VALUE")
+          .Repeated("label", &BuildStep::labels, "NAME=VALUE")
+          .Flag("registry-check", &BuildStep::registry_check, "ask the registry before building")
+          .Flag("insecure-registry", &BuildStep::insecure_registry, "the registry speaks plain http")
+          .Optional("record", &BuildStep::record, "the input record written beside the stamp (for explain)")
+          .Required("stamp", &BuildStep::stamp, "the stamp file written on success")
+          .Required("log", &BuildStep::log, "the file that receives the step's whole output");
+  return schema;
+}
+
+// The build args (where the spec sets them: the plan's over `common`) and
+// the epochs of a node.
+std::vector<CarriedValue> CarriedByBuild(const graph::Node& node, const spec::Spec& spec) {
+  std::vector<CarriedValue> carried;
+  const spec::Image& image = *node.image_spec;
+  std::string image_name = QuoteForMessage(node.image, '\'');
+  auto plan_args = image.plan_args.find(node.plan);
+  for (const auto& [name, value] : node.build_args) {
+    const spec::TextMap* scope =
+        plan_args != image.plan_args.end() && plan_args->second.count(name) ? &plan_args->second : &image.build_args;
+    auto text = scope->find(name);
+    if (text != scope->end())
+      carried.push_back({"build arg " + name + " of " + image_name, value.size(), text->second.where});
+  }
+  if (image.epoch) carried.push_back({"the epoch of " + image_name, image.epoch->value.size(), image.epoch->where});
+  if (const auto& epoch = spec.epoch) carried.push_back({"the epoch", epoch->value.size(), epoch->where});
+  return carried;
+}
+
+std::string ImageStampSummary(const BuildStep& step, ImageStamp::Source source, const std::string& id) {
+  std::string what = source == ImageStamp::Source::kBuilt   ? "built"
+                     : source == ImageStamp::Source::kLocal ? "reused local image"
+                                                            : "found in registry";
+  return step.node + ": " + what + " " + step.image + (id.empty() ? "" : " (" + ShortId(id) + ")");
+}
+
+// What the image was made from, for `datahub-gen explain`: the context as it
+// was hashed and checked, and the rest as build.ninja passed it.
+void WriteInputRecord(const BuildStep& step, const ScannedContext& scanned, StepServices& services) {
+  if (step.record.empty()) return;
+  graph::InputRecord record{step.key,        step.image, step.dockerfile,      step.epoch,
+                            step.parent_key, {},         scanned.context.files};
+  for (const std::string& arg : step.build_args) {
+    size_t equals = arg.find('=');
+    record.build_args.emplace_back(arg.substr(0, equals), equals == std::string::npos ? "" : arg.substr(equals + 1));
+  }
+  std::sort(record.build_args.begin(), record.build_args.end());
+  WriteOutput(services, step.record, state::FormatInputRecord(record));
+}
+
+std::string FinishImageStamp(const BuildStep& step, const ScannedContext& scanned, ImageStamp::Source source,
+                             const std::string& id, StepServices& services) {
+  std::string summary = ImageStampSummary(step, source, id);
+  services.log.Line(summary);
+  WriteInputRecord(step, scanned, services);
+  WriteOutput(services, step.stamp, state::FormatImageStamp({source, step.image, id, step.key}));
+  return summary;
+}
+
+}  // namespace
+
+std::vector<std::string> BuildStep::ToArgs() const { return Schema().ToArgs(*this); }
+BuildStep BuildStep::FromArgs(const std::vector<std::string>& args) { return Schema().FromArgs(args); }
+std::string BuildStep::Help() { return Schema().Help(); }
+
+std::string BuildOutput(const graph::Node& node) { return state::ImageStampPath(node); }
+
+std::optional<EdgePlan> PlanBuild(const graph::Node& node, const PlanContext& context) {
+  const graph::Node* parent = node.parent;
+  BuildStep step{.node = node.Id(),
+                 .image = node.Reference(),
+                 .key = node.key,
+                 .context_dir = context.FromRoot(node.dir),
+                 .context_hash = node.context->hash,
+                 .dockerfile = graph::kDockerfileName,
+                 // Not needed to build; recorded beside the stamp for `explain`.
+                 .epoch = node.epoch,
+                 .parent_key = parent ? parent->key : "",
+                 .registry_check = context.registry_mode,
+                 .insecure_registry = context.registry_mode && graph::IsLoopbackRegistry(node.repository),
+                 .record = state::InputRecordPath(node),
+                 .stamp = BuildOutput(node),
+                 .log = state::LogPath(node, "build")};
+  for (const auto& [name, value] : graph::DockerBuildArgs(node)) step.build_args.push_back(name + "=" + value);
+  std::string commit = node.dirty ? "dirty" : node.source_commit;
+  graph::Bindings labels = {{graph::kKeyLabel, node.key},
+                            {graph::kCommitLabel, commit},
+                            {graph::kImageLabel, node.image},
+                            {graph::kPlanLabel, node.plan},
+                            {graph::kRevisionLabel, commit}};
+  if (parent) labels.emplace_back(graph::kBaseLabel, parent->Reference());
+  if (!context.source_url.empty()) labels.emplace_back(graph::kSourceLabel, context.source_url);
+  std::sort(labels.begin(), labels.end());
+  for (const auto& [name, value] : labels) step.labels.push_back(name + "=" + value);
+
+  EdgePlan plan{.args = step.ToArgs(),
+                .output = step.stamp,
+                .description = "BUILD " + NodeTitle(node),
+                .carried = CarriedByBuild(node, context.graph->Spec()),
+                .what = "the build stamp of " + node.Id(),
+                .where = node.image_spec->where};
+  if (parent) plan.implicit_inputs.push_back(BuildOutput(*parent));
+  return plan;
+}
+
+std::string RunBuildStep(const BuildStep& step, StepServices& services) {
+  RemoveOutput(services, step.stamp);
+  Docker& docker = services.docker;
+  services.log.Line(step.node + ": image " + step.image + ", key " + step.key);
+
+  ScannedContext scanned = services.scan_context(step.context_dir);
+  if (scanned.context.hash != step.context_hash) {
+    throw StepFailed("the build context of " + step.node + " changed since build.ninja was generated; run ninja again");
+  }
+
+  if (std::optional<LocalImage> local = docker.InspectImage(step.image)) {
+    auto label = local->labels.find(graph::kKeyLabel);
+    if (label != local->labels.end() && label->second == step.key) {
+      return FinishImageStamp(step, scanned, ImageStamp::Source::kLocal, local->id, services);
+    }
+  }
+  // Another local tag with the same key is deliberately not retagged: its
+  // labels name another commit and base, so a (cached, quick) build is right.
+
+  if (step.registry_check) {
+    std::optional<RegistryImage> remote;
+    try {
+      remote = docker.InspectRegistry(step.image, step.insecure_registry);
+    } catch (const DockerError& error) {
+      throw StepFailed(std::string(error.what()) +
+                       "\n(not built: the registry must say whether it has the image. Log in with `docker login`, "
+                       "or run datahub-gen with --offline to build without asking it)");
+    }
+    if (remote) return FinishImageStamp(step, scanned, ImageStamp::Source::kRegistry, remote->id, services);
+    services.log.Line(step.image + " is not in the registry");
+  }
+
+  BuildRequest request{step.image, step.dockerfile, step.build_args, step.labels};
+  std::string key_label = std::string(graph::kKeyLabel) + "=" + step.key;
+  bool has_key_label = false;
+  for (const std::string& label : step.labels) {
+    if (StartsWith(label, std::string(graph::kKeyLabel) + "=")) {
+      if (label != key_label) throw StepFailed("--label " + label + " contradicts --key " + step.key);
+      has_key_label = true;
+    }
+  }
+  if (!has_key_label) request.labels.push_back(key_label);
+
+  ContextTarStream context(scanned.root, scanned.context.dir, scanned.context.files);
+  docker.Build(request, context);
+  if (!context.complete()) {
+    throw StepFailed("docker build of " + step.image + " ended before it read the whole build context");
+  }
+  services.log.Line("sent a build context of " + std::to_string(context.bytes_streamed()) + " bytes, " +
+                    std::to_string(scanned.context.files.size()) + " files, as hashed");
+
+  std::optional<LocalImage> built = docker.InspectImage(step.image);
+  if (!built) throw StepFailed("docker build reported success, but " + step.image + " does not exist");
+  return FinishImageStamp(step, scanned, ImageStamp::Source::kBuilt, built->id, services);
+}
+
+int BuildStepMain(const std::vector<std::string>& args) {
+  BuildStep step = BuildStep::FromArgs(args);
+  return ExecuteStep(step.log, step.image, [&](StepServices& services) { return RunBuildStep(step, services); });
+}
+
+StepOutcome BuildOutcome(std::string_view stamp_text) {
+  std::optional<ImageStamp> stamp = state::ParseImageStamp(stamp_text);
+  if (!stamp) return {"image stamp", false};
+  switch (stamp->source) {
+    case ImageStamp::Source::kBuilt:
+      return {"built", false};
+    case ImageStamp::Source::kLocal:
+      return {"local image", true};
+    case ImageStamp::Source::kRegistry:
+      return {"in registry", true};
+  }
+  return {"image stamp", false};
+}
+
+}  // namespace dhg::steps

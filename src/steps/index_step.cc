@@ -1,0 +1,111 @@
+#include "steps/index_step.h"
+
+#include <cerrno>
+#include <cstring>
+
+#include "state/layout.h"
+#include "steps/manifest_index.h"
+#include "steps/manifest_page.h"
+#include "steps/manifest_step.h"
+#include "steps/step_args.h"
+#include "util/escape.h"
+#include "util/strings.h"
+
+namespace dhg::steps {
+namespace {
+
+const ArgSchema<IndexStep>& Schema() {
+  static const ArgSchema<IndexStep> schema =
+      ArgSchema<IndexStep>()
+          .Repeated("page", &IndexStep::pages, "a manifest page")
+          .Optional("pages-from", &IndexStep::pages_from,
+                    "a file that lists manifest pages, one per line (a ninja rspfile)")
+          .Required("out", &IndexStep::out, "the index page to update")
+          .Required("log", &IndexStep::log, "the file that receives the step's whole output");
+  return schema;
+}
+
+// The paths of a ninja rspfile written from `$in_newline`: one per line,
+// shell-quoted by ninja where a path needs it.
+std::vector<std::string> ReadPathList(const std::string& path, StepServices& services) {
+  std::optional<std::string> text = services.folder.Read(path);
+  if (!text) throw StepFailed("cannot read the list of pages " + path);
+  std::vector<std::string> paths;
+  for (const std::string& line : Split(*text, '\n')) {
+    std::vector<std::string> words;
+    std::string error;
+    if (!SplitShellWords(line, &words, &error) || words.size() > 1)
+      throw StepFailed(path + ": not one path per line: " + line);
+    paths.insert(paths.end(), words.begin(), words.end());
+  }
+  return paths;
+}
+
+}  // namespace
+
+std::vector<std::string> IndexStep::ToArgs() const { return Schema().ToArgs(*this); }
+IndexStep IndexStep::FromArgs(const std::vector<std::string>& args) { return Schema().FromArgs(args); }
+std::string IndexStep::Help() { return Schema().Help(); }
+
+// One edge after every page: it reads the index from disk and merges the
+// pages into it, so earlier entries survive. Pages are written by parallel
+// edges; one writer of the index needs no locking.
+std::optional<EdgePlan> PlanIndex(const PlanContext& context) {
+  IndexStep step{.out = state::kManifestIndexPath, .log = state::kManifestIndexLog};
+  EdgePlan plan{.args = step.ToArgs(),
+                .output = step.out,
+                .description = std::string("INDEX ") + state::kManifestIndexPath,
+                .what = "the manifest index"};
+  for (const auto& node : context.graph->Nodes()) plan.inputs.push_back(ManifestOutput(*node));
+  return plan;
+}
+
+std::string RunIndexStep(const IndexStep& step, StepServices& services) {
+  std::vector<std::string> pages = step.pages;
+  if (!step.pages_from.empty()) {
+    std::vector<std::string> listed = ReadPathList(step.pages_from, services);
+    pages.insert(pages.end(), listed.begin(), listed.end());
+  }
+  std::vector<IndexEntry> added;
+  for (const std::string& path : pages) {
+    std::optional<std::string> text = services.folder.Read(path);
+    if (!text) throw StepFailed("cannot read the manifest page " + path + ": " + std::strerror(errno));
+    std::optional<PageInfo> info = FindPageInfo(*text);
+    if (!info) {
+      throw StepFailed(path +
+                       " has no datahub-gen-page line (made by an older datahub-gen?): delete it and run "
+                       "ninja again");
+    }
+    added.push_back({*info, WikiPageName(path)});
+  }
+  std::vector<IndexEntry> existing;
+  if (std::optional<std::string> text = services.folder.Read(step.out)) {
+    std::string error;
+    std::optional<std::vector<IndexEntry>> parsed = ParseIndex(*text, &error);
+    if (!parsed) {
+      throw StepFailed(step.out + ": " + error +
+                       "; it is not overwritten: move it away (it holds the build "
+                       "history) so that datahub-gen can write the index there");
+    }
+    existing = std::move(*parsed);
+  } else if (services.folder.Exists(step.out)) {
+    throw StepFailed("cannot read the index " + step.out + ": " + std::strerror(errno));
+  }
+  size_t before = existing.size();
+  std::vector<IndexEntry> merged = MergeIndex(std::move(existing), added);
+  services.log.Line("merged " + std::to_string(added.size()) + " page(s) into " + std::to_string(before) +
+                    " earlier entries");
+  WriteOutput(services, step.out, RenderIndex(merged));
+  std::string summary = "manifest index " + step.out + ": " + std::to_string(merged.size()) + " entries, " +
+                        std::to_string(merged.size() - before) + " new";
+  services.log.Line(summary);
+  return summary;
+}
+
+int IndexStepMain(const std::vector<std::string>& args) {
+  IndexStep step = IndexStep::FromArgs(args);
+  // The index is about no one image: its failure marker names the index page.
+  return ExecuteStep(step.log, step.out, [&](StepServices& services) { return RunIndexStep(step, services); });
+}
+
+}  // namespace dhg::steps
