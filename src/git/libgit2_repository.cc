@@ -1,11 +1,10 @@
 // Repository on top of libgit2 (repository.h): HEAD, the history walk (our
 // own in a shallow clone) and commit trees, with libgit2 opened only on the
 // first question that repository_files.h cannot answer. The working tree
-// (work_tree.h) asks libgit2 through Libgit2WorkTreeFallback.
+// (work_tree.h) asks libgit2 through libgit2_work_tree_fallback.h.
 #include <algorithm>
 #include <cctype>
 #include <cstdint>
-#include <functional>
 #include <memory>
 #include <queue>
 #include <set>
@@ -14,6 +13,7 @@
 
 #include "git/commit_trees.h"
 #include "git/libgit2_loader.h"
+#include "git/libgit2_work_tree_fallback.h"
 #include "git/repository.h"
 #include "git/repository_files.h"
 #include "git/work_tree.h"
@@ -41,54 +41,6 @@ std::string WithoutCredentials(std::string url) {
   if (at == std::string::npos || at < authority) return url;
   return url.erase(authority, at + 1 - authority);
 }
-
-// The working tree's questions to libgit2, whose repository `repo` opens
-// when first called.
-class Libgit2WorkTreeFallback final : public WorkTreeFallback {
- public:
-  Libgit2WorkTreeFallback(std::function<git_repository*()> repo, std::string work_dir)
-      : repo_(std::move(repo)), work_dir_(std::move(work_dir)) {}
-
-  bool IsIgnored(const std::string& path, bool is_dir) override {
-    int ignored = 0;
-    std::string query = is_dir ? path + "/" : path;
-    Check(Git().git_ignore_path_is_ignored(&ignored, repo_(), query.c_str()),
-          "cannot evaluate the ignore rules for " + work_dir_ + "/" + path);
-    return ignored != 0;
-  }
-
-  std::vector<IndexEntry> ReadIndex(const std::string& index_path) override {
-    git_index* raw = nullptr;
-    Check(Git().git_index_open(&raw, index_path.c_str()), "cannot read " + index_path);
-    IndexPtr index(raw);
-    size_t count = Git().git_index_entrycount(index.get());
-    std::vector<IndexEntry> entries;
-    entries.reserve(count);
-    for (size_t i = 0; i < count; ++i) {
-      const git_index_entry* entry = Git().git_index_get_byindex(index.get(), i);
-      IndexEntry& ours = entries.emplace_back();
-      ours.path = entry->path;
-      ours.ctime_seconds = static_cast<uint32_t>(entry->ctime.seconds);
-      ours.ctime_nanoseconds = entry->ctime.nanoseconds;
-      ours.mtime_seconds = static_cast<uint32_t>(entry->mtime.seconds);
-      ours.mtime_nanoseconds = entry->mtime.nanoseconds;
-      ours.dev = entry->dev;
-      ours.ino = entry->ino;
-      ours.mode = entry->mode;
-      ours.uid = entry->uid;
-      ours.gid = entry->gid;
-      ours.size = entry->file_size;
-      std::copy(entry->id.id, entry->id.id + GIT_OID_RAWSZ, ours.id.begin());
-      ours.stage = Git().git_index_entry_stage(entry);
-      ours.intent_to_add = (entry->flags_extended & GIT_INDEX_ENTRY_INTENT_TO_ADD) != 0;
-    }
-    return entries;
-  }
-
- private:
-  std::function<git_repository*()> repo_;
-  std::string work_dir_;
-};
 
 class Libgit2Repository final : public Repository {
  public:
