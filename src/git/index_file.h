@@ -22,6 +22,7 @@ struct IndexEntry {
   std::array<unsigned char, 20> id{};  // the blob's SHA-1
   int stage = 0;                       // 0, or 1-3 for the sides of a conflict
   bool intent_to_add = false;          // `git add -N`: tracked, no content yet
+  bool operator==(const IndexEntry&) const = default;
 };
 
 // The entries of an index file's bytes, or nullopt with the reason in *why.

@@ -1,6 +1,7 @@
 // The project's view of a git repository: the working tree and the history.
 // This header is all the rest of the code sees of git; libgit2 stays in
-// libgit2_repository.cc, and fake_repository.h serves unit tests.
+// src/git (libgit2_repository.cc and the files it uses), and
+// fake_repository.h serves unit tests.
 #pragma once
 #include <algorithm>
 #include <functional>

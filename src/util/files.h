@@ -40,6 +40,8 @@ void MakeDirs(const std::string& path);
 // Sets the file's modification time to now.
 void TouchFile(const std::string& path);
 bool FileExists(const std::string& path);
+// Whether anything is at `path`, without following a symlink (a dangling one counts).
+bool PathExists(const std::string& path);
 
 }  // namespace dhg
 
