@@ -7,6 +7,7 @@
 #include "graph/context.h"
 #include "graph/dockerfile.h"
 #include "graph/dockerfile_lex.h"
+#include "util/files.h"
 #include "util/strings.h"
 
 namespace dhg::graph {
@@ -27,16 +28,8 @@ bool FlagIsTrue(const Instruction& in, std::string_view name) {
 
 // path.Clean("/" + path) without its leading '/': "." for the root.
 std::string CleanContextPath(std::string_view path) {
-  std::vector<std::string> kept;
-  for (const std::string& segment : Split(path, '/')) {
-    if (segment.empty() || segment == ".") continue;
-    if (segment == "..") {
-      if (!kept.empty()) kept.pop_back();
-      continue;
-    }
-    kept.push_back(segment);
-  }
-  return kept.empty() ? "." : Join(kept, "/");
+  std::string clean = AbsolutePath("/" + std::string(path));  // absolute: no current directory involved
+  return clean == "/" ? "." : clean.substr(1);
 }
 
 // filepath.Clean for an --exclude pattern (a leading '/' stays, and then the

@@ -7,25 +7,19 @@
 #include <vector>
 
 #include "graph/dockerfile.h"
+#include "graph/dockerfile_testing.h"
 
 namespace dhg::graph {
 namespace {
 
 using Strings = std::vector<std::string>;
-
-std::string Format(const std::vector<DockerfileError>& errors) {
-  std::string out;
-  for (const DockerfileError& error : errors) {
-    out += std::to_string(error.where.line) + ":" + std::to_string(error.where.column) + ": " + error.message + "\n";
-  }
-  return out;
-}
+using testing::FormatErrors;
 
 std::vector<CopySource> Sources(std::string_view text, const BuildArgs& args = {}) {
   ParsedDockerfile dockerfile = ParseDockerfile(text);
-  REQUIRE(Format(dockerfile.errors) == "");
+  REQUIRE(FormatErrors(dockerfile.errors) == "");
   ContextSourceList list = ContextSources(dockerfile, args);
-  REQUIRE(Format(list.errors) == "");
+  REQUIRE(FormatErrors(list.errors) == "");
   return list.sources;
 }
 
@@ -155,7 +149,7 @@ TEST_CASE("ContextSources: multi-stage builds, --from, heredocs, URLs, RUN hered
 
   SUBCASE("COPY of a URL or a git repository is an error, as in BuildKit") {
     ParsedDockerfile d = ParseDockerfile("FROM a\nCOPY https://x/y.tgz git://h/r /d/\n");
-    CHECK(Format(ContextSources(d).errors) ==
+    CHECK(FormatErrors(ContextSources(d).errors) ==
           "2:6: COPY source \"https://x/y.tgz\": source can't be a URL for COPY (ADD can fetch it)\n"
           "2:22: COPY source \"git://h/r\": source can't be a git ref for COPY (ADD can fetch it)\n");
   }
@@ -183,7 +177,7 @@ TEST_CASE("ContextSources: substitution with the ARG and ENV of the stage") {
 
   SUBCASE("a substitution error is an error at the source") {
     ParsedDockerfile d = ParseDockerfile("FROM a\nCOPY ${X:?must_be_set} /\nENV A=${\nCOPY ${X:?a b} /\n");
-    CHECK(Format(ContextSources(d).errors) ==
+    CHECK(FormatErrors(ContextSources(d).errors) ==
           "2:6: COPY source \"${X:?must_be_set}\": X: must_be_set\n"
           "3:7: ENV syntax error: missing '}'\n"
           // Shell-form COPY words end at blanks, substitutions or not, as in BuildKit.
@@ -209,7 +203,7 @@ TEST_CASE("ContextSources: JSON form, --parents, --exclude, RUN --mount") {
   CHECK(sources[4].where == DockerfileLocation{5, 5});
 
   ParsedDockerfile bad = ParseDockerfile("FROM a\nRUN --mount=type=bind,source=x\\\"y true\nRUN --mount=nokey true\n");
-  CHECK(Format(ContextSources(bad).errors) ==
+  CHECK(FormatErrors(ContextSources(bad).errors) ==
         "2:5: failed to parse csv mounts: bare \" in non-quoted-field\n"
         "3:5: invalid field 'nokey' must be a key=value pair\n");
 }
@@ -267,11 +261,11 @@ TEST_CASE("MatchSource and CheckSources: what matches nothing") {
   CHECK_FALSE(MatchSource(sources[3], files).fails);
   CHECK(MatchSource(sources[4], files).fails);  // a bind mount's source is no pattern
   SourceCheck check = CheckSources(sources, files);
-  CHECK(Format(check.errors) ==
+  CHECK(FormatErrors(check.errors) ==
         "2:6: COPY source \"./tests\" is not in the build context (BuildKit fails: \"/tests\": not found)\n"
         "3:6: COPY source \"nope/*.sh\" is not in the build context (BuildKit fails: \"/nope/*.sh\": not found)\n"
         "6:5: RUN --mount source \"te*\" is not in the build context (BuildKit fails: \"/te*\": not found)\n");
-  CHECK(Format(check.warnings) ==
+  CHECK(FormatErrors(check.warnings) ==
         "4:6: COPY source \"*.nothing\" matches no file of the build context: it copies nothing\n"
         "5:6: COPY source \"requirements.txt/*\" matches no file of the build context: it copies nothing\n");
 }

@@ -9,19 +9,13 @@
 #include <string>
 #include <vector>
 
+#include "graph/dockerfile_testing.h"
+
 namespace dhg::graph {
 namespace {
 
 using Strings = std::vector<std::string>;
-
-// "LINE:COLUMN: message" per error (or warning), one a line.
-std::string Format(const std::vector<DockerfileError>& errors) {
-  std::string out;
-  for (const DockerfileError& error : errors) {
-    out += std::to_string(error.where.line) + ":" + std::to_string(error.where.column) + ": " + error.message + "\n";
-  }
-  return out;
-}
+using testing::FormatErrors;
 
 Strings Keywords(const ParsedDockerfile& dockerfile) {
   Strings keywords;
@@ -31,7 +25,7 @@ Strings Keywords(const ParsedDockerfile& dockerfile) {
 
 std::string FirstError(std::string_view text) {
   ParsedDockerfile dockerfile = ParseDockerfile(text);
-  return dockerfile.errors.empty() ? "" : Format({dockerfile.errors[0]});
+  return dockerfile.errors.empty() ? "" : FormatErrors({dockerfile.errors[0]});
 }
 
 TEST_CASE("ParseDockerfile: instructions, case-insensitive keywords, lines and columns, comments") {
@@ -42,7 +36,7 @@ TEST_CASE("ParseDockerfile: instructions, case-insensitive keywords, lines and c
       "  run echo hi   # not a comment here\n"
       "\t# an indented comment\n"
       "Copy a b\n");
-  CHECK(Format(d.errors) == "");
+  CHECK(FormatErrors(d.errors) == "");
   REQUIRE(Keywords(d) == Strings{"from", "run", "copy"});
   CHECK(d.instructions[0].args == Strings{"busybox", "AS", "Builder"});
   CHECK(d.instructions[0].where == DockerfileLocation{2, 1});
@@ -57,7 +51,7 @@ TEST_CASE("ParseDockerfile: instructions, case-insensitive keywords, lines and c
 
 TEST_CASE("ParseDockerfile: a byte order mark, CRLF line ends, no final line break") {
   ParsedDockerfile d = ParseDockerfile("\xEF\xBB\xBF# escape=`\r\nFROM busybox\r\nCOPY a `\r\n  b c");
-  CHECK(Format(d.errors) == "");
+  CHECK(FormatErrors(d.errors) == "");
   CHECK(d.escape == '`');
   REQUIRE(Keywords(d) == Strings{"from", "copy"});
   CHECK(d.instructions[0].where == DockerfileLocation{2, 1});
@@ -73,7 +67,7 @@ TEST_CASE("ParseDockerfile: parser directives") {
         "FROM busybox\n"
         "COPY C:\\data\\ `\n"
         "     /dst\n");
-    CHECK(Format(d.errors) == "");
+    CHECK(FormatErrors(d.errors) == "");
     CHECK(d.escape == '`');
     REQUIRE(Keywords(d) == Strings{"from", "copy"});
     CHECK(d.instructions[1].args == Strings{"C:\\data\\", "/dst"});
@@ -84,7 +78,7 @@ TEST_CASE("ParseDockerfile: parser directives") {
       CAPTURE(text);
       ParsedDockerfile d = ParseDockerfile(text);
       CHECK(d.escape == '\\');
-      CHECK(Format(d.errors) == "");
+      CHECK(FormatErrors(d.errors) == "");
     }
   }
   SUBCASE("a directive may not repeat, and escape takes ` or \\ only") {
@@ -105,7 +99,7 @@ TEST_CASE("ParseDockerfile: line continuations") {
       "    curl\n"
       "RUN echo \\\\\n"
       "RUN echo done\n");
-  CHECK(Format(d.errors) == "");
+  CHECK(FormatErrors(d.errors) == "");
   REQUIRE(Keywords(d) == Strings{"from", "run", "run", "run"});
   const Instruction& run = d.instructions[1];
   CHECK(run.args == Strings{"apt-get update &&     apt-get install -y     curl"});
@@ -113,7 +107,7 @@ TEST_CASE("ParseDockerfile: line continuations") {
   CHECK(run.end_line == 7);
   // An escaped escape character does not continue the line.
   CHECK(d.instructions[2].args == Strings{"echo \\\\"});
-  CHECK(Format(d.warnings) ==
+  CHECK(FormatErrors(d.warnings) ==
         "2:1: empty continuation line (BuildKit warns: it will be an error in a future release)\n");
 
   SUBCASE("a COPY split over lines keeps each word's place") {
@@ -124,7 +118,7 @@ TEST_CASE("ParseDockerfile: line continuations") {
   }
   SUBCASE("a continuation at the end of the file ends the instruction") {
     ParsedDockerfile end = ParseDockerfile("FROM a\nRUN echo \\");
-    CHECK(Format(end.errors) == "");
+    CHECK(FormatErrors(end.errors) == "");
     REQUIRE(end.instructions.size() == 2);
     CHECK(end.instructions[1].args == Strings{"echo"});
   }
@@ -146,7 +140,7 @@ TEST_CASE("ParseDockerfile: heredocs") {
       "two\n"
       "B\n"
       "COPY x /y\n");
-  CHECK(Format(d.errors) == "");
+  CHECK(FormatErrors(d.errors) == "");
   REQUIRE(Keywords(d) == Strings{"from", "run", "copy", "run", "copy"});
   const Instruction& run = d.instructions[1];
   REQUIRE(run.heredocs.size() == 1);
@@ -176,7 +170,7 @@ TEST_CASE("ParseDockerfile: heredocs") {
   }
   SUBCASE("ONBUILD RUN opens one too") {
     ParsedDockerfile onbuild = ParseDockerfile("FROM a\nONBUILD RUN <<EOF\nFROM b\nEOF\n");
-    CHECK(Format(onbuild.errors) == "");
+    CHECK(FormatErrors(onbuild.errors) == "");
     REQUIRE(Keywords(onbuild) == Strings{"from", "onbuild"});
     CHECK(onbuild.instructions[1].args == Strings{"run", "<<EOF"});
     REQUIRE(onbuild.instructions[1].heredocs.size() == 1);
@@ -188,7 +182,7 @@ TEST_CASE("ParseDockerfile: heredocs") {
   }
   SUBCASE("an unterminated heredoc is an error at its instruction, and the end of the file") {
     ParsedDockerfile bad = ParseDockerfile("FROM a\n  RUN <<EOF\nCOPY a b\nEO\n");
-    CHECK(Format(bad.errors) == "2:3: unterminated heredoc: no line \"EOF\" ends it\n");
+    CHECK(FormatErrors(bad.errors) == "2:3: unterminated heredoc: no line \"EOF\" ends it\n");
     REQUIRE(Keywords(bad) == Strings{"from", "run"});
     CHECK(bad.instructions[1].end_line == 4);
   }
@@ -202,7 +196,7 @@ TEST_CASE("ParseDockerfile: JSON form and shell form") {
       "RUN [ -f /x ] && echo yes\n"
       "COPY [\"a\", \"b\"\n"
       "ENTRYPOINT []\n");
-  CHECK(Format(d.errors) == "");
+  CHECK(FormatErrors(d.errors) == "");
   REQUIRE(d.instructions.size() == 6);
   CHECK(d.instructions[1].json_form);
   CHECK(d.instructions[1].args == Strings{"a b", "c\xC3\xA9\n", "/dst/"});
@@ -225,8 +219,8 @@ TEST_CASE("ParseDockerfile: JSON form and shell form") {
   }
   SUBCASE("COPY arguments that look like JSON but are not: a warning") {
     ParsedDockerfile near = ParseDockerfile("FROM a\nCOPY [\"a\" \"/b\"]\nCOPY [ab]* /c/\n");
-    CHECK(Format(near.errors) == "");
-    CHECK(Format(near.warnings) ==
+    CHECK(FormatErrors(near.errors) == "");
+    CHECK(FormatErrors(near.warnings) ==
           "2:6: the arguments look like a JSON array but are not valid JSON: BuildKit reads them as words separated "
           "by blanks\n");
   }
@@ -236,7 +230,7 @@ TEST_CASE("ParseDockerfile: flags") {
   ParsedDockerfile d = ParseDockerfile(
       "FROM --platform=$BUILDPLATFORM a AS builder\n"
       "COPY --chown=1000:100 --from=builder --link --chmod=\"7 55\" -- --weird /dst\n");
-  CHECK(Format(d.errors) == "");
+  CHECK(FormatErrors(d.errors) == "");
   REQUIRE(d.instructions.size() == 2);
   REQUIRE(d.instructions[0].flags.size() == 1);
   CHECK(d.instructions[0].flags[0].name == "platform");
@@ -272,7 +266,7 @@ TEST_CASE("ParseDockerfile: ARG, ENV and LABEL arguments") {
       "ENV PATH=/opt/bin:$PATH HOME=\"/home/a b\"\n"
       "ENV LEGACY value with  blanks\n"
       "LABEL org.opencontainers.image.source=https://x\n");
-  CHECK(Format(d.errors) == "");
+  CHECK(FormatErrors(d.errors) == "");
   REQUIRE(d.instructions.size() == 6);
   CHECK(d.instructions[0].args == Strings{"BASE_TAG=latest"});
   CHECK(d.instructions[1].args == Strings{"A", "B=\"two words\"", "C="});
