@@ -122,12 +122,13 @@ class Directives {
     std::string name = Lower(line.substr(0, i));
     while (i < line.size() && IsRegexpSpace(line[i])) ++i;
     if (i >= line.size() || line[i] != '=') return Done();
-    ++i;
+    size_t after_equals = ++i;
     while (i < line.size() && IsRegexpSpace(line[i])) ++i;
     size_t end = line.size();
     while (end > i && IsRegexpSpace(line[end - 1])) --end;
-    if (end == i) return Done();
-    std::string_view value = line.substr(i, end - i);
+    if (after_equals == line.size()) return Done();
+    // `=\s*(.+?)\s*$` takes the last blank as the value when there is nothing else.
+    std::string_view value = end > i ? line.substr(i, end - i) : line.substr(line.size() - 1);
     if (name != "syntax" && name != "escape" && name != "check") return Done();
     if (!seen_.insert(name).second) return "only one " + name + " parser directive can be used";
     if (name == "escape") {

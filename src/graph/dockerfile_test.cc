@@ -85,6 +85,9 @@ TEST_CASE("ParseDockerfile: parser directives") {
     CHECK(FirstError("# escape=`\n# escape=\\\nFROM a\n") == "2:1: only one escape parser directive can be used\n");
     CHECK(FirstError("# syntax=a\n# SYNTAX=b\nFROM a\n") == "2:1: only one syntax parser directive can be used\n");
     CHECK(FirstError("# escape=x\nFROM a\n") == "1:1: invalid escape token 'x' does not match ` or \\\n");
+    // BuildKit's `=\s*(.+?)\s*$` makes a value of the last blank.
+    CHECK(FirstError("# escape=  \nFROM a\n") == "1:1: invalid escape token ' ' does not match ` or \\\n");
+    CHECK(FirstError("# escape=\nFROM a\n") == "");
   }
 }
 
