@@ -14,7 +14,7 @@ namespace dhg::graph {
 
 struct DockerfileLocation {
   int line = 0;    // 1-based
-  int column = 0;  // 1-based, in bytes from the start of the line
+  int column = 0;  // 1-based, in bytes from the start of the line (a byte order mark does not count)
   bool operator==(const DockerfileLocation&) const = default;
 };
 
