@@ -4,7 +4,7 @@
 # first its regression inputs (fuzz/regression/<target>/, every crash found so
 # far), then fuzzing from its corpus. Prints executions and time per target.
 #
-#   scripts/fuzz.sh [SECONDS] [TARGET...]   targets: spec_loader ninja_escape
+#   scripts/fuzz.sh [SECONDS] [TARGET...]   targets: spec_loader ninja_escape dockerfile
 #
 # A crash, leak, hang (> 10 s on one input) or sanitizer finding fails the run;
 # the input is saved in build-fuzz/artifacts/<target>/. Copy it into
@@ -17,7 +17,7 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD_DIR="$ROOT/build-fuzz"
-ALL_TARGETS=(spec_loader ninja_escape)
+ALL_TARGETS=(spec_loader ninja_escape dockerfile)
 
 log() { echo "fuzz.sh: $*" >&2; }
 die() { echo "fuzz.sh: error: $*" >&2; exit 1; }
@@ -45,14 +45,19 @@ fi
 # never built there.
 ninja -C "$BUILD_DIR" "${targets[@]/#/fuzz/fuzz_}" >/dev/null
 
-# Seeds of the spec loader: every spec.yml of the repository.
-seeds="$BUILD_DIR/seeds/spec_loader"
+# Seeds of the spec loader: every spec.yml of the repository; of the
+# Dockerfile reader: every Dockerfile.
+seeds="$BUILD_DIR/seeds"
 rm -rf "$seeds"
-mkdir -p "$seeds"
+mkdir -p "$seeds/spec_loader" "$seeds/dockerfile"
 i=0
 for spec in images/spec.yml tests/golden/*/images/spec.yml; do
-  cp "$spec" "$seeds/repo-$((i++)).yml"
+  cp "$spec" "$seeds/spec_loader/repo-$((i++)).yml"
 done
+i=0
+while IFS= read -r dockerfile; do
+  cp "$dockerfile" "$seeds/dockerfile/repo-$((i++))"
+done < <(find images examples tests -name Dockerfile -type f | sort)
 
 failed=()
 for target in "${targets[@]}"; do
@@ -75,7 +80,7 @@ for target in "${targets[@]}"; do
 
   log "$target: fuzzing for $seconds s"
   seed_dirs=("fuzz/corpus/$target")
-  [[ $target == spec_loader ]] && seed_dirs+=("$seeds")
+  [[ -d $seeds/$target ]] && seed_dirs+=("$seeds/$target")
   output="$BUILD_DIR/$target.log"
   start=$(date +%s.%N)
   if "$fuzzer" "${options[@]}" -max_total_time="$seconds" -print_final_stats=1 \
