@@ -25,6 +25,8 @@ PACKAGES=(
   apache2-utils
   # the generation-memo test sees with it whether a warm run starts libgit2
   strace
+  # scripts/lint.sh (a suite of meson test): formatting and shell scripts
+  clang-format shellcheck
   # a real browser for the test of the HTML report (headless)
   chromium
   # the fuzzers (scripts/fuzz.sh): clang, its libFuzzer and sanitizer

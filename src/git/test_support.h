@@ -18,6 +18,7 @@
 
 #include "git/repository.h"
 #include "tests/unit/temp_dir.h"
+#include "util/escape.h"
 
 namespace doctest {
 template <>
@@ -40,11 +41,7 @@ struct StringMaker<std::vector<T>> {
 
 namespace dhg::testing {
 
-inline std::string ShellQuote(const std::string& text) {
-  std::string quoted = "'";
-  for (char c : text) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return quoted + "'";
-}
+using dhg::ShellQuote;
 
 // Runs a shell command; returns its stdout without the final newline.
 inline std::string Run(const std::string& command) {

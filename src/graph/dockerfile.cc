@@ -9,6 +9,7 @@
 #include <set>
 
 #include "graph/dockerfile_lex.h"
+#include "util/escape.h"
 #include "util/strings.h"
 
 namespace dhg::graph {

@@ -7,6 +7,7 @@
 #include "graph/context.h"
 #include "graph/dockerfile.h"
 #include "graph/dockerfile_lex.h"
+#include "util/escape.h"
 #include "util/files.h"
 #include "util/strings.h"
 

@@ -1,4 +1,4 @@
-#include "src/ninja/ninja_ir.h"
+#include "ninja/ninja_ir.h"
 
 #include <array>
 #include <stdexcept>

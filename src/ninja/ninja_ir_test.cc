@@ -1,4 +1,4 @@
-#include "src/ninja/ninja_ir.h"
+#include "ninja/ninja_ir.h"
 
 #include <doctest/doctest.h>
 #include <sys/stat.h>
@@ -15,7 +15,7 @@
 #include <string>
 #include <vector>
 
-#include "src/ninja/ninja_reader.h"
+#include "ninja/ninja_reader.h"
 #include "tests/unit/temp_dir.h"
 #include "util/escape.h"
 #include "util/files.h"

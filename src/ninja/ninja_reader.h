@@ -16,7 +16,7 @@
 #include <string>
 #include <string_view>
 
-#include "src/ninja/ninja_ir.h"
+#include "ninja/ninja_ir.h"
 
 namespace dhg::ninja {
 

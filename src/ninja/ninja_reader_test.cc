@@ -1,4 +1,4 @@
-#include "src/ninja/ninja_reader.h"
+#include "ninja/ninja_reader.h"
 
 #include <doctest/doctest.h>
 

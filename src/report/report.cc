@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <map>
 
@@ -299,7 +300,13 @@ std::string RenderDocument(const Report& report, const Markup& markup) {
     }
     rows.push_back(std::move(row));
   }
-  out += markup.Table("nodes", {"Node", "Image", "Build", "Test", "Manifest", "Push", "Stable"}, rows);
+  std::vector<std::string> header = {"Node", "Image"};
+  for (const steps::StepKind* kind : steps::NodeStepKinds()) {
+    std::string title(kind->name);
+    title[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(title[0])));
+    header.push_back(title);
+  }
+  out += markup.Table("nodes", header, rows);
 
   out += markup.Heading(2, "Tests");
   rows.clear();
