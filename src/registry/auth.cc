@@ -14,12 +14,6 @@ bool IsTokenChar(char c) {
          std::string_view("!#$%&'*+-.^_`|~/").find(c) != std::string_view::npos;
 }
 
-std::string ToLower(std::string_view text) {
-  std::string lower(text);
-  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return lower;
-}
-
 class ChallengeReader {
  public:
   explicit ChallengeReader(std::string_view text) : text_(text) {}
@@ -37,10 +31,10 @@ class ChallengeReader {
       SkipSpaces();
       if (Peek() == '=' && !challenges.empty()) {  // a parameter of the current challenge
         ++pos_;
-        challenges.back().params[ToLower(word)] = Value();
+        challenges.back().params[AsciiLower(word)] = Value();
         continue;
       }
-      challenges.push_back(Challenge{ToLower(word), {}});
+      challenges.push_back(Challenge{AsciiLower(word), {}});
       // token68 (`Basic abc==`) is no parameter list: skip it.
     }
     return challenges;

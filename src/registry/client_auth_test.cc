@@ -5,7 +5,7 @@
 #include <doctest/doctest.h>
 
 #include "registry/client.h"
-#include "registry/fake_transport.h"
+#include "registry/client_fixture.h"
 #include "util/base64.h"
 #include "util/json.h"
 #include "util/strings.h"
@@ -14,26 +14,15 @@ namespace dhg::registry {
 namespace {
 
 using testing::Answer;
-using testing::FakeClock;
-using testing::FakeCredentials;
 using testing::FakeJwt;
 using testing::FakeTransport;
+using testing::HeaderOf;
+using testing::Ref;
+using Fixture = testing::ClientFixture;
 
 constexpr const char* kCanary = "CANARY-pa55w0rd-7f3a";
 constexpr const char* kRealm = "https://auth.example/token";
 constexpr const char* kUnauthorized = R"({"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]})";
-
-Reference Ref(const std::string& text) {
-  std::string error;
-  return *ParseReference(text, &error);
-}
-
-std::string HeaderOf(const HttpRequest& request, const std::string& name) {
-  for (const auto& [key, value] : request.headers) {
-    if (key == name) return value;
-  }
-  return "";
-}
 
 // A token granting `actions` on `repository`, as a token service's answer.
 HttpResponse TokenFor(const std::string& repository, const std::string& actions, const std::string& id = "1") {
@@ -54,32 +43,13 @@ HttpResponse Present() {
                       {"docker-content-digest", "sha256:" + std::string(64, 'a')}});
 }
 
-struct Fixture {
-  explicit Fixture(FakeTransport::Handler handler, ClientOptions options = {})
-      : transport(std::move(handler)), client(transport, credentials, clock, WithLog(std::move(options))) {}
-  ClientOptions WithLog(ClientOptions options) {
-    options.log = [this](const std::string& line) { log.push_back(line); };
-    return options;
+std::vector<std::string> TokenRequests(const FakeTransport& transport) {
+  std::vector<std::string> urls;
+  for (const HttpRequest& request : transport.requests) {
+    if (StartsWith(request.url, kRealm)) urls.push_back(request.method + " " + request.url);
   }
-  std::vector<std::string> TokenRequests() const {
-    std::vector<std::string> urls;
-    for (const HttpRequest& request : transport.requests) {
-      if (StartsWith(request.url, kRealm)) urls.push_back(request.method + " " + request.url);
-    }
-    return urls;
-  }
-  // Nothing the client said or logged holds `secret`.
-  void CheckNoSecret(const Result& result, const std::string& secret) const {
-    CHECK(result.message.find(secret) == std::string::npos);
-    CHECK(result.words.find(secret) == std::string::npos);
-    for (const std::string& line : log) CHECK(line.find(secret) == std::string::npos);
-  }
-  FakeTransport transport;
-  FakeCredentials credentials;
-  FakeClock clock;
-  std::vector<std::string> log;
-  Client client;
-};
+  return urls;
+}
 
 TEST_CASE("the token flow: challenge, a token asked for pull and push, cached per scope for the run") {
   Fixture f([](const HttpRequest& request) {
@@ -92,7 +62,7 @@ TEST_CASE("the token flow: challenge, a token asked for pull and push, cached pe
   });
   Result first = f.client.Head(Ref("ubuntu:22.04"));
   CHECK(first.outcome == Outcome::kPresent);
-  CHECK(f.TokenRequests() ==
+  CHECK(TokenRequests(f.transport) ==
         std::vector<std::string>{"GET https://auth.example/token?service=registry.example&scope=repository%3Alibrary%2F"
                                  "ubuntu%3Apull%2Cpush"});
   CHECK(HeaderOf(f.transport.requests[1], "Authorization") == "");  // anonymous: no credentials
@@ -103,7 +73,7 @@ TEST_CASE("the token flow: challenge, a token asked for pull and push, cached pe
   CHECK(f.transport.requests.size() == 4);  // the token and the scheme are known: one HEAD
 
   f.client.Head(Ref("org/x:1"));
-  CHECK(f.TokenRequests().size() == 2);  // another repository, another scope
+  CHECK(TokenRequests(f.transport).size() == 2);  // another repository, another scope
   CHECK(f.transport.requests.size() == 6);
   CHECK(f.credentials.lookups == 1);  // once per registry
 }
@@ -179,9 +149,9 @@ TEST_CASE("a token service that refuses push scope is asked for pull alone") {
   });
   f.credentials.Set("ghcr.io", "u", kCanary);
   Result result = f.client.Head(Ref("ghcr.io/org/app:1"));
-  CHECK(f.TokenRequests().size() == 2);
-  CHECK(f.TokenRequests()[1].find("scope=repository%3Aorg%2Fapp%3Apull") != std::string::npos);
-  CHECK(f.TokenRequests()[1].find("push") == std::string::npos);
+  CHECK(TokenRequests(f.transport).size() == 2);
+  CHECK(TokenRequests(f.transport)[1].find("scope=repository%3Aorg%2Fapp%3Apull") != std::string::npos);
+  CHECK(TokenRequests(f.transport)[1].find("push") == std::string::npos);
   // Pull alone: push is not granted, so the 403 is a refusal.
   CHECK(result.outcome == Outcome::kRefused);
   CHECK(result.words == "DENIED: denied");

@@ -4,7 +4,7 @@
 
 #include <doctest/doctest.h>
 
-#include "registry/fake_transport.h"
+#include "registry/client_fixture.h"
 #include "util/hash.h"
 
 namespace dhg::registry {
@@ -13,9 +13,8 @@ namespace {
 using std::chrono::milliseconds;
 using testing::Answer;
 using testing::ConnectionRefused;
-using testing::FakeClock;
-using testing::FakeCredentials;
-using testing::FakeTransport;
+using testing::Ref;
+using Fixture = testing::ClientFixture;
 
 constexpr const char* kManifest = R"({"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json",)"
                                   R"("config":{"digest":"sha256:c0"},"layers":[]})";
@@ -23,26 +22,6 @@ constexpr const char* kOciManifest = "application/vnd.oci.image.manifest.v1+json
 constexpr const char* kManifestUnknown = R"({"errors":[{"code":"MANIFEST_UNKNOWN","message":"manifest unknown"}]})";
 
 std::string DigestOf(const std::string& bytes) { return "sha256:" + Sha256Hex(bytes); }
-
-Reference Ref(const std::string& text) {
-  std::string error;
-  return *ParseReference(text, &error);
-}
-
-// A client with its fakes; `handler` answers the requests.
-struct Fixture {
-  explicit Fixture(FakeTransport::Handler handler, ClientOptions options = {})
-      : transport(std::move(handler)), client(transport, credentials, clock, WithLog(std::move(options))) {}
-  ClientOptions WithLog(ClientOptions options) {
-    options.log = [this](const std::string& line) { log.push_back(line); };
-    return options;
-  }
-  FakeTransport transport;
-  FakeCredentials credentials;
-  FakeClock clock;
-  std::vector<std::string> log;
-  Client client;
-};
 
 HttpResponse ManifestAnswer(const HttpRequest& request) {
   Headers headers{{"content-type", kOciManifest}, {"docker-content-digest", DigestOf(kManifest)}};

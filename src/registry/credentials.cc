@@ -35,14 +35,6 @@ typename Map::const_iterator FindServer(const Map& entries, const std::string& s
                       [&](const auto& entry) { return ServerHostname(entry.first) == host; });
 }
 
-std::string FirstLine(const std::string& text) {
-  size_t begin = text.find_first_not_of(" \t\r\n");
-  if (begin == std::string::npos) return "";
-  std::string line = text.substr(begin, text.find('\n', begin) - begin);
-  while (!line.empty() && std::isspace(static_cast<unsigned char>(line.back()))) line.pop_back();
-  return line;
-}
-
 }  // namespace
 
 std::optional<DockerConfig> ParseDockerConfig(std::string_view json, std::string* error) {

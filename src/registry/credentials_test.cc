@@ -76,12 +76,11 @@ TEST_CASE("config.json that cannot be read: an error that quotes no value") {
 TEST_CASE("auths: Docker Hub under docker's key, other registries by host, no config no credentials") {
   DockerHome home;
   CHECK_FALSE(home.Store().Lookup("docker.io").credentials);  // no config.json at all
-  home.Config(R"({"auths": {"https://index.docker.io/v1/": {"auth": ")" + Auth("hub", kCanary) + R"("},
-                            "https://ghcr.io": {"auth": ")" +
-              Auth("gh", "ghpw") + R"("},
-                            "localhost:5000": {"auth": ")" +
-              Auth("local", "lpw") + R"("},
-                            "quay.io": {"username": "q", "identitytoken": "idtok"}}})");
+  std::string auths = R"("https://index.docker.io/v1/": {"auth": ")" + Auth("hub", kCanary) + R"("},)";
+  auths += R"("https://ghcr.io": {"auth": ")" + Auth("gh", "ghpw") + R"("},)";
+  auths += R"("localhost:5000": {"auth": ")" + Auth("local", "lpw") + R"("},)";
+  auths += R"("quay.io": {"username": "q", "identitytoken": "idtok"})";
+  home.Config("{\"auths\": {" + auths + "}}");
   DockerCredentials store = home.Store();
   CredentialLookup hub = store.Lookup("docker.io");
   REQUIRE(hub.credentials);

@@ -21,18 +21,9 @@ bool IsManifestRequest(Request request) {
   return request == Request::kHeadManifest || request == Request::kGetManifest;
 }
 
-std::string FirstLine(std::string_view text) {
-  size_t begin = text.find_first_not_of(" \t\r\n");
-  if (begin == std::string_view::npos) return "";
-  std::string_view line = text.substr(begin, text.find_first_of("\r\n", begin) - begin);
-  while (!line.empty() && std::isspace(static_cast<unsigned char>(line.back()))) line.remove_suffix(1);
-  return std::string(line);
-}
-
 // The text of an HTML page's <title>, or "".
 std::string HtmlTitle(std::string_view body) {
-  std::string lower(body.substr(0, 4096));
-  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  std::string lower = AsciiLower(body.substr(0, 4096));
   size_t open = lower.find("<title>");
   size_t close = lower.find("</title>");
   if (open == std::string::npos || close == std::string::npos || close < open) return "";

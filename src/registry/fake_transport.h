@@ -43,6 +43,14 @@ inline std::string FakeJwt(const std::string& payload) {
   return url(R"({"alg":"RS256","typ":"JWT"})") + "." + url(payload) + ".c2lnbmF0dXJl";
 }
 
+// The value of `request`'s header `name`, or "".
+inline std::string HeaderOf(const HttpRequest& request, const std::string& name) {
+  for (const auto& [key, value] : request.headers) {
+    if (key == name) return value;
+  }
+  return "";
+}
+
 class FakeTransport : public Transport {
  public:
   using Handler = std::function<HttpResponse(const HttpRequest&)>;
@@ -53,10 +61,7 @@ class FakeTransport : public Transport {
   }
   // The value of header `name` of request `index`, or "".
   std::string HeaderOf(size_t index, const std::string& name) const {
-    for (const auto& [key, value] : requests.at(index).headers) {
-      if (key == name) return value;
-    }
-    return "";
+    return testing::HeaderOf(requests.at(index), name);
   }
   std::vector<HttpRequest> requests;
 

@@ -79,12 +79,6 @@ bool ValidHost(std::string_view host) {
          std::all_of(port.begin(), port.end(), [](char c) { return std::isdigit(c); });
 }
 
-std::string ToLower(std::string_view text) {
-  std::string lower(text);
-  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return lower;
-}
-
 // The host without its port ("[::1]:5000" -> "::1", "a:5000" -> "a").
 std::string HostWithoutPort(std::string_view registry) {
   if (!registry.empty() && registry.front() == '[') {
@@ -139,7 +133,7 @@ std::optional<Reference> ParseReference(std::string_view text, std::string* erro
   std::string_view path = rest;
   if (has_registry) {
     if (!ValidHost(first)) return fail("the registry host is not host[:port]");
-    ref.registry = ToLower(first);
+    ref.registry = AsciiLower(first);
     path = rest.substr(first_slash + 1);
   } else {
     ref.registry = "docker.io";
@@ -175,7 +169,7 @@ std::string ServerHostname(std::string_view server) {
   size_t scheme = host.find("://");
   if (scheme != std::string_view::npos) host = host.substr(scheme + 3);
   host = host.substr(0, host.find('/'));
-  std::string lower = ToLower(host);
+  std::string lower = AsciiLower(host);
   if (lower == "index.docker.io" || lower == "registry-1.docker.io") return "docker.io";
   return lower;
 }
