@@ -87,7 +87,14 @@ std::string Sha256Digest(std::string_view bytes) { return "sha256:" + Sha256Hex(
 }  // namespace
 
 Client::Client(Transport& transport, CredentialSource& credentials, Clock& clock, ClientOptions options)
-    : transport_(transport), credentials_(credentials), clock_(clock), options_(std::move(options)) {}
+    : transport_(transport), credentials_(credentials), clock_(clock), options_(std::move(options)) {
+  // References are read in lower case (reference.h): so are the registries named here.
+  for (std::set<std::string>* registries : {&options_.insecure, &options_.refusal_means_absent}) {
+    std::set<std::string> lower;
+    for (const std::string& registry : *registries) lower.insert(AsciiLower(registry));
+    *registries = std::move(lower);
+  }
+}
 
 void Client::Log(const std::string& line) const {
   if (options_.log) options_.log(redactor_.Apply(line));

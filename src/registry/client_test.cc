@@ -53,7 +53,7 @@ TEST_CASE("https for every registry but loopback and those marked insecure; Dock
     urls.push_back(request.url);
     return ManifestAnswer(request);
   };
-  Fixture f(record, ClientOptions{.insecure = {"registry.lan:5000"}});
+  Fixture f(record, ClientOptions{.insecure = {"Registry.LAN:5000"}});
   f.client.Head(Ref("ubuntu:22.04"));
   f.client.Head(Ref("ghcr.io/org/app:1"));
   f.client.Head(Ref("registry.lan:5000/x:1"));
