@@ -3,8 +3,8 @@
 #include <doctest/doctest.h>
 
 TEST_CASE("ParseJson reads nested values and decodes strings") {
-  std::optional<dhg::JsonValue> value =
-      dhg::ParseJson(R"( {"errors": [{"code": "NAME_UNKNOWN", "message": "caf\u00e9 \ud83d\ude00", "n": 3}], "ok": true} )");
+  std::optional<dhg::JsonValue> value = dhg::ParseJson(
+      R"( {"errors": [{"code": "NAME_UNKNOWN", "message": "caf\u00e9 \ud83d\ude00", "n": 3}], "ok": true} )");
   REQUIRE(value);
   const dhg::JsonValue* errors = value->Member("errors");
   REQUIRE(errors);
