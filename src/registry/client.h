@@ -70,9 +70,9 @@ class Client {
  public:
   Client(Transport& transport, CredentialSource& credentials, Clock& clock, ClientOptions options = {});
 
-  // Is the manifest there (HEAD; a 404 is confirmed by a GET, whose body
-  // tells MANIFEST_UNKNOWN from other answers)? Present gives digest and
-  // media type. A HEAD is not counted as a pull by Docker Hub.
+  // Is the manifest there (HEAD; a 404 or a refusal is asked again with a
+  // GET, whose body carries the registry's code and words)? Present gives
+  // digest and media type. A HEAD is not counted as a pull by Docker Hub.
   Result Head(const Reference& ref);
   // The manifest's bytes, media type and digest (checked against the bytes,
   // and against ref.digest when the reference has one).
