@@ -16,6 +16,8 @@ PACKAGES=(
   # build the tool
   meson ninja-build g++ pkg-config
   libyaml-cpp-dev libcxxopts-dev libgit2-dev doctest-dev libssl-dev libexpat1-dev
+  # the registry client (src/registry/) speaks HTTP through libcurl
+  libcurl4-openssl-dev
   git
   # run a stack: docker daemon + client, a local registry, the root image
   docker.io docker-registry busybox-static curl

@@ -11,6 +11,13 @@ std::string Join(const std::vector<std::string>& parts, std::string_view sep);
 bool StartsWith(std::string_view text, std::string_view prefix);
 bool EndsWith(std::string_view text, std::string_view suffix);
 
+// `text` with ASCII letters in lower case (other bytes as they are).
+std::string AsciiLower(std::string_view text);
+
+// The first line of `text` that is not blank (lines end at \n or \r),
+// without its leading and trailing white space; "" when there is none.
+std::string FirstLine(std::string_view text);
+
 // Levenshtein distance, for "did you mean" suggestions.
 size_t EditDistance(std::string_view a, std::string_view b);
 // ClosestMatch looks at no more candidates than this: a spec has tens of

@@ -191,3 +191,13 @@ TEST_CASE("ClosestMatch gives up on more candidates than a spec has names") {
   many.push_back("one-more");
   CHECK(dhg::ClosestMatch("image-1x", many) == "");
 }
+
+TEST_CASE("FirstLine: the first line that is not blank, trimmed") {
+  CHECK(dhg::FirstLine("") == "");
+  CHECK(dhg::FirstLine(" \n\t\r\n") == "");
+  CHECK(dhg::FirstLine("one") == "one");
+  CHECK(dhg::FirstLine("\n\n  two words \t\nthree") == "two words");
+  CHECK(dhg::FirstLine("crlf\r\nnext") == "crlf");
+}
+
+TEST_CASE("AsciiLower") { CHECK(dhg::AsciiLower("Quay.IO:5000/\xc3\x89x") == "quay.io:5000/\xc3\x89x"); }
