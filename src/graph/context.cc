@@ -1,5 +1,8 @@
 #include "graph/context.h"
 
+#include <set>
+
+#include "graph/dockerfile.h"
 #include "util/hash.h"
 #include "util/strings.h"
 
@@ -90,6 +93,44 @@ std::string CleanPattern(std::string_view pattern) {
   return Join(kept, "/");
 }
 
+// The folders directly in the context (names) that some context source of
+// the Dockerfile reaches, given `files` (relative to the context). Without a
+// readable Dockerfile, every folder but test/.
+std::set<std::string> ReachedFolders(git::TreeView& tree, const std::string& dir, const ContextArgs& args,
+                                     const std::vector<std::string>& files, std::vector<ContextProblem>* problems) {
+  std::set<std::string> folders;
+  std::optional<std::string> text = tree.Read(dir + "/" + kDockerfileName);
+  ParsedDockerfile parsed = text ? ParseDockerfile(*text) : ParsedDockerfile{};
+  if (!text || !parsed.errors.empty()) {
+    for (const DockerfileError& error : parsed.errors)
+      problems->push_back({false, error.where.line, error.where.column,
+                           error.message + " (BuildKit would refuse this Dockerfile; its build context is taken "
+                                           "as every folder but test/)"});
+    for (const std::string& file : files) {
+      size_t slash = file.find('/');
+      if (slash != std::string::npos && file.compare(0, slash, "test") != 0) folders.insert(file.substr(0, slash));
+    }
+    return folders;
+  }
+  ContextSourceList sources = ContextSources(parsed, BuildArgs(args.begin(), args.end()));
+  for (const DockerfileError& error : sources.errors)
+    problems->push_back({false, error.where.line, error.where.column, error.message});
+  std::vector<SourceMatch> matches;
+  for (const CopySource& source : sources.sources) {
+    matches.push_back(MatchSource(source, files));
+    for (const std::string& file : matches.back().files) {
+      size_t slash = file.find('/');
+      if (slash != std::string::npos) folders.insert(file.substr(0, slash));
+    }
+  }
+  SourceCheck check = CheckMatches(sources.sources, matches);
+  for (const DockerfileError& error : check.errors)
+    problems->push_back({true, error.where.line, error.where.column, error.message});
+  for (const DockerfileError& warning : check.warnings)
+    problems->push_back({false, warning.where.line, warning.where.column, warning.message});
+  return folders;
+}
+
 std::string Trimmed(const std::string& text) {
   size_t start = text.find_first_not_of(" \t\r\v\f");
   if (start == std::string::npos) return "";
@@ -134,22 +175,48 @@ bool DockerIgnored(const std::vector<std::string>& patterns, const std::string& 
   return ignored;
 }
 
-BuildContext ScanContext(git::TreeView& tree, const std::string& dir) {
+ContextArgs ContextArgsOf(const std::vector<std::pair<std::string, std::string>>& build_args, bool has_parent) {
+  ContextArgs args;
+  for (const auto& [name, value] : build_args) {
+    if (has_parent && (name == "BASE_IMAGE" || name == "BASE_TAG")) continue;
+    args[name] = value;
+  }
+  return args;
+}
+
+BuildContext ScanContext(git::TreeView& tree, const std::string& dir, const ContextArgs& args) {
   BuildContext context;
   context.dir = dir;
   std::vector<std::string> patterns;
   if (std::optional<std::string> ignore = tree.Read(dir + "/.dockerignore")) patterns = ParseDockerignore(*ignore);
-  Sha256 hash;
-  hash.Field("datahub-gen context v1");
+  // What docker would see: every file, less the ignored ones.
+  std::vector<git::FileEntry> candidates;
+  std::vector<std::string> relatives;
   for (git::FileEntry& entry : tree.List(dir)) {
     std::string relative = entry.path.substr(dir.size() + 1);
     bool always_kept = relative == kDockerfileName || relative == ".dockerignore";
-    if (!always_kept && (StartsWith(relative, "test/") || DockerIgnored(patterns, relative))) continue;
-    hash.Field(relative);
-    hash.Field(std::to_string(entry.mode));
-    hash.Field(entry.blob_id);
-    context.files.push_back(std::move(entry));
+    if (!always_kept && DockerIgnored(patterns, relative)) continue;
+    relatives.push_back(std::move(relative));
+    candidates.push_back(std::move(entry));
   }
+  std::set<std::string> reached_folders = ReachedFolders(tree, dir, args, relatives, &context.problems);
+
+  Sha256 hash;
+  hash.Field("datahub-gen context v1");
+  std::set<std::string> left_out;
+  for (size_t i = 0; i < candidates.size(); ++i) {
+    const std::string& relative = relatives[i];
+    size_t slash = relative.find('/');
+    if (slash != std::string::npos && !reached_folders.count(relative.substr(0, slash))) {
+      left_out.insert(relative.substr(0, slash));
+      continue;
+    }
+    hash.Field(relative);
+    hash.Field(std::to_string(candidates[i].mode));
+    hash.Field(candidates[i].blob_id);
+    context.files.push_back(std::move(candidates[i]));
+  }
+  context.left_out.assign(left_out.begin(), left_out.end());
   context.hash = hash.Hex();
   return context;
 }

@@ -2,7 +2,9 @@
 // build and into its content key. The build step sends these files to docker
 // as a tar stream, so what is hashed is what is built.
 #pragma once
+#include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "git/repository.h"
@@ -12,17 +14,42 @@ namespace dhg::graph {
 // Every image is built from the Dockerfile at the root of its folder.
 inline constexpr char kDockerfileName[] = "Dockerfile";
 
+// Something about the Dockerfile that generation reports, at its place in it.
+struct ContextProblem {
+  bool is_error = false;
+  int line = 0;  // 1-based, in the Dockerfile; 0 = the whole file
+  int column = 0;
+  std::string message;
+  bool operator==(const ContextProblem&) const = default;
+};
+
 struct BuildContext {
   std::string dir;                    // e.g. "images/base-notebook"
   std::vector<git::FileEntry> files;  // paths relative to the repository root, sorted
   std::string hash;                   // SHA-256 over (path in context, mode, blob id)
+  // The folders directly in `dir` that no COPY or ADD source reaches (so not
+  // in the context), e.g. "test" for an image that does not copy its tests.
+  std::vector<std::string> left_out;
+  std::vector<ContextProblem> problems;  // what the Dockerfile reader found
 };
 
-// Lists the context of the image folder `dir` in `tree`: every file under it
-// except the `test/` folder (tests are not build inputs) and what
-// `dir/.dockerignore` excludes (docker's pattern syntax, including `!`
-// exceptions and `**`). The Dockerfile and .dockerignore are always kept.
-BuildContext ScanContext(git::TreeView& tree, const std::string& dir);
+// The build args that decide what a Dockerfile's COPY and ADD sources name:
+// the node's own. A child's BASE_IMAGE and BASE_TAG (its parent's tag, not
+// known when keys are computed) are left out, so that generation and the
+// build step, which gets the arguments as docker does, decide alike.
+using ContextArgs = std::map<std::string, std::string>;
+ContextArgs ContextArgsOf(const std::vector<std::pair<std::string, std::string>>& build_args, bool has_parent);
+
+// Lists the context of the image folder `dir` in `tree`: every file directly
+// in it, and each folder in it that a COPY, ADD or RUN --mount=type=bind
+// source of the Dockerfile can reach (test/ included, when it is copied; a
+// folder nothing copies is not a build input), less what `dir/.dockerignore`
+// excludes (docker's pattern syntax, including `!` exceptions and `**`). The
+// Dockerfile and .dockerignore are always kept. A Dockerfile that cannot be
+// read keeps every folder but test/. `problems` has a COPY source that is not
+// in the context (an error: the build would fail there), a wildcard that
+// matches nothing, and what BuildKit would refuse (warnings).
+BuildContext ScanContext(git::TreeView& tree, const std::string& dir, const ContextArgs& args = {});
 
 // Whether `path` (relative to the context root) is excluded by the
 // .dockerignore `patterns` (one pattern a line, comments and blanks allowed).

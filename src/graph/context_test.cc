@@ -116,7 +116,7 @@ const std::string kDir = "images/base";
 
 FakeFiles BaseFiles() {
   return {
-      {"images/base/Dockerfile", {"FROM x\n"}},
+      {"images/base/Dockerfile", {"FROM x\nCOPY files /opt/files\nCOPY build/keep.txt start.sh /opt/\n"}},
       {"images/base/.dockerignore", {"# local junk\n*.log\nbuild\n!build/keep.txt\nDockerfile\n.dockerignore\n"}},
       {"images/base/start.sh", {"#!/bin/sh\n", git::kModeExecutable}},
       {"images/base/files/a.txt", {"a"}},
@@ -131,12 +131,12 @@ FakeFiles BaseFiles() {
   };
 }
 
-TEST_CASE("ScanContext: what docker would get, minus test/, Dockerfile always kept") {
+TEST_CASE("ScanContext: what docker would get of what the Dockerfile copies, Dockerfile always kept") {
   FakeRepository repo;
   repo.Commit(BaseFiles());
   BuildContext context = ScanContext(repo.WorkTree(), kDir);
   CHECK(context.dir == kDir);
-  // Sorted by path; .dockerignore'd files and the top test/ folder left out;
+  // Sorted by path; .dockerignore'd files and the test/ folder, which no COPY reaches, left out;
   // the Dockerfile and .dockerignore kept although .dockerignore names them;
   // a nested folder called test is ordinary content; a sibling folder whose
   // name starts the same is not part of it.
@@ -145,6 +145,84 @@ TEST_CASE("ScanContext: what docker would get, minus test/, Dockerfile always ke
                                   "images/base/start.sh"});
   CHECK(context.files[5].mode == git::kModeExecutable);
   CHECK(context.hash.size() == 64);
+  CHECK(context.left_out == Strings{"test"});
+  CHECK(context.problems.empty());
+}
+
+// The context of a folder holding `files` and a Dockerfile `dockerfile`.
+BuildContext ContextOf(const std::string& dockerfile, const Strings& files, const ContextArgs& args = {}) {
+  FakeFiles tree = {{"img/Dockerfile", {dockerfile}}};
+  for (const std::string& file : files) tree["img/" + file] = {"content of " + file};
+  FakeRepository repo;
+  repo.Commit(tree);
+  return ScanContext(repo.WorkTree(), "img", args);
+}
+
+// The folders of `files` that are in the context of `dockerfile`.
+Strings FoldersIn(const std::string& dockerfile, const ContextArgs& args = {}) {
+  BuildContext context =
+      ContextOf(dockerfile,
+                {"top.txt", "test/test_x.py", "test/data/d.csv", "scripts/a.sh", "tools/t.py", "docs/readme.md"}, args);
+  Strings folders;
+  for (const git::FileEntry& file : context.files) {
+    std::string relative = file.path.substr(4);
+    size_t slash = relative.find('/');
+    if (slash == std::string::npos) continue;
+    std::string folder = relative.substr(0, slash);
+    if (folders.empty() || folders.back() != folder) folders.push_back(folder);
+  }
+  return folders;
+}
+
+TEST_CASE("ScanContext: a folder is in the context exactly when a COPY, ADD or bind mount can reach it") {
+  CHECK(FoldersIn("FROM x\n") == Strings{});
+  CHECK(FoldersIn("FROM x\nCOPY . /opt/\n") == Strings{"docs", "scripts", "test", "tools"});
+  CHECK(FoldersIn("FROM x\nCOPY ./ /opt/\n") == Strings{"docs", "scripts", "test", "tools"});
+  // DataHub's shapes: the test folder copied into the image.
+  CHECK(FoldersIn("FROM x\nCOPY ./test ./integration_tests /home/jovyan/\n") == Strings{"test"});
+  CHECK(FoldersIn("FROM x\nCOPY /test/test_x.py /opt/manual_tests\n") == Strings{"test"});
+  CHECK(FoldersIn("FROM x\nCOPY --chown=1000:100 scripts/*.sh /usr/share/datahub/scripts/\n") == Strings{"scripts"});
+  CHECK(FoldersIn("FROM x\nCOPY te* /opt/\n") == Strings{"test"});
+  CHECK(FoldersIn("FROM x\nCOPY */a.sh /opt/\n") == Strings{"scripts"});
+  CHECK(FoldersIn("FROM x\nADD tools /opt/tools\n") == Strings{"tools"});
+  CHECK(FoldersIn("FROM x\nRUN --mount=type=bind,source=tools,target=/t python /t/t.py\n") == Strings{"tools"});
+  CHECK(FoldersIn("FROM x\nCOPY [\"scripts\", \"/opt/s\"]\n") == Strings{"scripts"});
+  CHECK(FoldersIn("FROM x\nCOPY \\\n  scripts \\\n  /opt/\n") == Strings{"scripts"});
+  // Not from the context: another stage, an image, a heredoc, a URL; a heredoc body is no instruction.
+  CHECK(FoldersIn("FROM x AS b\nFROM y\nCOPY --from=b /scripts /opt/\n") == Strings{});
+  CHECK(FoldersIn("FROM x\nCOPY --from=busybox:1 /test /opt/\n") == Strings{});
+  CHECK(FoldersIn("FROM x\nRUN <<EOF\nCOPY test /opt/\nEOF\n") == Strings{});
+  CHECK(FoldersIn("FROM x\nADD https://example.com/test /opt/\n") == Strings{});
+  // Build args decide what a source names.
+  CHECK(FoldersIn("FROM x\nARG DIR=scripts\nCOPY ${DIR} /opt/\n") == Strings{"scripts"});
+  CHECK(FoldersIn("FROM x\nARG DIR=scripts\nCOPY ${DIR} /opt/\n", {{"DIR", "tools"}}) == Strings{"tools"});
+}
+
+TEST_CASE("ScanContext: what the Dockerfile reader finds is reported at its line") {
+  BuildContext missing = ContextOf("FROM x\n\nCOPY scripts/a.sh nowhere.txt /opt/\n", {"scripts/a.sh"});
+  REQUIRE(missing.problems.size() == 1);
+  CHECK(missing.problems[0].is_error);
+  CHECK(missing.problems[0].line == 3);
+  CHECK(missing.problems[0].column == 19);
+  CHECK(missing.problems[0].message.find("nowhere.txt") != std::string::npos);
+  CHECK(missing.problems[0].message.find("is not in the build context") != std::string::npos);
+
+  BuildContext nothing = ContextOf("FROM x\nCOPY *.nothing /opt/\n", {"a.txt"});
+  REQUIRE(nothing.problems.size() == 1);
+  CHECK_FALSE(nothing.problems[0].is_error);
+
+  // A Dockerfile the reader refuses: a warning, and every folder but test/ is kept.
+  BuildContext broken = ContextOf("FROM x\nCOPY onlyone\n", {"test/t.py", "scripts/a.sh"});
+  REQUIRE_FALSE(broken.problems.empty());
+  CHECK_FALSE(broken.problems[0].is_error);
+  CHECK(broken.problems[0].line == 2);
+  CHECK(Paths(broken) == Strings{"img/Dockerfile", "img/scripts/a.sh"});
+}
+
+TEST_CASE("ContextArgsOf: a child's BASE_IMAGE and BASE_TAG do not decide its context") {
+  std::vector<std::pair<std::string, std::string>> args = {{"BASE_IMAGE", "r/p:t"}, {"BASE_TAG", "t"}, {"V", "1"}};
+  CHECK(ContextArgsOf(args, true) == ContextArgs{{"V", "1"}});
+  CHECK(ContextArgsOf(args, false) == ContextArgs{{"BASE_IMAGE", "r/p:t"}, {"BASE_TAG", "t"}, {"V", "1"}});
 }
 
 // The context hash after one edit of the working tree.
@@ -165,13 +243,18 @@ TEST_CASE("ScanContext: the hash follows exactly the files of the context") {
   CHECK(original == HashAfter([](FakeRepository& r) { r.SetWorkFile("images/base/build/out.bin", "other"); }));
   CHECK(original == HashAfter([](FakeRepository& r) { r.SetWorkFile("images/base/test/test_base.py", "x"); }));
   CHECK(original == HashAfter([](FakeRepository& r) { r.SetWorkFile("images/base/test/new_test.py", "x"); }));
+  CHECK(original == HashAfter([](FakeRepository& r) { r.SetWorkFile("images/base/docs/notes.md", "x"); }));
   CHECK(original == HashAfter([](FakeRepository& r) { r.SetWorkFile("images/other/Dockerfile", "FROM w"); }));
   CHECK(original == HashAfter([](FakeRepository& r) { r.SetWorkFile("images/base-other/new", "x"); }));
   CHECK(original == HashAfter([](FakeRepository& r) { r.SetWorkFile("images/spec.yml", "changed"); }));
 
   // Files that are sent do: content, mode, name, presence.
   Strings changed = {
-      HashAfter([](FakeRepository& r) { r.SetWorkFile("images/base/Dockerfile", "FROM x2\n"); }),
+      HashAfter([](FakeRepository& r) { r.SetWorkFile("images/base/Dockerfile", "FROM x2\nCOPY . /opt/\n"); }),
+      HashAfter([](FakeRepository& r) {  // the tests become part of the image
+        r.SetWorkFile("images/base/Dockerfile",
+                      "FROM x\nCOPY files /opt/files\nCOPY build/keep.txt start.sh test /opt/\n");
+      }),
       HashAfter([](FakeRepository& r) { r.SetWorkFile("images/base/files/a.txt", "b"); }),
       HashAfter([](FakeRepository& r) { r.SetWorkFile("images/base/start.sh", "#!/bin/sh\n"); }),  // mode only
       HashAfter([](FakeRepository& r) {

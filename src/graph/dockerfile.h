@@ -160,6 +160,8 @@ struct SourceCheck {
   std::vector<DockerfileError> warnings;
 };
 SourceCheck CheckSources(const std::vector<CopySource>& sources, const std::vector<std::string>& context_files);
+// The same from matches already made: `matches[i]` of `sources[i]`.
+SourceCheck CheckMatches(const std::vector<CopySource>& sources, const std::vector<SourceMatch>& matches);
 
 // Whether any of `sources` reaches a file under `folder` (relative to the
 // context root, e.g. "test"): what decides whether that folder is part of the

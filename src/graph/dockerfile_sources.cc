@@ -526,22 +526,8 @@ bool IsFile(const std::vector<std::string>& files, const std::string& path) {
   return std::binary_search(files.begin(), files.end(), path);
 }
 
-}  // namespace
-
-std::vector<FromLine> FromLines(const ParsedDockerfile& dockerfile, const BuildArgs& build_args) {
-  std::vector<FromLine> lines;
-  for (Stage& stage : Stages(dockerfile, build_args)) lines.push_back(std::move(stage.from));
-  return lines;
-}
-
-ContextSourceList ContextSources(const ParsedDockerfile& dockerfile, const BuildArgs& build_args) {
-  return SourceCollector(dockerfile, build_args).Run();
-}
-
-SourceMatch MatchSource(const CopySource& source, const std::vector<std::string>& context_files) {
-  std::vector<std::string> files = context_files;
-  std::sort(files.begin(), files.end());
-  files.erase(std::unique(files.begin(), files.end()), files.end());
+// MatchSource on a sorted list without repeats.
+SourceMatch MatchSorted(const CopySource& source, const std::vector<std::string>& files) {
   SourceMatch match;
   std::string path = source.path == "." ? "" : source.path;
   // fsutil's splitWildcards: the folder before the first segment with a
@@ -604,10 +590,41 @@ SourceMatch MatchSource(const CopySource& source, const std::vector<std::string>
   return match;
 }
 
+}  // namespace
+
+std::vector<FromLine> FromLines(const ParsedDockerfile& dockerfile, const BuildArgs& build_args) {
+  std::vector<FromLine> lines;
+  for (Stage& stage : Stages(dockerfile, build_args)) lines.push_back(std::move(stage.from));
+  return lines;
+}
+
+ContextSourceList ContextSources(const ParsedDockerfile& dockerfile, const BuildArgs& build_args) {
+  return SourceCollector(dockerfile, build_args).Run();
+}
+
+SourceMatch MatchSource(const CopySource& source, const std::vector<std::string>& context_files) {
+  // A sorted list without repeats (the usual case: a tree's listing) is used
+  // as it is; another is sorted in a copy.
+  bool sorted = std::adjacent_find(context_files.begin(), context_files.end(), std::greater_equal<std::string>()) ==
+                context_files.end();
+  if (sorted) return MatchSorted(source, context_files);
+  std::vector<std::string> files = context_files;
+  std::sort(files.begin(), files.end());
+  files.erase(std::unique(files.begin(), files.end()), files.end());
+  return MatchSorted(source, files);
+}
+
 SourceCheck CheckSources(const std::vector<CopySource>& sources, const std::vector<std::string>& context_files) {
+  std::vector<SourceMatch> matches;
+  for (const CopySource& source : sources) matches.push_back(MatchSource(source, context_files));
+  return CheckMatches(sources, matches);
+}
+
+SourceCheck CheckMatches(const std::vector<CopySource>& sources, const std::vector<SourceMatch>& matches) {
   SourceCheck check;
-  for (const CopySource& source : sources) {
-    SourceMatch match = MatchSource(source, context_files);
+  for (size_t i = 0; i < sources.size() && i < matches.size(); ++i) {
+    const CopySource& source = sources[i];
+    const SourceMatch& match = matches[i];
     if (!match.files.empty()) continue;
     std::string what = source.instruction + " source " + QuoteForMessage(source.written);
     if (match.fails) {

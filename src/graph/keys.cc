@@ -16,6 +16,20 @@ constexpr char kKeyVersion[] = "datahub-gen key v1";
 // could not be read or resolved.
 using KeysAtCommit = std::map<std::string, std::string>;
 
+ContextArgs ContextArgsFor(const Node& node) { return ContextArgsOf(node.build_args, node.parent != nullptr); }
+
+// A folder's tree id and the build args its context was decided with.
+std::string ContextCacheKey(const std::string& tree_id, const ContextArgs& args) {
+  if (args.empty()) return tree_id;
+  Sha256 hash;
+  hash.Field(tree_id);
+  for (const auto& [name, value] : args) {
+    hash.Field(name);
+    hash.Field(value);
+  }
+  return hash.Hex();
+}
+
 class HistoryScanner {
  public:
   HistoryScanner(git::Repository& repo, const Options& options, const std::string& spec_path)
@@ -38,16 +52,16 @@ class HistoryScanner {
     if (ignored.HasErrors()) return keys;
     for (const auto& node : graph->Nodes()) {
       std::string parent_key = node->parent ? keys[node->parent->Id()] : "";
-      keys[node->Id()] = ContentKey(*node, ContextHash(tree, node->dir), parent_key);
+      keys[node->Id()] = ContentKey(*node, ContextHash(tree, node->dir, ContextArgsFor(*node)), parent_key);
     }
     return keys;
   }
 
   // The context hash of a folder whose tree id is `tree_id` (in the working
-  // tree: its files as they would be committed), so that commits with that
-  // folder unchanged need not list it again.
-  void KnowContextHash(const std::string& tree_id, const std::string& hash) {
-    if (!tree_id.empty()) context_hash_by_tree_.emplace(tree_id, hash);
+  // tree: its files as they would be committed) for build args `args`, so
+  // that commits with that folder unchanged need not list it again.
+  void KnowContextHash(const std::string& tree_id, const ContextArgs& args, const std::string& hash) {
+    if (!tree_id.empty()) context_hash_by_tree_.emplace(ContextCacheKey(tree_id, args), hash);
   }
 
  private:
@@ -65,13 +79,15 @@ class HistoryScanner {
     return &parsed->second;
   }
 
-  // Unchanged folders have unchanged tree ids: hash each one once.
-  std::string ContextHash(git::TreeView& tree, const std::string& dir) {
+  // Unchanged folders have unchanged tree ids: hash each one once (per set
+  // of build args, which may name what the Dockerfile copies).
+  std::string ContextHash(git::TreeView& tree, const std::string& dir, const ContextArgs& args) {
     std::string id = tree.SubtreeId(dir);
-    if (id.empty()) return ScanContext(tree, dir).hash;
-    auto it = context_hash_by_tree_.find(id);
+    if (id.empty()) return ScanContext(tree, dir, args).hash;
+    std::string key = ContextCacheKey(id, args);
+    auto it = context_hash_by_tree_.find(key);
     if (it != context_hash_by_tree_.end()) return it->second;
-    return context_hash_by_tree_[id] = ScanContext(tree, dir).hash;
+    return context_hash_by_tree_[key] = ScanContext(tree, dir, args).hash;
   }
 
   git::Repository& repo_;
@@ -81,6 +97,18 @@ class HistoryScanner {
   std::unordered_map<std::string, KeysAtCommit> keys_by_stack_tree_;
   std::unordered_map<std::string, std::optional<spec::Spec>> spec_by_text_;
 };
+
+// What the Dockerfile reader found, at its place in the Dockerfile.
+void ReportContextProblems(const BuildContext& context, spec::Diagnostics& diagnostics) {
+  for (const ContextProblem& problem : context.problems) {
+    spec::Location where{context.dir + "/" + kDockerfileName, problem.line, problem.column};
+    if (problem.is_error) {
+      diagnostics.Error(where, problem.message);
+    } else {
+      diagnostics.Warning(where, problem.message);
+    }
+  }
+}
 
 std::string TestHash(git::TreeView& tree, const std::vector<std::string>& dirs, const std::string& conftest) {
   Sha256 hash;
@@ -132,7 +160,7 @@ std::string HistoryFingerprint(const Options& options) {
   Sha256 hash;
   // Bump when what the scan derives changes (how keys, graphs or source
   // commits are computed): memos of older versions are then not used.
-  hash.Field("datahub-gen history memo v1");
+  hash.Field("datahub-gen history memo v2");  // v2: contexts decided by the Dockerfile's COPY sources
   hash.Field(kKeyVersion);
   hash.Field(options.images_dir);
   hash.Field(options.spec_file);
@@ -150,13 +178,17 @@ void ComputeIdentities(Graph& graph, git::Repository& repo, const Options& optio
   git::TreeView& work = repo.WorkTree();
   std::string images_prefix = options.images_dir.empty() ? "" : options.images_dir + "/";
 
-  // The plans of an image share its folder, and most nodes share their test
-  // folders: each is listed and hashed once.
-  std::map<std::string, std::shared_ptr<const BuildContext>> context_by_dir;
+  // The plans of an image share its folder (and mostly its build args), and
+  // most nodes share their test folders: each is listed and hashed once.
+  std::map<std::pair<std::string, ContextArgs>, std::shared_ptr<const BuildContext>> context_by_dir;
   std::map<std::vector<std::string>, std::string> test_hash_by_dirs;
   for (const auto& node : graph.Nodes()) {
-    auto [context, added] = context_by_dir.try_emplace(node->dir);
-    if (added) context->second = std::make_shared<const BuildContext>(ScanContext(work, node->dir));
+    ContextArgs context_args = ContextArgsFor(*node);
+    auto [context, added] = context_by_dir.try_emplace({node->dir, context_args});
+    if (added) {
+      context->second = std::make_shared<const BuildContext>(ScanContext(work, node->dir, context_args));
+      ReportContextProblems(*context->second, diagnostics);
+    }
     node->context = context->second;
     node->key = ContentKey(*node, node->context->hash, node->parent ? node->parent->key : "");
     std::vector<const Node*> tested = {node.get()};
@@ -183,7 +215,8 @@ void ComputeIdentities(Graph& graph, git::Repository& repo, const Options& optio
     found.head = *head;
     found.fingerprint = fingerprint;
     HistoryScanner scanner(repo, options, options.spec_file);
-    for (const auto& [dir, context] : context_by_dir) scanner.KnowContextHash(work.SubtreeId(dir), context->hash);
+    for (const auto& [dir_args, context] : context_by_dir)
+      scanner.KnowContextHash(work.SubtreeId(dir_args.first), dir_args.second, context->hash);
     const KeysAtCommit& head_keys = scanner.KeysAt(*head);
     // The source commit of every key at HEAD, also of nodes the working tree
     // changed: the memo then answers for any working tree at this HEAD.

@@ -63,16 +63,23 @@ std::string ImageStampSummary(const BuildStep& step, ImageStamp::Source source, 
   return step.node + ": " + what + " " + step.image + (id.empty() ? "" : " (" + ShortId(id) + ")");
 }
 
+// NAME=VALUE words as (NAME, VALUE), in order.
+std::vector<std::pair<std::string, std::string>> SplitAssignments(const std::vector<std::string>& words) {
+  std::vector<std::pair<std::string, std::string>> pairs;
+  for (const std::string& word : words) {
+    size_t equals = word.find('=');
+    pairs.emplace_back(word.substr(0, equals), equals == std::string::npos ? "" : word.substr(equals + 1));
+  }
+  return pairs;
+}
+
 // What the image was made from, for `datahub-gen explain`: the context as it
 // was hashed and checked, and the rest as build.ninja passed it.
 void WriteInputRecord(const BuildStep& step, const ScannedContext& scanned, StepServices& services) {
   if (step.record.empty()) return;
   graph::InputRecord record{step.key,        step.image, step.dockerfile,      step.epoch,
                             step.parent_key, {},         scanned.context.files};
-  for (const std::string& arg : step.build_args) {
-    size_t equals = arg.find('=');
-    record.build_args.emplace_back(arg.substr(0, equals), equals == std::string::npos ? "" : arg.substr(equals + 1));
-  }
+  record.build_args = SplitAssignments(step.build_args);
   std::sort(record.build_args.begin(), record.build_args.end());
   WriteOutput(services, step.record, state::FormatInputRecord(record));
 }
@@ -137,7 +144,8 @@ std::string RunBuildStep(const BuildStep& step, StepServices& services) {
   Docker& docker = services.docker;
   services.log.Line(step.node + ": image " + step.image + ", key " + step.key);
 
-  ScannedContext scanned = services.scan_context(step.context_dir);
+  ScannedContext scanned = services.scan_context(
+      step.context_dir, graph::ContextArgsOf(SplitAssignments(step.build_args), !step.parent_key.empty()));
   if (scanned.context.hash != step.context_hash) {
     throw StepFailed("the build context of " + step.node + " changed since build.ninja was generated; run ninja again");
   }

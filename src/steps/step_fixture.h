@@ -146,8 +146,9 @@ class StepFixture {
         docker,
         log_,
         *folder,
-        [this](const std::string& context_dir) {
+        [this](const std::string& context_dir, const graph::ContextArgs& args) {
           scanned_dirs.push_back(context_dir);
+          scanned_args = args;
           return ScannedContext{dir / "repo", {"images/x", context_files, "H1"}};
         },
         [this](const std::vector<std::string>& argv, const std::vector<std::string>& environment) {
@@ -190,6 +191,7 @@ class StepFixture {
   FakeDocker docker;
   std::vector<git::FileEntry> context_files;
   std::vector<std::string> scanned_dirs;
+  graph::ContextArgs scanned_args;  // of the last scan
   std::vector<std::string> test_argv;
   std::vector<std::string> test_environment;
   int test_runs = 0;

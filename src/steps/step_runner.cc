@@ -21,7 +21,7 @@ constexpr size_t kFailureTailLines = 20;
 
 // Scans `context_dir` (a path relative to the current directory) in the git
 // repository that contains it: git::OpenRepository + graph::ScanContext.
-ScannedContext ScanContextOnDisk(const std::string& context_dir) {
+ScannedContext ScanContextOnDisk(const std::string& context_dir, const graph::ContextArgs& args) {
   char* absolute = realpath(context_dir.c_str(), nullptr);
   if (!absolute) throw StepFailed("build context " + context_dir + ": " + std::strerror(errno));
   std::string context_path = absolute;
@@ -37,7 +37,7 @@ ScannedContext ScanContextOnDisk(const std::string& context_dir) {
       throw StepFailed("build context " + context_path + " is outside its repository " + root);
     relative = context_path.substr(root.size() + 1);
   }
-  return {root, graph::ScanContext(repository->WorkTree(), relative)};
+  return {root, graph::ScanContext(repository->WorkTree(), relative, args)};
 }
 
 }  // namespace

@@ -34,7 +34,9 @@ struct StepServices {
   Docker& docker;
   StepLog& log;
   state::BuildFolder& folder;
-  std::function<ScannedContext(const std::string& context_dir)> scan_context;
+  // Lists the build context in `context_dir` (build-folder relative) as
+  // generation did (graph::ScanContext).
+  std::function<ScannedContext(const std::string& context_dir, const graph::ContextArgs& args)> scan_context;
   // Runs the test command; returns its exit code (128 + signal if killed).
   std::function<int(const std::vector<std::string>& argv, const std::vector<std::string>& environment)> run_tests;
   std::function<void(std::chrono::milliseconds)> sleep;  // between push attempts
