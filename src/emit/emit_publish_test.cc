@@ -120,7 +120,7 @@ TEST_CASE("stamps are named by keys and tags; pages by repository and tag") {
   CHECK(paths.test_stamp == ".datahub/stamps/child/P1/" + child.key + "." + child.test_hash.substr(0, 16) + ".test");
   CHECK(paths.push_stamp == ".datahub/stamps/child/P1/" + child.tag + ".push");
   CHECK(paths.stable_stamp == ".datahub/stamps/child/P1/" + child.tag + ".stable");
-  CHECK(paths.manifest_page == "manifests/ucsd-ets-child-" + child.tag + ".md");
+  CHECK(paths.manifest_page == "manifests/ghcr-io-ucsd-ets-child-" + child.tag + ".md");  // as DataHub names them
   CHECK(paths.log_dir == ".datahub/logs/child/P1");
   // Every output of the file is distinct.
   ninja::File file = Emit(graph, DefaultOptions());

@@ -382,28 +382,26 @@ TEST_CASE("two edges with one output are an error at the image responsible") {
         "images/spec.yml:2:3: error: \"build.ninja\" would be both the target of image 'build.ninja' and build.ninja "
         "itself in build.ninja, which ninja refuses: rename the image's folder (and its key)\n");
 
-  // Manifest pages are named by the repository without its host, '/' as '-'.
+  // Manifest pages are named as DataHub names its wiki pages: repo:tag, '/'
+  // and ':' as '-', ghcr.io as ghcr-io.
   Generated pages(R"(images:
   a: {image_name: x/b-c, dbuild_env: {common: {BASE_IMAGE: 'r:1'}}}
   b: {image_name: x-b/c, dbuild_env: {common: {BASE_IMAGE: 'r:1'}}}
-  c: {image_name: localhost:5000/x/b-c, dbuild_env: {common: {BASE_IMAGE: 'r:1'}}}
+  c: {image_name: ghcr.io/x/b-c, dbuild_env: {common: {BASE_IMAGE: 'r:1'}}}
+  d: {image_name: ghcr-io/x/b-c, dbuild_env: {common: {BASE_IMAGE: 'r:1'}}}
 plans: {P: {tag_prefix: v1}}
 )",
-                  {}, {}, {"a", "b", "c"});
+                  {}, {}, {"a", "b", "c", "d"});
   std::string tag = pages.graph->Find("a", "P")->tag;
-  std::string page = "\"manifests/x-b-c-" + tag + ".md\"";
-  CHECK(pages.diagnostics.Format() ==
-        "images/spec.yml:3:19: error: " + page + " would be both the manifest page of a/P (x/b-c:" + tag +
-            ") and the manifest page of b/P (x-b/c:" + tag +
-            ") in build.ninja, which ninja refuses: a page is named "
-            "by the repository without its registry host, '/' written as '-', and the tag: give the images names "
-            "that differ in more than that\n"
-            "images/spec.yml:4:19: error: " +
-            page + " would be both the manifest page of a/P (x/b-c:" + tag +
-            ") and the manifest page of c/P (localhost:5000/x/b-c:" + tag +
-            ") in build.ninja, which ninja refuses: "
-            "a page is named by the repository without its registry host, '/' written as '-', and the tag: give the "
-            "images names that differ in more than that\n");
+  std::string hint =
+      ") in build.ninja, which ninja refuses: a page is named as DataHub names its wiki pages, by repo:tag with "
+      "'/' and ':' written as '-' (and ghcr.io as ghcr-io): give the images names that differ in more than that\n";
+  CHECK(pages.diagnostics.Format() == "images/spec.yml:3:19: error: \"manifests/x-b-c-" + tag +
+                                          ".md\" would be both the manifest page of a/P (x/b-c:" + tag +
+                                          ") and the manifest page of b/P (x-b/c:" + tag + hint +
+                                          "images/spec.yml:5:19: error: \"manifests/ghcr-io-x-b-c-" + tag +
+                                          ".md\" would be both the manifest page of c/P (ghcr.io/x/b-c:" + tag +
+                                          ") and the manifest page of d/P (ghcr-io/x/b-c:" + tag + hint);
 }
 
 TEST_CASE("a file of the stack whose name build.ninja cannot hold is named; a too long regeneration command too") {

@@ -5,17 +5,17 @@
 #include "util/strings.h"
 
 namespace dhg::state {
-namespace {
 
-std::string FlatName(const std::string& repository) {
-  std::string host = graph::RegistryHost(repository);
-  std::string flat = host.empty() ? repository : repository.substr(host.size() + 1);
-  std::replace(flat.begin(), flat.end(), '/', '-');
-  std::replace(flat.begin(), flat.end(), ':', '-');
-  return flat;
+std::string ManifestPageName(std::string_view reference) {
+  std::string name(reference);
+  std::replace(name.begin(), name.end(), '/', '-');
+  std::replace(name.begin(), name.end(), ':', '-');
+  static constexpr std::string_view kGhcr = "ghcr.io";
+  for (size_t at = name.find(kGhcr); at != std::string::npos; at = name.find(kGhcr, at + kGhcr.size())) {
+    name[at + 4] = '-';
+  }
+  return name;
 }
-
-}  // namespace
 
 std::string StampDir(const graph::Node& node) { return ".datahub/stamps/" + node.image + "/" + node.plan; }
 
@@ -50,7 +50,7 @@ std::string StableStampPath(const graph::Node& node) { return TagStamp(node, "st
 std::string JunitPath(const graph::Node& node) { return LogDir(node) + "/junit.xml"; }
 
 std::string ManifestPagePath(const graph::Node& node) {
-  return "manifests/" + FlatName(node.repository) + "-" + node.tag + ".md";
+  return "manifests/" + ManifestPageName(node.Reference()) + ".md";
 }
 
 NodePaths PathsOf(const graph::Node& node) {

@@ -7,7 +7,7 @@
 //   .datahub/logs/<image>/<plan>/<step>.log        a step's whole output; <step>.failed after a failure
 //   .datahub/logs/<image>/<plan>/junit.xml         pytest's report of the last test run
 //   .datahub/history-memo, .datahub/generation-memo  caches of generation
-//   manifests/<repository>-<tag>.md, manifests/Home.md  the manifest pages and their index
+//   manifests/<repo:tag, '/' and ':' as '-'>.md, manifests/Home.md  the manifest pages and their index
 #pragma once
 #include <string>
 #include <string_view>
@@ -34,8 +34,15 @@ std::string PushStampPath(const graph::Node& node);
 std::string StableStampPath(const graph::Node& node);
 // LogDir/junit.xml
 std::string JunitPath(const graph::Node& node);
-// manifests/<repository without its registry host, '/' and ':' as '-'>-<tag>.md:
-// the pages form one flat folder, as a wiki does.
+// The wiki page name of an image's manifest page, as DataHub's pipeline names
+// it (fulltag2fn in its scripts/utils.py): the whole reference repo:tag, its
+// registry host included, with `/` and `:` written as `-`, then every
+// `ghcr.io` as `ghcr-io`; other dots stay. `ghcr.io/ucsd-ets/scipy-ml:2024.1-abc`
+// -> `ghcr-io-ucsd-ets-scipy-ml-2024.1-abc`, `localhost:5000/t/b:1` ->
+// `localhost-5000-t-b-1`. docs/wiki.md.
+std::string ManifestPageName(std::string_view reference);
+// manifests/<ManifestPageName(repo:tag)>.md: the pages form one flat folder,
+// as a wiki does.
 std::string ManifestPagePath(const graph::Node& node);
 // `x/build.log` -> `x/build.failed` (stamps.h, FailureMarker).
 std::string FailureMarkerPath(std::string_view log_path);

@@ -1,5 +1,6 @@
 #include "steps/index_step.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -20,6 +21,9 @@ const ArgSchema<IndexStep>& Schema() {
           .Repeated("page", &IndexStep::pages, "a manifest page")
           .Optional("pages-from", &IndexStep::pages_from,
                     "a file that lists manifest pages, one per line (a ninja rspfile)")
+          .Optional("web-url", &IndexStep::web_url,
+                    "the repository's address on GitHub (https://github.com/OWNER/REPO): links go to its "
+                    "commits and wiki pages")
           .Required("out", &IndexStep::out, "the index page to update")
           .Required("log", &IndexStep::log, "the file that receives the step's whole output");
   return schema;
@@ -51,7 +55,9 @@ std::string IndexStep::Help() { return Schema().Help(); }
 // pages into it, so earlier entries survive. Pages are written by parallel
 // edges; one writer of the index needs no locking.
 std::optional<EdgePlan> PlanIndex(const PlanContext& context) {
-  IndexStep step{.out = state::kManifestIndexPath, .log = state::kManifestIndexLog};
+  IndexStep step{.out = state::kManifestIndexPath,
+                 .log = state::kManifestIndexLog,
+                 .web_url = RepositoryWebUrl(context.source_url)};
   EdgePlan plan{.args = step.ToArgs(),
                 .output = step.out,
                 .description = std::string("INDEX ") + state::kManifestIndexPath,
@@ -78,26 +84,24 @@ std::string RunIndexStep(const IndexStep& step, StepServices& services) {
     }
     added.push_back({*info, WikiPageName(path)});
   }
-  std::vector<IndexEntry> existing;
+  IndexPage index = NewIndexPage();
   if (std::optional<std::string> text = services.folder.Read(step.out)) {
-    std::string error;
-    std::optional<std::vector<IndexEntry>> parsed = ParseIndex(*text, &error);
-    if (!parsed) {
-      throw StepFailed(step.out + ": " + error +
-                       "; it is not overwritten: move it away (it holds the build "
-                       "history) so that datahub-gen can write the index there");
-    }
-    existing = std::move(*parsed);
+    // Whoever wrote it (DataHub's pipeline, a person, datahub-gen): its text
+    // and rows stay; only rows datahub-gen wrote are read back as entries.
+    index = ParseIndexPage(*text, step.web_url);
+    size_t kept = static_cast<size_t>(
+        std::count_if(index.rows.begin(), index.rows.end(), [](const IndexRow& row) { return row.entries.empty(); }));
+    services.log.Line("read " + step.out + ": " + (index.has_table ? "" : "no table of DataHub's columns, ") +
+                      std::to_string(index.rows.size()) + " row(s), " + std::to_string(kept) +
+                      " not written by datahub-gen (kept as they are)");
   } else if (services.folder.Exists(step.out)) {
     throw StepFailed("cannot read the index " + step.out + ": " + std::strerror(errno));
   }
-  size_t before = existing.size();
-  std::vector<IndexEntry> merged = MergeIndex(std::move(existing), added);
-  services.log.Line("merged " + std::to_string(added.size()) + " page(s) into " + std::to_string(before) +
-                    " earlier entries");
-  WriteOutput(services, step.out, RenderIndex(merged));
-  std::string summary = "manifest index " + step.out + ": " + std::to_string(merged.size()) + " entries, " +
-                        std::to_string(merged.size() - before) + " new";
+  MergeCounts counts = MergeIntoIndex(&index, added);
+  WriteOutput(services, step.out, RenderIndexPage(index, step.web_url));
+  std::string summary = "manifest index " + step.out + ": " + std::to_string(added.size()) + " page(s), " +
+                        std::to_string(counts.added) + " new, " + std::to_string(counts.updated) +
+                        " already in its rows, " + std::to_string(counts.listed) + " listed by rows of others";
   services.log.Line(summary);
   return summary;
 }

@@ -1,6 +1,7 @@
 // `datahub-gen step index`: merges the manifest pages into the index page
-// (manifest_index.h), keeping the entries already there: the index is the
-// build history, newest first. One edge for the whole stack, after every page.
+// (manifest_index.h) in the format of DataHub's wiki, keeping every row and
+// all the text already there, whoever wrote them: the index is the build
+// history, newest first. One edge for the whole stack, after every page.
 #pragma once
 #include <optional>
 #include <string>
@@ -16,6 +17,7 @@ struct IndexStep {
   std::string out;
   std::string pages_from;  // a file that lists more pages, one per line (a ninja rspfile); "" = none
   std::string log;
+  std::string web_url;  // https://github.com/OWNER/REPO, for absolute links; "" = wiki-relative links
 
   std::vector<std::string> ToArgs() const;
   static IndexStep FromArgs(const std::vector<std::string>& args);

@@ -87,6 +87,7 @@ std::string Facts(const ManifestPage& page) {
     facts += "- Created: " + FormatUtc(*created / 1000000) + "\n";
   }
   facts += "- Size: " + FormatSize(info.size_bytes);
+  if (!info.commit.empty()) facts += "\n- Commit: " + CodeSpan(OneLine(info.commit));
   return facts;
 }
 
@@ -101,8 +102,10 @@ std::string EncodeRecord(const std::vector<std::pair<std::string, std::string>>&
   for (const auto& [key, value] : fields) {
     if (!line.empty()) line += ' ';
     line += key + "=";
-    for (unsigned char c : value) {
-      if (c <= ' ' || c >= 0x7f || c == '%' || c == '<' || c == '>') {
+    for (size_t i = 0; i < value.size(); ++i) {
+      unsigned char c = static_cast<unsigned char>(value[i]);
+      if (c <= ' ' || c >= 0x7f || c == '%' || c == '<' || c == '>' || c == '|' ||
+          (c == '-' && i > 0 && value[i - 1] == '-')) {
         char escape[4];
         std::snprintf(escape, sizeof escape, "%%%02X", c);
         line += escape;
@@ -138,7 +141,7 @@ std::optional<std::map<std::string, std::string>> DecodeRecord(std::string_view 
 PageInfo InfoOf(const ManifestPage& page) {
   std::string created = page.created;
   if (created.empty() && !page.layers.empty()) created = page.layers.front().created;
-  return {page.node, page.image, page.base, created, SizeOfLayers(page.layers)};
+  return {page.node, page.image, page.base, created, SizeOfLayers(page.layers), page.commit};
 }
 
 std::vector<std::pair<std::string, std::string>> PageInfoFields(const PageInfo& info) {
@@ -146,7 +149,8 @@ std::vector<std::pair<std::string, std::string>> PageInfoFields(const PageInfo& 
           {"image", info.image},
           {"base", info.base},
           {"created", info.created},
-          {"size", std::to_string(info.size_bytes)}};
+          {"size", std::to_string(info.size_bytes)},
+          {"commit", info.commit}};
 }
 
 std::optional<PageInfo> PageInfoFromFields(const std::map<std::string, std::string>& fields) {
@@ -159,7 +163,7 @@ std::optional<PageInfo> PageInfoFromFields(const std::map<std::string, std::stri
       size.find_first_not_of("0123456789") != std::string::npos) {
     return std::nullopt;
   }
-  return PageInfo{field("node"), field("image"), field("base"), field("created"), std::stoll(size)};
+  return PageInfo{field("node"), field("image"), field("base"), field("created"), std::stoll(size), field("commit")};
 }
 
 std::optional<PageInfo> FindPageInfo(std::string_view markdown) {

@@ -39,6 +39,7 @@ struct ManifestPage {
   std::string node;     // image/plan
   std::string base;     // the parent's repo:tag; "" for a root
   std::string created;  // RFC 3339, when docker created the image; "" = the newest layer's time
+  std::string commit;   // the source commit of the image's inputs, "dirty", or "" (not known)
 };
 
 // What the index says about a page.
@@ -48,10 +49,12 @@ struct PageInfo {
   std::string base;
   std::string created;     // RFC 3339
   int64_t size_bytes = 0;  // the sum of the layers
+  std::string commit;      // as ManifestPage::commit: what the index groups its rows by
 };
 PageInfo InfoOf(const ManifestPage& page);
-// As EncodeRecord fields (node, image, base, created, size) and back; nullopt
-// when `image` is missing or `size` is not a byte count.
+// As EncodeRecord fields (node, image, base, created, size, commit) and back;
+// nullopt when `image` is missing or `size` is not a byte count (`commit` may
+// be missing: pages of an earlier datahub-gen).
 std::vector<std::pair<std::string, std::string>> PageInfoFields(const PageInfo& info);
 std::optional<PageInfo> PageInfoFromFields(const std::map<std::string, std::string>& fields);
 // The info line of a rendered page; nullopt when it has none (not a page of
@@ -71,8 +74,10 @@ std::string RenderManifestPage(const ManifestPage& page, std::string_view page_t
 std::string FormatSize(int64_t bytes);
 
 // One line of `key=value` words, for data kept in HTML comments: values are
-// percent-encoded outside printable ASCII and for ` `, `%`, `<` and `>`, so a
-// line can never end its comment. Decode returns nullopt for a malformed line.
+// percent-encoded outside printable ASCII and for ` `, `%`, `<`, `>` and `|`,
+// and a `-` after a `-`, so a line can never end its comment, nor hold the
+// `--` that GitHub's markdown refuses inside an inline comment, nor split a
+// table row. Decode returns nullopt for a malformed line.
 std::string EncodeRecord(const std::vector<std::pair<std::string, std::string>>& fields);
 std::optional<std::map<std::string, std::string>> DecodeRecord(std::string_view line);
 

@@ -106,15 +106,17 @@ TEST_CASE("the facts list and the info line the index reads back") {
   page.node = "base/PY39";
   page.base = "localhost:5000/ucsdets/root:1";
   page.created = "2026-11-26T12:20:00.123+01:00";
+  page.commit = "5f71d3b0a1";
   std::string markdown = RenderManifestPage(page);
   CHECK(markdown.find("- Image id: `sha256:73fa3aea6b47`\n- Node: `base/PY39`\n"
                       "- Base image: `localhost:5000/ucsdets/root:1`\n- Created: 2026-11-26 11:20:00 UTC\n"
-                      "- Size: 4.48 MB\n") != std::string::npos);
+                      "- Size: 4.48 MB\n- Commit: `5f71d3b0a1`\n") != std::string::npos);
   // The info line is the page's last line, an HTML comment.
   std::string last = markdown.substr(markdown.rfind('\n', markdown.size() - 2) + 1);
-  CHECK(last ==
-        "<!-- datahub-gen-page node=base/PY39 image=localhost:5000/ucsdets/base:2021.2-5f71d3b "
-        "base=localhost:5000/ucsdets/root:1 created=2026-11-26T12:20:00.123+01:00 size=4482375 -->\n");
+  CHECK(
+      last ==
+      "<!-- datahub-gen-page node=base/PY39 image=localhost:5000/ucsdets/base:2021.2-5f71d3b "
+      "base=localhost:5000/ucsdets/root:1 created=2026-11-26T12:20:00.123+01:00 size=4482375 commit=5f71d3b0a1 -->\n");
   std::optional<PageInfo> info = FindPageInfo(markdown);
   REQUIRE(info);
   CHECK(info->node == "base/PY39");
@@ -122,13 +124,19 @@ TEST_CASE("the facts list and the info line the index reads back") {
   CHECK(info->base == page.base);
   CHECK(info->created == page.created);
   CHECK(info->size_bytes == 4482375);
+  CHECK(info->commit == page.commit);
 
-  // Without the image's own time, the newest layer's; a root has no base line.
+  // Without the image's own time, the newest layer's; a root has no base
+  // line, a page without a commit no commit line.
   page.created.clear();
   page.base.clear();
+  page.commit.clear();
   markdown = RenderManifestPage(page);
   CHECK(FindPageInfo(markdown)->created == "2026-11-26T11:20:00Z");
   CHECK(markdown.find("Base image") == std::string::npos);
+  CHECK(markdown.find("- Commit") == std::string::npos);
+  // A page of an earlier datahub-gen, without commit=, still reads.
+  CHECK(FindPageInfo("<!-- datahub-gen-page node=a image=a:1 size=1 -->\n")->commit.empty());
   // An output that imitates the info line does not fool the reader: the last one counts.
   page.commands = {{"X", "x", "x", 0, "<!-- datahub-gen-page node=evil image=evil:1 size=1 -->\n"}};
   CHECK(FindPageInfo(RenderManifestPage(page))->image == page.image);
@@ -149,13 +157,18 @@ TEST_CASE("headings are literal text: markdown punctuation is escaped") {
 TEST_CASE("records: every byte round-trips, and nothing in a line can end an HTML comment") {
   std::string all_bytes;
   for (int c = 0; c < 256; ++c) all_bytes += static_cast<char>(c);
-  std::string line = EncodeRecord({{"a", "x --> y"}, {"b", all_bytes}, {"c", ""}});
+  std::string line = EncodeRecord({{"a", "x --> y"}, {"b", all_bytes}, {"c", ""}, {"d", "a|b---c-"}});
   CHECK(line.find('>') == std::string::npos);
+  // No `--` (GitHub's markdown ends an inline comment there) and no `|` (it would split a table row).
+  CHECK(line.find("--") == std::string::npos);
+  CHECK(line.find('|') == std::string::npos);
   CHECK(line.find(' ', line.find("b=")) == line.find(" c="));
-  CHECK(StartsWith(line, "a=x%20--%3E%20y b="));
+  CHECK(StartsWith(line, "a=x%20-%2D%3E%20y b="));
+  CHECK(EndsWith(line, " d=a%7Cb-%2D%2Dc-"));
   std::optional<std::map<std::string, std::string>> fields = DecodeRecord(line);
   REQUIRE(fields);
   CHECK((*fields)["a"] == "x --> y");
+  CHECK((*fields)["d"] == "a|b---c-");
   CHECK((*fields)["b"] == all_bytes);
   CHECK((*fields)["c"].empty());
   CHECK_FALSE(DecodeRecord("novalue"));

@@ -28,6 +28,8 @@ const ArgSchema<ManifestStep>& Schema() {
                    {"a manifest command's name (repeatable, with the next two)", "its description",
                     "its command (shell words, not run by a shell)"})
           .Optional("base", &ManifestStep::base, "the parent image repo:tag (for the page and the index)")
+          .Optional("commit", &ManifestStep::commit,
+                    "the source commit of the node's inputs, or `dirty` (for the page and the index)")
           .Required("out", &ManifestStep::out, "the markdown page to write")
           .Required("log", &ManifestStep::log, "the file that receives the step's whole output");
   return schema;
@@ -72,7 +74,8 @@ std::optional<EdgePlan> PlanManifest(const graph::Node& node, const PlanContext&
                     .image = node.Reference(),
                     .image_stamp = BuildOutput(node),
                     .out = ManifestOutput(node),
-                    .log = state::LogPath(node, "manifest")};
+                    .log = state::LogPath(node, "manifest"),
+                    .commit = node.dirty ? "dirty" : node.source_commit};
   for (const spec::ManifestCommand* command : node.manifests)
     step.commands.push_back({command->name, command->description.value, command->command.value});
   // The base for the page and the index: the parent, or a root's BASE_IMAGE build arg.
@@ -87,8 +90,8 @@ std::optional<EdgePlan> PlanManifest(const graph::Node& node, const PlanContext&
                 .what = "the manifest page of " + node.Id() + " (" + node.Reference() + ")",
                 .where = node.image_spec->image_name.where,
                 .hint =
-                    "a page is named by the repository without its registry host, '/' written as '-', and the "
-                    "tag: give the images names that differ in more than that"};
+                    "a page is named as DataHub names its wiki pages, by repo:tag with '/' and ':' written as '-' "
+                    "(and ghcr.io as ghcr-io): give the images names that differ in more than that"};
   for (const spec::ManifestCommand* command : node.manifests) {
     std::string what = "manifest command " + QuoteForMessage(command->name, '\'');
     plan.carried.push_back({"the name of " + what, command->name.size(), command->where});
@@ -123,7 +126,8 @@ std::string RunManifestStep(const ManifestStep& step, StepServices& services) {
     if (!local) throw StepFailed("docker pull " + step.image + " succeeded, but the image is not there");
   }
 
-  ManifestPage page{step.image, local->id, docker.History(step.image), {}, step.node, step.base, local->created};
+  ManifestPage page{step.image,     local->id,  docker.History(step.image), {}, step.node, step.base,
+                    local->created, step.commit};
   std::vector<std::string> failed;
   if (!step.commands.empty()) {
     std::string container = ContainerName();

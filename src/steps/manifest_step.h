@@ -28,6 +28,7 @@ struct ManifestStep {
   std::string out;
   std::string base;  // the parent's repo:tag, for the page and the index; "" for a root
   std::string log;
+  std::string commit;  // the node's source commit, or "dirty": the index groups its rows by it
 
   std::vector<std::string> ToArgs() const;
   static ManifestStep FromArgs(const std::vector<std::string>& args);

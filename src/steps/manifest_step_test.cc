@@ -2,6 +2,7 @@
 
 #include <doctest/doctest.h>
 
+#include "state/layout.h"
 #include "steps/index_step.h"
 #include "steps/manifest_page.h"
 #include "steps/step_fixture.h"
@@ -109,30 +110,69 @@ TEST_CASE("manifest: the page records node, base, the image's creation time and 
 
 // ---- index
 
-TEST_CASE("index: pages are merged into the index on disk, earlier entries kept, reruns change nothing") {
+TEST_CASE("index: pages are merged into Home.md on disk, earlier rows kept, reruns change nothing") {
   StepFixture f;
   StepServices services = f.Services();
   f.WriteImageStamp("built", "sha256:eeee");
-  auto make_page = [&](const std::string& image, const std::string& created, const std::string& page) {
+  auto make_page = [&](const std::string& image, const std::string& created, const std::string& commit) {
     f.docker.local[image] = {"sha256:eeee", {}, created};
-    RunManifestStep({"x/P1", image, f.dir / "stamps/x/P1/K1.image", {}, f.dir / page}, services);
-    return f.dir / page;
+    std::string page = f.dir / ("manifests/" + state::ManifestPageName(image) + ".md");
+    ManifestStep step{"x/P1", image, f.dir / "stamps/x/P1/K1.image", {}, page};
+    step.commit = commit;
+    RunManifestStep(step, services);
+    return page;
   };
-  std::string old_page = make_page("r/x:1", "2026-01-01T00:00:00Z", "manifests/r-x-1.md");
+  std::string old_page = make_page("r/x:1-aaaaaaa", "2026-01-01T00:00:00Z", "aaaaaaa1");
   IndexStep first{{old_page}, f.dir / "manifests/Home.md"};
-  CHECK(RunIndexStep(first, services) == "manifest index " + first.out + ": 1 entries, 1 new");
+  CHECK(RunIndexStep(first, services) ==
+        "manifest index " + first.out + ": 1 page(s), 1 new, 0 already in its rows, 0 listed by rows of others");
 
-  // The next run knows only its own pages; the index still lists the first one.
-  std::string new_page = make_page("r/x:2", "2026-01-02T00:00:00Z", "manifests/r-x-2.md");
-  IndexStep second{{new_page}, first.out};
-  CHECK(RunIndexStep(second, services) == "manifest index " + first.out + ": 2 entries, 1 new");
+  // The next run knows only its own pages; the index still lists the first one, under the new row.
+  std::string new_page = make_page("r/x:1-bbbbbbb", "2026-01-02T00:00:00Z", "bbbbbbb2");
+  IndexStep second{{new_page}, first.out, "", "", "https://github.com/o/r"};
+  CHECK(RunIndexStep(second, services) ==
+        "manifest index " + first.out + ": 1 page(s), 1 new, 0 already in its rows, 0 listed by rows of others");
   std::string index = *ReadFile(first.out);
-  CHECK(index.find("[`r/x:2`](r-x-2)") < index.find("[`r/x:1`](r-x-1)"));
-  CHECK(RunIndexStep(second, services) == "manifest index " + first.out + ": 2 entries, 0 new");
+  CHECK(index.find("|[`bbbbbbb`](https://github.com/o/r/commit/bbbbbbb2)|`r/x:1-bbbbbbb`|"
+                   "[Link](https://github.com/o/r/wiki/r-x-1-bbbbbbb)|") <
+        index.find("|`aaaaaaa`|`r/x:1-aaaaaaa`|[Link](r-x-1-aaaaaaa)|"));
+  CHECK(RunIndexStep(second, services) ==
+        "manifest index " + first.out + ": 1 page(s), 0 new, 1 already in its rows, 0 listed by rows of others");
   CHECK(*ReadFile(first.out) == index);
 }
 
-TEST_CASE("index: a hand-written Home.md or a page without its info line stops the step, nothing is overwritten") {
+TEST_CASE("index: a Home.md that datahub-gen did not write is adopted, its text and rows kept") {
+  StepFixture f;
+  StepServices services = f.Services();
+  f.WriteImageStamp("built", "sha256:eeee");
+  f.docker.local["r/x:2"] = {"sha256:eeee", {}, "2026-01-02T00:00:00Z"};
+  ManifestStep manifest{"x/P1", "r/x:2", f.dir / "stamps/x/P1/K1.image", {}, f.dir / "manifests/r-x-2.md"};
+  manifest.commit = "cccccccc";
+  RunManifestStep(manifest, services);
+
+  const std::string home =
+      "Welcome to our wiki!\n\n| Commit | Image | Manifest |\n|--------|-------|----------|\n"
+      "|[`1234567`](https://github.com/o/r/commit/1234567)|`r/x:1`|[Link](https://github.com/o/r/wiki/r-x-1)|";
+  IndexStep step{{manifest.out}, f.dir / "manifests/Home.md"};
+  WriteFileAtomic(step.out, home);
+  CHECK(RunIndexStep(step, services) ==
+        "manifest index " + step.out + ": 1 page(s), 1 new, 0 already in its rows, 0 listed by rows of others");
+  std::string index = *ReadFile(step.out);
+  CHECK(StartsWith(index,
+                   "Welcome to our wiki!\n\n| Commit | Image | Manifest |\n|--------|-------|----------|\n"
+                   "|`ccccccc`|`r/x:2`|[Link](r-x-2)|<!-- datahub-gen-row "));
+  CHECK(EndsWith(index, "-->\n" + home.substr(home.find("|[`1234567`]")) + "\n"));
+  CHECK(f.LogText().find("1 row(s), 1 not written by datahub-gen (kept as they are)") != std::string::npos);
+
+  // Free text without a table keeps its text; the table goes after it.
+  WriteFileAtomic(step.out, "# Our wiki\n\nWritten by hand.\n");
+  RunIndexStep(step, services);
+  CHECK(StartsWith(*ReadFile(step.out),
+                   "# Our wiki\n\nWritten by hand.\n\n| Commit | Image | Manifest |\n|--------|-------|----------|\n"
+                   "|`ccccccc`|`r/x:2`|"));
+}
+
+TEST_CASE("index: a page without its info line stops the step, nothing is written") {
   StepFixture f;
   StepServices services = f.Services();
   WriteFileAtomic(f.dir / "manifests/a.md", "# a page of someone else\n");
@@ -143,17 +183,6 @@ TEST_CASE("index: a hand-written Home.md or a page without its info line stops t
                            .c_str(),
                        StepFailed);
   CHECK_FALSE(FileExists(step.out));
-
-  step.pages.clear();
-  WriteFileAtomic(step.out, "# Our wiki\n\nWritten by hand.\n");
-  try {
-    RunIndexStep(step, services);
-    FAIL("no error");
-  } catch (const StepFailed& error) {
-    CHECK(std::string(error.what()).find("not written by datahub-gen") != std::string::npos);
-    CHECK(std::string(error.what()).find("move it away") != std::string::npos);
-  }
-  CHECK(*ReadFile(step.out) == "# Our wiki\n\nWritten by hand.\n");
   step.pages = {f.dir / "manifests/missing.md"};
   CHECK_THROWS_AS(RunIndexStep(step, services), StepFailed);
 }

@@ -716,9 +716,9 @@ class Stack:
         return sorted(self.path(f".datahub/stamps/{node.image}/{node.plan}").glob(f"*{suffix}"))
 
     def manifest_page(self, node: Node, tag: str) -> pathlib.Path:
-        """manifests/<repository without host, '/' -> '-'>-<tag>.md"""
-        flat = node.repository[len(self.registry.host) + 1:].replace("/", "-")
-        return self.path(f"manifests/{flat}-{tag}.md")
+        """manifests/<repo:tag, '/' and ':' -> '-', ghcr.io -> ghcr-io>.md, as DataHub names its wiki pages"""
+        name = f"{node.repository}:{tag}".replace("/", "-").replace(":", "-").replace("ghcr.io", "ghcr-io")
+        return self.path(f"manifests/{name}.md")
 
     def step_log(self, node: Node, step: str) -> pathlib.Path:
         return self.path(f".datahub/logs/{node.image}/{node.plan}/{step}.log")

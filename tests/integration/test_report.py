@@ -185,6 +185,20 @@ def remove_local_images(stack):
 # --------------------------------------------------------------------------
 
 
+def home_rows(text):
+    """Home.md's table rows (DataHub's format, docs/wiki.md) -> [(commit cell, [images], [links])]."""
+    lines = text.splitlines()
+    header = lines.index("| Commit | Image | Manifest |")
+    rows = []
+    for line in lines[header + 2:]:
+        if not line.startswith("|"):
+            break
+        cells = line.split("|")
+        rows.append((cells[1], cells[2].replace("`", "").split("<br>"),
+                     re.findall(r"\[Link\]\(([^)]*)\)", cells[3])))
+    return rows
+
+
 def test_index_keeps_earlier_entries_and_a_noop_ninja_stays_a_noop(make_stack, report):
     stack = make_stack(plans=("PY39",))
     generate(stack)
@@ -194,12 +208,19 @@ def test_index_keeps_earlier_entries_and_a_noop_ninja_stays_a_noop(make_stack, r
     index = stack.path("manifests/Home.md")
     assert index.is_file(), "ninja wrote no manifests/Home.md"
     text = index.read_text(encoding="utf-8")
-    for node in nodes:
-        page = stack.manifest_page(node, node.tag_for(first))
-        assert page.is_file(), f"{node.id}: no page {page}"
-        # A wiki link: the page's name without .md.
-        assert f"[`{node.ref_for(first)}`]({page.stem})" in text, f"Home.md does not link {page.stem}:\n{text}"
-        assert f"`{node.id}`" in text
+    rows = home_rows(text)
+    # One row: the commit, its images (parents first), a wiki link (the
+    # page's name without .md) to each image's page, in the same order.
+    assert len(rows) == 1, f"Home.md has {len(rows)} rows, expected the first commit's:\n{text}"
+    commit, images, links = rows[0]
+    assert commit == f"`{stack.head()[:7]}`", commit
+    assert sorted(images) == sorted(node.ref_for(first) for node in nodes), images
+    assert images[0] == stack.node("base-notebook", "PY39").ref_for(first), images
+    by_ref = {node.ref_for(first): node for node in nodes}
+    for image, link in zip(images, links, strict=True):
+        page = stack.manifest_page(by_ref[image], by_ref[image].tag_for(first))
+        assert page.is_file(), f"{image}: no page {page}"
+        assert link == page.stem, f"{image}: Home.md links {link}, the page is {page.stem}"
 
     _, out, _, _ = ninja(stack)
     assert out.strip() == "ninja: no work to do.", f"the second ninja printed:\n{out}"
@@ -208,20 +229,13 @@ def test_index_keeps_earlier_entries_and_a_noop_ninja_stays_a_noop(make_stack, r
     stack.append(f"images/{leaf.image}/Rprofile.site", "# changed by the index test\n")
     stack.git_commit("rstudio-notebook: a new Rprofile")
     second = stack.short_head()
+    second_cell = f"`{stack.head()[:7]}`"
     ninja(stack)  # regenerates build.ninja (HEAD moved), builds the leaf, merges its new page
     text = index.read_text(encoding="utf-8")
-    rows = [line for line in text.splitlines() if line.startswith("| ") and "](" in line]
-    refs = [re.search(r"\[`([^`]+)`\]", row)[1] for row in rows]
-    expected = {node.ref_for(first) for node in nodes} | {leaf.ref_for(second)}
-    assert set(refs) == expected and len(refs) == len(expected), \
-        f"Home.md lists {refs}, expected the first run's {len(nodes)} images and the new one:\n{text}"
-    # Newest first: the new image was created last.
-    assert refs[0] == leaf.ref_for(second), f"the newest image is not first: {refs}"
-    created = [stacklib._parse_docker_time(stack.image_attrs(ref)["Created"]) for ref in refs]
-    assert created == sorted(created, reverse=True), f"Home.md is not newest first: {list(zip(refs, created))}"
-    # The child's base links to the base's own page.
-    base_page = stack.manifest_page(stack.node("base-notebook", "PY39"), f"2021.3-{first}").stem
-    assert f"| [`{stack.node('base-notebook', 'PY39').ref_for(first)}`]({base_page}) |" in rows[0], rows[0]
+    rows = home_rows(text)
+    # Newest first: the new commit's row, with the one image built from it, on top of the first row, unchanged.
+    assert [row[1] for row in rows] == [[leaf.ref_for(second)], images], f"Home.md lists {rows}:\n{text}"
+    assert rows[0][0] == second_cell and rows[0][2] == [stack.manifest_page(leaf, leaf.tag_for(second)).stem]
 
     _, out, _, _ = ninja(stack)
     assert out.strip() == "ninja: no work to do.", f"ninja after the index update printed:\n{out}"
@@ -229,7 +243,7 @@ def test_index_keeps_earlier_entries_and_a_noop_ninja_stays_a_noop(make_stack, r
     generate(stack)
     _, out, _, _ = ninja(stack)
     assert out.strip() == "ninja: no work to do.", f"ninja after datahub-gen printed:\n{out}"
-    report("index", f"Home.md entries {len(refs)} (expected {len(expected)}), newest first; "
+    report("index", f"Home.md rows {[len(row[1]) for row in rows]} (images per commit), newest first; "
                     f"no-op ninja after each run: 'no work to do'")
 
 
