@@ -1,5 +1,6 @@
 #include "graph/context.h"
 
+#include <algorithm>
 #include <set>
 
 #include "graph/dockerfile.h"
@@ -93,14 +94,38 @@ std::string CleanPattern(std::string_view pattern) {
   return Join(kept, "/");
 }
 
+// "r/x:t", "r/x@sha256:..." and "localhost:5000/x:t" without tag or digest.
+std::string WithoutTag(const std::string& reference) {
+  std::string name = reference.substr(0, reference.find('@'));
+  size_t colon = name.rfind(':');
+  size_t slash = name.rfind('/');
+  if (colon != std::string::npos && (slash == std::string::npos || colon > slash)) name.resize(colon);
+  return name;
+}
+
+// The images the FROM lines name. BASE_TAG and BASE_IMAGE, when not among
+// `args` (a child's), get placeholders: what matters is the repository.
+std::vector<FromImage> FromImages(const ParsedDockerfile& parsed, const ContextArgs& args) {
+  BuildArgs resolved(args.begin(), args.end());
+  resolved.try_emplace("BASE_TAG", "0");
+  resolved.try_emplace("BASE_IMAGE", "datahub-gen.invalid/base:0");
+  std::vector<FromImage> images;
+  for (const FromLine& from : FromLines(parsed, resolved)) {
+    bool names_base = std::count(from.variables.begin(), from.variables.end(), "BASE_TAG") ||
+                      std::count(from.variables.begin(), from.variables.end(), "BASE_IMAGE");
+    images.push_back({from.expression_where.line, from.expression_where.column,
+                      from.base_stage >= 0 || !from.error.empty() ? "" : WithoutTag(from.reference), names_base});
+  }
+  return images;
+}
+
 // The folders directly in the context (names) that some context source of
 // the Dockerfile reaches, given `files` (relative to the context). Without a
 // readable Dockerfile, every folder but test/.
-std::set<std::string> ReachedFolders(git::TreeView& tree, const std::string& dir, const ContextArgs& args,
-                                     const std::vector<std::string>& files, std::vector<ContextProblem>* problems) {
+std::set<std::string> ReachedFolders(const std::optional<std::string>& text, const ParsedDockerfile& parsed,
+                                     const ContextArgs& args, const std::vector<std::string>& files,
+                                     std::vector<ContextProblem>* problems) {
   std::set<std::string> folders;
-  std::optional<std::string> text = tree.Read(dir + "/" + kDockerfileName);
-  ParsedDockerfile parsed = text ? ParseDockerfile(*text) : ParsedDockerfile{};
   if (!text || !parsed.errors.empty()) {
     for (const DockerfileError& error : parsed.errors)
       problems->push_back({false, error.where.line, error.where.column,
@@ -199,7 +224,10 @@ BuildContext ScanContext(git::TreeView& tree, const std::string& dir, const Cont
     relatives.push_back(std::move(relative));
     candidates.push_back(std::move(entry));
   }
-  std::set<std::string> reached_folders = ReachedFolders(tree, dir, args, relatives, &context.problems);
+  std::optional<std::string> dockerfile = tree.Read(dir + "/" + kDockerfileName);
+  ParsedDockerfile parsed = dockerfile ? ParseDockerfile(*dockerfile) : ParsedDockerfile{};
+  std::set<std::string> reached_folders = ReachedFolders(dockerfile, parsed, args, relatives, &context.problems);
+  context.from_images = FromImages(parsed, args);
 
   Sha256 hash;
   hash.Field("datahub-gen context v1");

@@ -23,6 +23,17 @@ struct ContextProblem {
   bool operator==(const ContextProblem&) const = default;
 };
 
+// An image a FROM line of the Dockerfile names.
+struct FromImage {
+  int line = 0;
+  int column = 0;
+  // Resolved with the build args, without its tag or digest; a child's
+  // BASE_TAG and BASE_IMAGE stand in as placeholders. "" when unresolved.
+  std::string repository;
+  bool names_base = false;  // the line uses ${BASE_TAG} or ${BASE_IMAGE}
+  bool operator==(const FromImage&) const = default;
+};
+
 struct BuildContext {
   std::string dir;                    // e.g. "images/base-notebook"
   std::vector<git::FileEntry> files;  // paths relative to the repository root, sorted
@@ -31,6 +42,7 @@ struct BuildContext {
   // in the context), e.g. "test" for an image that does not copy its tests.
   std::vector<std::string> left_out;
   std::vector<ContextProblem> problems;  // what the Dockerfile reader found
+  std::vector<FromImage> from_images;    // the images its FROM lines name, in order
 };
 
 // The build args that decide what a Dockerfile's COPY and ADD sources name:

@@ -297,7 +297,8 @@ class Resolver {
     }
     std::string what = "image_name of " + Quoted(image.key);
     bool complete = true;
-    node->repository = RewriteRepository(Expand(image.image_name, variables, what, &complete), options_.registry);
+    node->spec_repository = Expand(image.image_name, variables, what, &complete);
+    node->repository = RewriteRepository(node->spec_repository, options_.registry);
     // A missing or empty image_name is the loader's error already.
     if (complete && !image.image_name.value.empty()) {
       if (std::string why = InvalidRepositoryReason(node->repository); !why.empty())

@@ -34,8 +34,9 @@ struct Node {
   std::string plan;
   const spec::Image* image_spec = nullptr;
   const spec::Plan* plan_spec = nullptr;
-  std::string dir;         // repository-relative image folder, e.g. "images/base-notebook"
-  std::string repository;  // after variables and --registry, without tag
+  std::string dir;              // repository-relative image folder, e.g. "images/base-notebook"
+  std::string repository;       // after variables and --registry, without tag
+  std::string spec_repository;  // after variables, before --registry: the name Dockerfiles use
   std::string tag_prefix;
   std::string stable_postfix;
   Bindings build_args;  // resolved, sorted by name; BASE_IMAGE/BASE_TAG of a child come from its parent
@@ -57,6 +58,15 @@ struct Node {
   std::string tag;                     // <prefix>-<C[:7]>, or a dirty tag
   std::vector<std::string> test_dirs;  // repository-relative, existing ones only
   std::string test_hash;               // TK: SHA-256 over the node's test files and conftest.py
+  // `integration_tests: true`: its integration_tests/ folder, when it has one,
+  // and the hash of it and conftest.py.
+  std::vector<std::string> integration_test_dirs;
+  std::string integration_test_hash;
+  // The parent as this node's Dockerfile names it in FROM, when that is not
+  // the name the parent is built under (--registry rewrote it):
+  // "<parent's spec_repository>:<parent's tag>". The build step makes this
+  // name exist locally before it builds ("" = nothing to do).
+  std::string parent_alias;
 
   std::string Id() const { return image + "/" + plan; }
   std::string Reference() const { return repository + ":" + tag; }
