@@ -253,7 +253,8 @@ class Reader {
             } else if (field == "skip_plans") {
               image.skip_plans = ReadNameList(value, field);
             } else if (field == "inherit_tests") {
-              ReadBool(value, field, &image.inherit_tests);
+              bool inherit = false;
+              if (ReadBool(value, field, &inherit)) image.inherit_tests = inherit;
             } else if (field == "integration_tests") {
               ReadBool(value, field, &image.integration_tests);
             } else if (field == "prune") {
