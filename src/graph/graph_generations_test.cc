@@ -142,40 +142,28 @@ TEST_CASE("a capitalised image key is still checked against the stack's targets 
 }
 
 TEST_CASE("inherit_tests: generation 1 inherits by default, generation 2 does not, the spec wins") {
-  FakeRepository gen1;
-  gen1.Commit(StackFiles(R"(
-images:
-  a: {image_name: x/a}
-  b: {image_name: x/b, depend_on: a}
-  c: {image_name: x/c, depend_on: b, inherit_tests: false}
-  d: {image_name: x/d, depend_on: b, inherit_tests: true}
-plans: {P: }
-)",
-                         {"a", "b", "c", "d"}));
-  Resolved one(gen1);
-  CHECK(one.Errors() == "");
-  CHECK(one.At("a", "P").inherit_tests);
-  CHECK(one.At("b", "P").inherit_tests);
-  CHECK_FALSE(one.At("c", "P").inherit_tests);
-  CHECK(one.At("d", "P").inherit_tests);
-
-  FakeRepository gen2;
-  gen2.Commit(StackFiles(R"(
-root: a
-images:
-  a: {image_name: x/a}
-  b: {image_name: x/b, depend_on: a}
-  c: {image_name: x/c, depend_on: b, inherit_tests: false}
-  d: {image_name: x/d, depend_on: b, inherit_tests: true}
-tag: {prefix: '2026.1'}
-)",
-                         {"a", "b", "c", "d"}));
-  Resolved two(gen2);
-  CHECK(two.Errors() == "");
-  CHECK_FALSE(two.At("a", "default").inherit_tests);
-  CHECK_FALSE(two.At("b", "default").inherit_tests);
-  CHECK_FALSE(two.At("c", "default").inherit_tests);
-  CHECK(two.At("d", "default").inherit_tests);
+  const std::string images =
+      "images:\n"
+      "  a: {image_name: x/a}\n"
+      "  b: {image_name: x/b, depend_on: a}\n"
+      "  c: {image_name: x/c, depend_on: b, inherit_tests: false}\n"
+      "  d: {image_name: x/d, depend_on: b, inherit_tests: true}\n";
+  // Per generation: the plan's name, and whether a, b, c, d inherit.
+  struct Case {
+    std::string tail, plan;
+    std::vector<bool> inherit;
+  };
+  for (const Case& c : {Case{"plans: {P: }\n", "P", {true, true, false, true}},
+                        Case{"root: a\ntag: {prefix: '2026.1'}\n", "default", {false, false, false, true}}}) {
+    CAPTURE(c.tail);
+    FakeRepository repo;
+    repo.Commit(StackFiles((images + c.tail).c_str(), {"a", "b", "c", "d"}));
+    Resolved r(repo);
+    CHECK(r.Errors() == "");
+    std::vector<bool> inherit;
+    for (const char* image : {"a", "b", "c", "d"}) inherit.push_back(r.At(image, c.plan).inherit_tests);
+    CHECK(inherit == c.inherit);
+  }
 }
 
 TEST_CASE("generation 2 as DataHub writes it today loads without a diagnostic") {
