@@ -119,6 +119,24 @@ all_info_cmds:
   CHECK(other.prepull);
 }
 
+TEST_CASE("v2's early `basic_tests:`, which no pipeline read, is a warning") {
+  Diagnostics diagnostics;
+  Spec spec = LoadSpec(
+      "images:\n  a:\n    image_name: ucsdets/a\n    integration_tests: true\n    basic_tests: true\n"
+      "tag:\n  prefix: '2023.1'\n",
+      "images/spec.yml", diagnostics);
+  CHECK(diagnostics.Format() ==
+        "images/spec.yml:5:5: warning: 'basic_tests' is ignored, as v2 ignored it: an image's tests always run\n");
+  CHECK(spec.images.at(0).integration_tests);
+  // Still a boolean; and generation 1 never had it.
+  Diagnostics wrong;
+  LoadSpec("images: {a: {image_name: x/a, basic_tests: often}}\ntag: {prefix: '1'}\n", "images/spec.yml", wrong);
+  CHECK(wrong.Format() == "images/spec.yml:1:44: error: basic_tests must be true or false, not 'often'\n");
+  Diagnostics gen1;
+  LoadSpec("images: {a: {image_name: x/a, basic_tests: true}}\nplans: {P: }\n", "images/spec.yml", gen1);
+  CHECK(gen1.Format().find("error: unknown key 'basic_tests' in image 'a'") != std::string::npos);
+}
+
 TEST_CASE("the prototype of 2021 with `tags:` as a list is not a spec v1 could run") {
   // v1's BuilderSpec read yml_dict['plans']: without it, it stopped.
   Diagnostics diagnostics;
