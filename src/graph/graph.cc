@@ -30,43 +30,6 @@ bool IsSafeName(const std::string& name, bool allow_upper) {
 // A value in a message: quoted, one line, at most 120 bytes of it.
 std::string Quoted(const std::string& text) { return QuoteForMessage(text, '\''); }
 
-// The variables of one plan: -D defines over the plan's variables over the
-// spec's. Looked up through the layers rather than merged into one map per
-// plan: a spec with many plans and many variables would cost their product.
-struct VariableScope {
-  const std::map<std::string, std::string>* defines = nullptr;  // null: without the -D defines
-  const spec::TextMap* plan = nullptr;
-  const spec::TextMap* global = nullptr;
-
-  const std::string* Find(const std::string& name) const {
-    if (defines) {
-      if (auto it = defines->find(name); it != defines->end()) return &it->second;
-    }
-    for (const spec::TextMap* layer : {plan, global}) {
-      if (auto it = layer->find(name); it != layer->end()) return &it->second.value;
-    }
-    return nullptr;
-  }
-
-  size_t MaxSize() const { return (defines ? defines->size() : 0) + plan->size() + global->size(); }
-
-  std::vector<std::string> Names() const {
-    std::set<std::string> names;
-    if (defines) {
-      for (const auto& [name, value] : *defines) names.insert(name);
-    }
-    for (const spec::TextMap* layer : {plan, global}) {
-      for (const auto& [name, text] : *layer) names.insert(name);
-    }
-    return {names.begin(), names.end()};
-  }
-
-  std::string Expand(const std::string& text, std::vector<std::string>* undefined) const {
-    return ExpandVariables(
-        text, [this](const std::string& name) { return Find(name); }, undefined);
-  }
-};
-
 class Resolver {
  public:
   Resolver(const spec::Spec& spec, git::TreeView& tree, const Options& options, Diagnostics& diagnostics)
@@ -88,8 +51,8 @@ class Resolver {
       if (!options_.plans.empty() &&
           std::find(options_.plans.begin(), options_.plans.end(), plan.name) == options_.plans.end())
         continue;
-      VariableScope variables{&options_.defines, &plan.variables, &spec_.variables};
-      VariableScope spec_variables{nullptr, &plan.variables, &spec_.variables};
+      VariableScope variables{&options_.defines, &plan.variables, &spec_.variables, spec_.path, &diagnostics_};
+      VariableScope spec_variables{nullptr, &plan.variables, &spec_.variables, spec_.path, nullptr};
       for (const spec::Image* image : order) AddNode(graph, *image, plan, variables, spec_variables);
     }
   }
@@ -112,12 +75,10 @@ class Resolver {
     }
     for (const spec::Image& image : spec_.images) {
       for (const spec::Text& skipped : image.skip_plans) {
-        if (!known.count(skipped.value))
-          UnknownName(skipped, "plan", plan_names_, "skip_plans of image " + Quoted(image.key));
+        if (!known.count(skipped.value)) IgnoredPlan(skipped, "skip_plans of image " + Quoted(image.key));
       }
       for (const auto& [plan, where] : image.plan_args_where) {
-        if (!known.count(plan))
-          UnknownName({plan, where}, "plan", plan_names_, "dbuild_env of image " + Quoted(image.key));
+        if (!known.count(plan)) IgnoredPlan({plan, where}, "dbuild_env of image " + Quoted(image.key));
       }
       for (const spec::Text& manifest : image.manifests) {
         if (!spec_.manifests.count(manifest.value))
@@ -145,6 +106,17 @@ class Resolver {
     diagnostics_.Error(name.where, message);
   }
 
+  // A plan that `plans:` lacks, named elsewhere: v1 looked up only the plans
+  // it built, and DataHub switched plans off by commenting them out of
+  // `plans:` for months while dbuild_env and skip_plans still named them.
+  void IgnoredPlan(const spec::Text& name, const std::string& context) {
+    std::string message =
+        context + " names plan " + Quoted(name.value) + ", which is not under 'plans:'; it is ignored";
+    std::string suggestion = ClosestMatch(name.value, plan_names_);
+    if (!suggestion.empty()) message += " (a misspelt " + Quoted(suggestion) + "?)";
+    diagnostics_.Warning(name.where, message);
+  }
+
   // `${NAME}` refers only to such names: a variable named otherwise could
   // never be used.
   void CheckVariableNames() {
@@ -167,12 +139,21 @@ class Resolver {
   }
 
   void CheckFolders() {
+    // Keys that differ only in case are one folder where names ignore case
+    // (macOS, Windows), and one stamp folder there.
+    std::map<std::string, const spec::Image*> by_lower_key;
     for (const spec::Image& image : spec_.images) {
-      if (!IsSafeName(image.key, false) || image.key == "tests_common") {
+      if (!IsSafeName(image.key, true) || image.key == "tests_common") {
         diagnostics_.Error(image.where, "image key " + Quoted(image.key) +
-                                            " must be a folder name of lowercase letters, digits, '-', '_' and '.'" +
+                                            " must be a folder name of letters, digits, '-', '_' and '.'" +
                                             (image.key == "tests_common" ? " other than 'tests_common'" : ""));
         continue;
+      }
+      auto [same, added] = by_lower_key.emplace(AsciiLower(image.key), &image);
+      if (!added) {
+        diagnostics_.Error(image.where, "image keys " + Quoted(same->second->key) + " and " + Quoted(image.key) +
+                                            " differ only in case: on a file system that ignores case (macOS, "
+                                            "Windows) they are one folder");
       }
       // An image key is also a ninja target (`ninja <image>`): it cannot be one
       // of the targets every build.ninja has.
@@ -198,8 +179,9 @@ class Resolver {
       if (tree_.IsFile(dir + "/Dockerfile")) {
         std::string message = "folder " + dir + "/ has a Dockerfile but no key under 'images:' in " + spec_.path;
         std::string suggestion = ClosestMatch(name, image_keys_);
-        if (!suggestion.empty()) message += " (is the key " + Quoted(suggestion) + " misspelt?)";
-        diagnostics_.Error({dir + "/Dockerfile", 1, 1}, message);
+        message += "; it is not built";
+        if (!suggestion.empty()) message += " (did you mean the key " + Quoted(suggestion) + "?)";
+        diagnostics_.Warning({dir + "/Dockerfile", 1, 1}, message);
       }
     }
   }
@@ -252,30 +234,22 @@ class Resolver {
 
   // Expands variables in a value; reports undefined ones (once per location:
   // Diagnostics drops repeats from other plans). *complete tells whether
-  // every variable was defined: checks of a value with a hole would only
-  // repeat the error.
-  std::string Expand(const spec::Text& text, const VariableScope& variables, const std::string& what,
+  // every variable was defined and could be expanded: checks of a value with
+  // a hole would only repeat the error.
+  std::string Expand(const spec::Text& text, VariableScope& variables, const std::string& what,
                      bool* complete = nullptr) {
     std::vector<std::string> undefined;
-    std::string value = variables.Expand(text.value, &undefined);
-    if (complete) *complete = undefined.empty();
-    for (const std::string& name : undefined) {
-      std::string message = what + " uses undefined variable ${" + name + "}";
-      std::string suggestion =
-          variables.MaxSize() <= kMaxSuggestionCandidates ? ClosestMatch(name, variables.Names()) : "";
-      if (!suggestion.empty())
-        message += " (did you mean ${" + suggestion + "}?)";
-      else
-        message += " (define it under 'variables:' or with -D " + name + "=VALUE)";
-      diagnostics_.Error(text.where, message);
-    }
+    bool broken = false;
+    std::string value = variables.Expand(text.value, &undefined, &broken);
+    if (complete) *complete = undefined.empty() && !broken;
+    for (const std::string& name : undefined) diagnostics_.Error(text.where, variables.UndefinedMessage(what, name));
     return value;
   }
 
   // `spec_variables` are the variables without the -D defines: a build arg
   // that expands differently with them marks the node `overridden`.
-  void AddNode(Graph& graph, const spec::Image& image, const spec::Plan& plan, const VariableScope& variables,
-               const VariableScope& spec_variables) {
+  void AddNode(Graph& graph, const spec::Image& image, const spec::Plan& plan, VariableScope& variables,
+               VariableScope& spec_variables) {
     if (broken_.count(image.key)) return;
     for (const spec::Text& skipped : image.skip_plans) {
       if (skipped.value == plan.name) return;
@@ -286,6 +260,7 @@ class Resolver {
     node->image_spec = &image;
     node->plan_spec = &plan;
     node->dir = ImageDir(image.key);
+    node->inherit_tests = image.inherit_tests.value_or(spec_.generation == 1);
     if (image.depend_on) {
       node->parent = graph.Find(image.depend_on->value, plan.name);
       if (!node->parent) {
@@ -338,7 +313,9 @@ class Resolver {
         continue;
       }
       std::vector<std::string> undefined_in_spec;
-      if (spec_variables.Expand(text.value, &undefined_in_spec) != value || !undefined_in_spec.empty())
+      bool broken_in_spec = false;
+      if (spec_variables.Expand(text.value, &undefined_in_spec, &broken_in_spec) != value ||
+          !undefined_in_spec.empty() || broken_in_spec)
         node->overridden = true;
       node->build_args.emplace_back(name, value);
     }
@@ -403,12 +380,6 @@ bool IsHostComponent(const std::string& component) {
 
 }  // namespace
 
-bool IsVariableName(const std::string& name) {
-  if (name.empty() || !(std::isalpha(static_cast<unsigned char>(name[0])) || name[0] == '_')) return false;
-  return std::all_of(name.begin(), name.end(),
-                     [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; });
-}
-
 std::string UnsafeTextReason(const std::string& text) {
   if (text.find('\n') != std::string::npos || text.find('\r') != std::string::npos)
     return "contains a line break, which cannot be written into build.ninja";
@@ -433,46 +404,6 @@ std::unique_ptr<Graph> BuildGraph(spec::Spec spec, git::TreeView& tree, const Op
   auto graph = std::make_unique<Graph>(std::move(spec));
   Resolver(graph->Spec(), tree, options, diagnostics).Resolve(*graph);
   return graph;
-}
-
-std::string ExpandVariables(const std::string& text, const std::map<std::string, std::string>& variables,
-                            std::vector<std::string>* undefined) {
-  return ExpandVariables(
-      text,
-      [&](const std::string& name) {
-        auto it = variables.find(name);
-        return it == variables.end() ? nullptr : &it->second;
-      },
-      undefined);
-}
-
-std::string ExpandVariables(const std::string& text, const VariableLookup& lookup,
-                            std::vector<std::string>* undefined) {
-  std::string out;
-  for (size_t i = 0; i < text.size(); ++i) {
-    if (text.compare(i, 3, "$${") == 0) {
-      out += "${";
-      i += 2;
-      continue;
-    }
-    if (text.compare(i, 2, "${") == 0) {
-      size_t end = text.find('}', i + 2);
-      // Only ${IDENTIFIER} is a variable; any other `${` is literal text.
-      bool is_name = end != std::string::npos && end > i + 2 && IsVariableName(text.substr(i + 2, end - i - 2));
-      if (is_name) {
-        std::string name = text.substr(i + 2, end - i - 2);
-        if (const std::string* value = lookup(name)) {
-          out += *value;
-        } else {
-          undefined->push_back(name);
-        }
-        i = end;
-        continue;
-      }
-    }
-    out += text[i];
-  }
-  return out;
 }
 
 std::string RegistryHost(const std::string& repository) {

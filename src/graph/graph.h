@@ -11,6 +11,7 @@
 
 #include "git/repository.h"
 #include "graph/context.h"
+#include "graph/variables.h"
 #include "spec/spec.h"
 
 namespace dhg::graph {
@@ -42,6 +43,10 @@ struct Node {
   Bindings build_args;  // resolved, sorted by name; BASE_IMAGE/BASE_TAG of a child come from its parent
   std::string epoch;    // the spec's global epoch and the image's, combined
   std::vector<const spec::ManifestCommand*> manifests;
+  // Whether its tests include the test folders of its ancestors: the spec's
+  // `inherit_tests`, by default as the generation did it (v1 ran them, v2
+  // does not).
+  bool inherit_tests = false;
   // A -D define changed a build arg of this node or of an ancestor: its inputs
   // are not those of any commit, so it cannot carry a commit's tag.
   bool overridden = false;
@@ -109,23 +114,10 @@ Bindings DockerBuildArgs(const Node& node);
 std::unique_ptr<Graph> BuildGraph(spec::Spec spec, git::TreeView& tree, const Options& options,
                                   spec::Diagnostics& diagnostics);
 
-// `${NAME}` (NAME a letter or `_`, then letters, digits, `_`) is replaced by the
-// variable's value; `$${` stands for a literal `${`; any other `$` is literal.
-// Unknown names are returned in *undefined.
-std::string ExpandVariables(const std::string& text, const std::map<std::string, std::string>& variables,
-                            std::vector<std::string>* undefined);
-// The same with a lookup: a variable's value, or nullptr when it is undefined.
-using VariableLookup = std::function<const std::string*(const std::string& name)>;
-std::string ExpandVariables(const std::string& text, const VariableLookup& lookup, std::vector<std::string>* undefined);
-
 // Applies --registry to a repository name: the registry host of the name (if
 // any) is replaced by HOST[:PORT], and with a NAMESPACE, everything but the
 // last path component is replaced by it.
 std::string RewriteRepository(const std::string& repository, const std::string& registry);
-
-// A name `${NAME}` can refer to, which is also what docker takes as an ARG
-// name: a letter or '_', then letters, digits and '_'.
-bool IsVariableName(const std::string& name);
 
 // Why text cannot reach a command line of build.ninja as written ("" when it
 // can): a line break or NUL (ninja cannot write them), bytes that are not

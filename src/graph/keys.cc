@@ -192,7 +192,7 @@ void ComputeIdentities(Graph& graph, git::Repository& repo, const Options& optio
     node->context = context->second;
     node->key = ContentKey(*node, node->context->hash, node->parent ? node->parent->key : "");
     std::vector<const Node*> tested = {node.get()};
-    if (node->image_spec->inherit_tests) {
+    if (node->inherit_tests) {
       for (const Node* up = node->parent; up; up = up->parent) tested.push_back(up);
     }
     node->test_dirs.clear();

@@ -40,7 +40,8 @@ TEST_CASE("one commit: every node is clean and tagged <prefix>-<commit>") {
   CHECK((*r)["leaf/P1"].key != (*r)["leaf/P2"].key);
 
   const Node& leaf = *r->graph->Find("leaf", "P1");
-  CHECK(leaf.test_dirs == Strings{"images/tests_common", "images/leaf/test"});
+  // Generation 1: the ancestors' tests too.
+  CHECK(leaf.test_dirs == Strings{"images/tests_common", "images/leaf/test", "images/mid/test", "images/base/test"});
   CHECK(leaf.context->dir == "images/leaf");
   CHECK(leaf.context->files.size() == 2);  // Dockerfile, file.txt; not test/
 }
@@ -143,14 +144,14 @@ TEST_CASE("a change in test files changes no key and no tag, but the test hash")
   repo.Commit(files);
   auto before = Identify(repo);
 
-  SUBCASE("the image's own tests") {
+  SUBCASE("the image's own tests, which its descendants inherit in generation 1") {
     CommitChanges(repo, files, {{"images/mid/test/test_mid.py", {"def test(): assert True\n"}}});
     auto after = Identify(repo);
     for (const auto& [id, identity] : after->ids) {
       CAPTURE(id);
       CHECK(identity.key == (*before)[id].key);
       CHECK(identity.tag == (*before)[id].tag);
-      bool tests_changed = id.starts_with("mid/");
+      bool tests_changed = id.starts_with("mid/") || id.starts_with("leaf/");
       CHECK((identity.test_hash != (*before)[id].test_hash) == tests_changed);
     }
   }
@@ -184,19 +185,43 @@ TEST_CASE("a change in test files changes no key and no tag, but the test hash")
   }
 }
 
-TEST_CASE("inherit_tests: the ancestors' test folders are part of the tests") {
+TEST_CASE("generation 1 runs the ancestors' tests by default, nearest first; inherit_tests: false turns it off") {
   FakeRepository repo;
   FakeFiles files = InitialFiles();
-  files["images/spec.yml"] = {SpecWith("depend_on: mid}", "depend_on: mid, inherit_tests: true}")};
+  files["images/spec.yml"] = {SpecWith("depend_on: base}", "depend_on: base, inherit_tests: false}")};
   repo.Commit(files);
   auto before = Identify(repo);
-  const Node& leaf = *before->graph->Find("leaf", "P1");
-  CHECK(leaf.test_dirs == Strings{"images/tests_common", "images/leaf/test", "images/mid/test", "images/base/test"});
+  // As v1's _tests_collector: tests_common, its own test/, then up the parents.
+  CHECK(before->graph->Find("leaf", "P1")->test_dirs ==
+        Strings{"images/tests_common", "images/leaf/test", "images/mid/test", "images/base/test"});
+  CHECK(before->graph->Find("mid", "P2")->test_dirs == Strings{"images/tests_common", "images/mid/test"});
+  CHECK(before->graph->Find("base", "P1")->test_dirs == Strings{"images/tests_common", "images/base/test"});
   CommitChanges(repo, files, {{"images/base/test/test_base.py", {"# changed\n"}}});
   auto after = Identify(repo);
   CHECK((*after)["leaf/P1"].test_hash != (*before)["leaf/P1"].test_hash);
+  CHECK((*after)["base/P1"].test_hash != (*before)["base/P1"].test_hash);
   CHECK((*after)["mid/P1"].test_hash == (*before)["mid/P1"].test_hash);  // mid does not inherit
+  CHECK((*after)["other/P1"].test_hash == (*before)["other/P1"].test_hash);
+  // Tests are not inputs of the image.
   CHECK((*after)["leaf/P1"].key == (*before)["leaf/P1"].key);
+}
+
+TEST_CASE("generation 2 runs an image's own tests by default; inherit_tests: true adds the ancestors'") {
+  FakeRepository repo;
+  FakeFiles files = InitialFiles();
+  files["images/spec.yml"] = {
+      "images:\n"
+      "  leaf: {image_name: x/leaf, depend_on: mid, inherit_tests: true}\n"
+      "  mid: {image_name: x/mid, depend_on: base}\n"
+      "  base: {image_name: x/base}\n"
+      "  other: {image_name: x/other}\n"
+      "tag: {prefix: '2026.1'}\n"};
+  repo.Commit(files);
+  auto result = Identify(repo);
+  // As v2's get_basic_test_locations: tests_common and its own test/.
+  CHECK(result->graph->Find("mid", "default")->test_dirs == Strings{"images/tests_common", "images/mid/test"});
+  CHECK(result->graph->Find("leaf", "default")->test_dirs ==
+        Strings{"images/tests_common", "images/leaf/test", "images/mid/test", "images/base/test"});
 }
 
 TEST_CASE("a build arg change in one plan changes only that plan's nodes") {

@@ -18,9 +18,11 @@ const std::vector<std::string> kGen1TopKeys = {"images", "plans", "manifests", "
 const std::vector<std::string> kGen2TopKeys = {"root", "images", "tag", "all_info_cmds", "variables", "epoch"};
 const std::vector<std::string> kGen1ImageKeys = {"image_name", "depend_on", "dbuild_env",   "manifests",
                                                  "skip_plans", "epoch",     "inherit_tests"};
-const std::vector<std::string> kGen2ImageKeys = {"image_name",        "depend_on", "build_args", "info_cmds",
-                                                 "integration_tests", "prune",     "prepull",    "epoch",
-                                                 "inherit_tests"};
+// `basic_tests` was written in DataHub's specs of early 2023, and no pipeline
+// read it: it is accepted with a warning.
+const std::vector<std::string> kGen2ImageKeys = {"image_name",        "depend_on",  "build_args", "info_cmds",
+                                                 "integration_tests", "prune",      "prepull",    "epoch",
+                                                 "inherit_tests",     "basic_tests"};
 // Image keys of the other generation: a spec that uses one gets told how its
 // own generation writes it, rather than a bare "unknown key".
 const std::map<std::string, std::string> kGen1ImageHints = {
@@ -56,6 +58,7 @@ class Reader {
   }
 
   void Error(const YAML::Node& node, std::string message) { diagnostics_.Error(Where(node), std::move(message)); }
+  void Warning(const YAML::Node& node, std::string message) { diagnostics_.Warning(Where(node), std::move(message)); }
 
   // Iterates a mapping, checking key types, duplicates and (when `allowed` is
   // not empty) unknown keys; calls fn(key, key_node, value).
@@ -233,7 +236,7 @@ class Reader {
       const auto& allowed = spec.generation == 1 ? kGen1ImageKeys : kGen2ImageKeys;
       ForEachEntry(
           body, what, allowed,
-          [&](const std::string& field, const YAML::Node&, const YAML::Node& value) {
+          [&](const std::string& field, const YAML::Node& field_node, const YAML::Node& value) {
             if (field == "image_name") {
               has_name = true;  // a wrong one is reported as such, not as missing
               if (std::optional<Text> text = ReadText(value, field)) {
@@ -253,13 +256,18 @@ class Reader {
             } else if (field == "skip_plans") {
               image.skip_plans = ReadNameList(value, field);
             } else if (field == "inherit_tests") {
-              ReadBool(value, field, &image.inherit_tests);
+              bool inherit = false;
+              if (ReadBool(value, field, &inherit)) image.inherit_tests = inherit;
             } else if (field == "integration_tests") {
               ReadBool(value, field, &image.integration_tests);
             } else if (field == "prune") {
               ReadBool(value, field, &image.prune);
             } else if (field == "prepull") {
               ReadBool(value, field, &image.prepull);
+            } else if (field == "basic_tests") {
+              bool ignored = false;
+              if (ReadBool(value, field, &ignored))
+                Warning(field_node, "'basic_tests' is ignored, as v2 ignored it: an image's tests always run");
             }
           },
           spec.generation == 1 ? kGen1ImageHints : kGen2ImageHints);

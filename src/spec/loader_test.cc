@@ -123,7 +123,7 @@ TEST_CASE("generation 1: images, plans and manifests are read as written") {
   CHECK_FALSE(child->integration_tests);
   CHECK_FALSE(child->prune);
   CHECK(child->prepull);
-  CHECK_FALSE(child->inherit_tests);
+  CHECK_FALSE(child->inherit_tests.has_value());
 
   const Image* base = FindImage(spec, "base-notebook");
   REQUIRE(base);
@@ -224,13 +224,13 @@ variables: {X: y}
   CHECK(root->integration_tests);
   CHECK(root->prune);
   CHECK_FALSE(root->prepull);
-  CHECK_FALSE(root->inherit_tests);
+  CHECK_FALSE(root->inherit_tests.has_value());
 
   const Image* child = FindImage(spec, "scipy-ml-notebook");
   REQUIRE(child);
   // A single name is a list of one.
   CHECK(Values(child->manifests) == Strings{"PY_VER"});
-  CHECK(child->inherit_tests);
+  CHECK(child->inherit_tests == true);
   CHECK_FALSE(child->integration_tests);
   CHECK_FALSE(child->prune);
   CHECK(child->prepull);

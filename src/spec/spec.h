@@ -47,7 +47,9 @@ struct Image {
   std::vector<Text> manifests;  // names of manifest commands
   std::vector<Text> skip_plans;
   std::optional<Text> epoch;
-  bool inherit_tests = false;  // also run the test folders of the ancestors
+  // Also run the test folders of the ancestors. Unset: the generation's
+  // default (graph::Node::inherit_tests).
+  std::optional<bool> inherit_tests;
   bool integration_tests = false;
   bool prune = false;
   bool prepull = true;

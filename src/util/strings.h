@@ -18,7 +18,10 @@ std::string AsciiLower(std::string_view text);
 // without its leading and trailing white space; "" when there is none.
 std::string FirstLine(std::string_view text);
 
-// Levenshtein distance, for "did you mean" suggestions.
+// The optimal string alignment distance (Levenshtein's insertions, deletions
+// and substitutions, and transpositions of two adjacent characters, each
+// substring edited once), for "did you mean" suggestions: YAER is one edit
+// from YEAR.
 size_t EditDistance(std::string_view a, std::string_view b);
 // ClosestMatch looks at no more candidates than this: a spec has tens of
 // names, and a hostile one with 100,000 names and as many typos must not cost

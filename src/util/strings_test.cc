@@ -139,6 +139,38 @@ TEST_CASE("ClosestMatch suggests likely typos only") {
   CHECK(dhg::EditDistance("kitten", "sitting") == 3);
 }
 
+TEST_CASE("EditDistance is the optimal string alignment distance") {
+  // Levenshtein's three edits, one each.
+  CHECK(dhg::EditDistance("", "") == 0);
+  CHECK(dhg::EditDistance("", "abc") == 3);
+  CHECK(dhg::EditDistance("abc", "") == 3);
+  CHECK(dhg::EditDistance("YEAR", "YEAR") == 0);
+  CHECK(dhg::EditDistance("YEAR", "YEARS") == 1);
+  CHECK(dhg::EditDistance("YEAR", "YER") == 1);
+  CHECK(dhg::EditDistance("YEAR", "YEAH") == 1);
+  // A transposition of two adjacent characters is one edit (Levenshtein: two).
+  CHECK(dhg::EditDistance("YAER", "YEAR") == 1);
+  CHECK(dhg::EditDistance("ab", "ba") == 1);
+  CHECK(dhg::EditDistance("depnd_on", "depend_on") == 1);
+  CHECK(dhg::EditDistance("imgae_name", "image_name") == 1);
+  CHECK(dhg::EditDistance("abcd", "badc") == 2);
+  // Each substring is edited once: "ca" -> "abc" is 3 here (unrestricted
+  // Damerau-Levenshtein would say 2, by editing the transposed pair again).
+  CHECK(dhg::EditDistance("ca", "abc") == 3);
+  // Symmetric.
+  CHECK(dhg::EditDistance("abc", "ca") == 3);
+  CHECK(dhg::EditDistance("YEAR", "YAER") == 1);
+}
+
+TEST_CASE("ClosestMatch finds transpositions") {
+  CHECK(dhg::ClosestMatch("YAER", {"YEAR", "ROOT"}) == "YEAR");
+  CHECK(dhg::ClosestMatch("imgaes", {"images", "plans", "manifests"}) == "images");
+  CHECK(dhg::ClosestMatch("PYTOHN38", {"PYTHON39", "PYTHON38"}) == "PYTHON38");
+  // Short words allow one edit, a transposition too.
+  CHECK(dhg::ClosestMatch("BA", {"AB"}) == "AB");
+  CHECK(dhg::ClosestMatch("BAC", {"ABD"}) == "");
+}
+
 TEST_CASE("Split and Join are inverse") {
   CHECK(dhg::Split("a/b//c", '/') == std::vector<std::string>{"a", "b", "", "c"});
   CHECK(dhg::Join({"a", "b", "", "c"}, "/") == "a/b//c");

@@ -1,0 +1,2 @@
+def test_scipy_ml_notebook():
+    pass
