@@ -91,6 +91,14 @@ class Emitter {
         stack_outputs_.emplace(kind.name, plan->output);
       }
     }
+    // The rule of a kind no node has (integration tests, pruning) would only
+    // be noise in the file.
+    std::erase_if(file.rules, [&](const Rule& rule) {
+      bool of_a_kind = std::any_of(steps::StepKinds().begin(), steps::StepKinds().end(),
+                                   [&](const StepKind& kind) { return kind.rule == rule.name; });
+      return of_a_kind && std::none_of(file.builds.begin(), file.builds.end(),
+                                       [&](const Build& build) { return build.rule == rule.name; });
+    });
     EmitPhonies(file);
     EmitRegeneration(file);
     file.defaults = {"all"};
@@ -176,12 +184,15 @@ class Emitter {
   }
 
   void EmitNode(const graph::Node& node, ninja::File& file) {
+    std::vector<std::string> gates;  // what the node's publishing edges wait for
     for (const StepKind& kind : steps::StepKinds()) {
       if (!kind.per_node) continue;
-      if (std::optional<steps::EdgePlan> plan = kind.plan_node(node, plan_context_)) {
-        AddStep(file, kind, &node, *plan);
-        planned_.insert(plan->output);
-      }
+      std::optional<steps::EdgePlan> plan = kind.plan_node(node, plan_context_);
+      if (!plan) continue;
+      if (kind.publishes) plan->implicit_inputs.insert(plan->implicit_inputs.end(), gates.begin(), gates.end());
+      if (kind.gates_publish) gates.push_back(plan->output);
+      AddStep(file, kind, &node, *plan);
+      planned_.insert(plan->output);
     }
   }
 

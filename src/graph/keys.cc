@@ -1,6 +1,7 @@
 #include "graph/keys.h"
 
 #include <map>
+#include <set>
 #include <unordered_map>
 
 #include "util/hash.h"
@@ -110,6 +111,53 @@ void ReportContextProblems(const BuildContext& context, spec::Diagnostics& diagn
   }
 }
 
+// A FROM line that names an image of the stack should say which tag through
+// ${BASE_TAG} or ${BASE_IMAGE} (the parent's, as this stack builds it), or
+// docker builds on whatever that name holds; and with ${BASE_TAG} it should
+// name the parent.
+void CheckFromLines(const Graph& graph, spec::Diagnostics& diagnostics) {
+  std::map<std::string, const Node*> stack_images;  // by repository, as written and as built
+  for (const auto& node : graph.Nodes()) {
+    stack_images.emplace(node->spec_repository, node.get());
+    stack_images.emplace(node->repository, node.get());
+  }
+  std::set<const BuildContext*> checked;
+  for (const auto& node : graph.Nodes()) {
+    const BuildContext& context = *node->context;
+    if (!checked.insert(&context).second) continue;
+    for (const FromImage& from : context.from_images) {
+      auto named = stack_images.find(from.repository);
+      if (from.repository.empty() || named == stack_images.end() || named->second->image == node->image) continue;
+      spec::Location where{context.dir + "/" + kDockerfileName, from.line, from.column};
+      const Node* parent = node->parent;
+      if (!from.names_base) {
+        diagnostics.Warning(where, "FROM names " + from.repository + ", an image of this stack (" +
+                                       named->second->image +
+                                       "), without ${BASE_TAG} or ${BASE_IMAGE}: docker builds "
+                                       "on whatever that tag holds, not on the tag this stack builds; write FROM " +
+                                       from.repository + ":${BASE_TAG} (after ARG BASE_TAG), or FROM ${BASE_IMAGE}");
+      } else if (!parent || parent->image != named->second->image) {
+        diagnostics.Warning(where, "FROM names " + from.repository + " (image " + named->second->image +
+                                       ") with ${BASE_TAG}, the tag of " +
+                                       (parent ? "its parent " + parent->image : std::string("a parent it has not")) +
+                                       ": set depend_on: " + named->second->image + ", or name the parent here");
+      }
+    }
+  }
+}
+
+// The parent's name as the node's Dockerfile writes it in FROM with
+// ${BASE_TAG}, when --registry builds the parent under another name.
+std::string ParentAlias(const Node& node) {
+  const Node* parent = node.parent;
+  if (!parent || parent->spec_repository == parent->repository) return "";
+  for (const FromImage& from : node.context->from_images) {
+    if (from.names_base && from.repository == parent->spec_repository)
+      return parent->spec_repository + ":" + parent->tag;
+  }
+  return "";
+}
+
 std::string TestHash(git::TreeView& tree, const std::vector<std::string>& dirs, const std::string& conftest) {
   Sha256 hash;
   hash.Field("datahub-gen tests v1");
@@ -203,7 +251,13 @@ void ComputeIdentities(Graph& graph, git::Repository& repo, const Options& optio
     auto [test_hash, test_added] = test_hash_by_dirs.try_emplace(node->test_dirs);
     if (test_added) test_hash->second = TestHash(work, node->test_dirs, images_prefix + "conftest.py");
     node->test_hash = test_hash->second;
+    node->integration_test_dirs.clear();
+    if (node->image_spec->integration_tests && work.IsDir(node->dir + "/integration_tests")) {
+      node->integration_test_dirs.push_back(node->dir + "/integration_tests");
+      node->integration_test_hash = TestHash(work, node->integration_test_dirs, images_prefix + "conftest.py");
+    }
   }
+  CheckFromLines(graph, diagnostics);
 
   std::optional<std::string> head = repo.Head();
   bool shallow = repo.IsShallow();
@@ -243,6 +297,8 @@ void ComputeIdentities(Graph& graph, git::Repository& repo, const Options& optio
     node->tag =
         node->dirty ? DirtyTag(node->tag_prefix, node->key) : CommittedTag(node->tag_prefix, node->source_commit);
   }
+
+  for (const auto& node : graph.Nodes()) node->parent_alias = ParentAlias(*node);
 
   std::map<std::string, const Node*> by_reference;
   for (const auto& node : graph.Nodes()) {

@@ -224,6 +224,8 @@ std::string StepCellText(const StepReport& step) {
       return "refused: dirty";
     case StepState::kPending:
       return "not run";
+    case StepState::kNone:
+      return "-";
   }
   return "";
 }
@@ -239,6 +241,8 @@ std::string StepCss(const StepReport& step) {
       return "refused";
     case StepState::kPending:
       return "pending";
+    case StepState::kNone:
+      return "none";
   }
   return "";
 }
@@ -290,10 +294,18 @@ std::string RenderDocument(const Report& report, const Markup& markup) {
   out += RunParagraph(report, markup);
 
   out += markup.Heading(2, "Nodes");
+  // A column for each kind of step some node has (no "Integration" column
+  // in a stack without integration tests).
+  std::vector<const steps::StepKind*> kinds = steps::NodeStepKinds();
+  std::vector<bool> shown(kinds.size(), false);
+  for (const NodeReport& node : report.nodes)
+    for (size_t i = 0; i < node.steps.size(); ++i) shown[i] = shown[i] || node.steps[i].state != StepState::kNone;
   std::vector<std::vector<Cell>> rows;
   for (const NodeReport& node : report.nodes) {
     std::vector<Cell> row = {{markup.CellCode(node.id), "node"}, {markup.CellCode(node.reference), "ref"}};
-    for (const StepReport& step : node.steps) {
+    for (size_t i = 0; i < node.steps.size(); ++i) {
+      if (!shown[i]) continue;
+      const StepReport& step = node.steps[i];
       std::string text = markup.Text(StepCellText(step));
       bool bad = step.state == StepState::kFailed || step.state == StepState::kInterrupted;
       row.push_back({bad ? markup.Strong(text) : text, "step " + StepCss(step)});
@@ -301,8 +313,9 @@ std::string RenderDocument(const Report& report, const Markup& markup) {
     rows.push_back(std::move(row));
   }
   std::vector<std::string> header = {"Node", "Image"};
-  for (const steps::StepKind* kind : steps::NodeStepKinds()) {
-    std::string title(kind->name);
+  for (size_t i = 0; i < kinds.size(); ++i) {
+    if (!shown[i]) continue;
+    std::string title(kinds[i]->name);
     title[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(title[0])));
     header.push_back(title);
   }
@@ -354,10 +367,10 @@ std::string RenderDocument(const Report& report, const Markup& markup) {
     for (size_t i = 0; i < node.steps.size(); ++i) {
       const StepReport& step = node.steps[i];
       if (step.state != StepState::kFailed && step.state != StepState::kInterrupted) continue;
-      failed.push_back(markup.Code(node.id) +
-                       markup.Text(" " + std::string(steps::NodeStepKinds()[i]->name) + ": " + StepCellText(step) +
-                                   ": " + step.error + "; log: ") +
-                       markup.Code(step.log));
+      failed.push_back(
+          markup.Code(node.id) +
+          markup.Text(" " + std::string(kinds[i]->name) + ": " + StepCellText(step) + ": " + step.error + "; log: ") +
+          markup.Code(step.log));
     }
   }
   out += failed.empty() ? markup.Paragraph(markup.Text("None.")) : markup.List(failed);
@@ -366,8 +379,9 @@ std::string RenderDocument(const Report& report, const Markup& markup) {
   std::vector<std::string> lines;
   lines.push_back(markup.Text(Count(static_cast<int>(report.nodes.size()), "node", "nodes")));
   std::vector<std::string> ran;
-  for (size_t i = 0; i < totals.ran_in_latest_run.size(); ++i)
-    ran.push_back(std::string(steps::NodeStepKinds()[i]->name) + " " + std::to_string(totals.ran_in_latest_run[i]));
+  for (size_t i = 0; i < totals.ran_in_latest_run.size(); ++i) {
+    if (shown[i]) ran.push_back(std::string(kinds[i]->name) + " " + std::to_string(totals.ran_in_latest_run[i]));
+  }
   lines.push_back(markup.Text("Steps done by the latest run: " + Join(ran, ", ")));
   lines.push_back(markup.Text("Images: " + std::to_string(totals.built) + " built, " +
                               std::to_string(totals.local_images) + " local images reused, " +
@@ -401,6 +415,7 @@ td.done.reused { background: #ddf4ff; }
 td.failed { background: #ffebe9; color: #cf222e; }
 td.refused { background: #fff8c5; }
 td.pending { color: #8c959f; }
+td.none { color: #d0d7de; }
 )css";
 
 }  // namespace
@@ -428,6 +443,10 @@ Report MakeReport(const graph::Graph& graph, state::BuildFolder& folder, const s
   for (const auto& node : graph.Nodes()) {
     NodeReport node_report{node->Id(), node->Reference(), {}, std::nullopt, "", ""};
     for (const steps::StepKind* kind : steps::NodeStepKinds()) {
+      if (!steps::Applies(*kind, *node)) {
+        node_report.steps.push_back({.state = StepState::kNone});
+        continue;
+      }
       std::string output = kind->output(*node);
       node_outputs[output] = true;
       bool refused = node->dirty && !allow_dirty && kind->publishes;

@@ -27,6 +27,7 @@ enum class StepState {
   kInterrupted,  // no output, and its log says it was interrupted
   kRefused,      // push or stable of a dirty node, without --allow-dirty
   kPending,      // no output: the next ninja run would run it
+  kNone,         // the node has no such step (no integration tests, not pruned)
 };
 
 struct StepReport {

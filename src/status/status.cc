@@ -111,6 +111,7 @@ std::string DisplayState(const NodeStatus& status) {
   if (status.state == State::kUpToDate && !status.source.empty()) {
     text += status.source == "local" ? " (reused local image)" : "";
   }
+  if (status.pruned) text += " (pushed, then pruned here)";
   if (status.state == State::kFailed) text += " (" + status.failed_step + ")";
   if (!status.reason.empty()) text += ": " + status.reason;
   return text;
@@ -143,6 +144,8 @@ std::vector<NodeStatus> ComputeStatus(const graph::Graph& graph, const StatusOpt
     graph::InputRecord now = graph::CurrentInputs(node);
     status.tested = folder.Exists(steps::Kind(steps::StepKindId::kTest).output(node));
     status.pushed = folder.Exists(steps::Kind(steps::StepKindId::kPush).output(node));
+    const steps::StepKind& prune = steps::Kind(steps::StepKindId::kPrune);
+    status.pruned = steps::Applies(prune, node) && folder.Exists(prune.output(node));
 
     std::optional<std::string> stamp = folder.Read(steps::Kind(steps::StepKindId::kBuild).output(node));
     if (stamp) {
@@ -209,6 +212,7 @@ std::string RenderStatusJson(const std::vector<NodeStatus>& statuses) {
     field("source", status.source);
     json += std::string("\"tested\": ") + (status.tested ? "true" : "false") + ", ";
     json += std::string("\"pushed\": ") + (status.pushed ? "true" : "false") + ", ";
+    json += std::string("\"pruned\": ") + (status.pruned ? "true" : "false") + ", ";
     field("reason", status.reason);
     field("failed_step", status.failed_step);
     json += "\"changes\": [";

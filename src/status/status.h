@@ -28,6 +28,7 @@ struct NodeStatus {
   std::string source;       // of the image stamp: built, local or registry ("" without one)
   bool tested = false;      // a test stamp for the current tests exists
   bool pushed = false;      // a push stamp for the tag exists
+  bool pruned = false;      // pushed, then its local image removed (prune: true)
   std::string reason;       // why it will build, or what failed
   std::string failed_step;  // build, test, manifest, push or stable
   // The input record compared with: the one of the current key when built,
@@ -52,7 +53,7 @@ std::string StateName(State state);
 // One aligned line per node: image, plan, tag, short key, state and reason.
 std::string RenderStatusText(const std::vector<NodeStatus>& statuses);
 // {"nodes": [{"id", "image", "plan", "tag", "reference", "key", "state",
-// "dirty", "source", "tested", "pushed", "reason", "failed_step", "changes":
+// "dirty", "source", "tested", "pushed", "pruned", "reason", "failed_step", "changes":
 // [{"kind", "name", "before", "after"}]}]}
 std::string RenderStatusJson(const std::vector<NodeStatus>& statuses);
 // The explanation of one node: its identity, state, and every input change.

@@ -27,6 +27,9 @@ const ArgSchema<BuildStep>& Schema() {
           .Required("dockerfile", &BuildStep::dockerfile, "the Dockerfile's path inside the context")
           .Optional("epoch", &BuildStep::epoch, "the node's epoch (for the input record)")
           .Optional("parent-key", &BuildStep::parent_key, "the parent's content key (for the input record)")
+          .Optional("parent-image", &BuildStep::parent_image, "the parent's repo:tag")
+          .Optional("parent-alias", &BuildStep::parent_alias,
+                    "the name the Dockerfile's FROM gives the parent, made to exist locally before the build")
           .Repeated("build-arg", &BuildStep::build_args, "NAME=VALUE")
           .Repeated("label", &BuildStep::labels, "NAME=VALUE")
           .Flag("registry-check", &BuildStep::registry_check, "ask the registry before building")
@@ -84,6 +87,25 @@ void WriteInputRecord(const BuildStep& step, const ScannedContext& scanned, Step
   WriteOutput(services, step.record, state::FormatInputRecord(record));
 }
 
+// Makes `alias` name the parent image locally (pulled when it is only in
+// the registry), for a Dockerfile whose FROM names the parent as spec.yml
+// writes it while --registry builds it under another name.
+void EnsureParentAlias(const BuildStep& step, StepServices& services) {
+  Docker& docker = services.docker;
+  std::optional<LocalImage> parent = docker.InspectImage(step.parent_image);
+  if (!parent) {
+    services.log.Line(step.parent_image + " is not here: pulled, for " + step.parent_alias);
+    docker.Pull(step.parent_image);
+    parent = docker.InspectImage(step.parent_image);
+    if (!parent) throw StepFailed("docker pull " + step.parent_image + " succeeded, but the image is not there");
+  }
+  std::optional<LocalImage> alias = docker.InspectImage(step.parent_alias);
+  if (alias && alias->id == parent->id) return;
+  services.log.Line("tagged " + step.parent_image + " as " + step.parent_alias +
+                    ", the name the Dockerfile's FROM uses");
+  docker.Tag(step.parent_image, step.parent_alias);
+}
+
 std::string FinishImageStamp(const BuildStep& step, const ScannedContext& scanned, ImageStamp::Source source,
                              const std::string& id, StepServices& services) {
   std::string summary = ImageStampSummary(step, source, id);
@@ -112,6 +134,8 @@ std::optional<EdgePlan> PlanBuild(const graph::Node& node, const PlanContext& co
                  // Not needed to build; recorded beside the stamp for `explain`.
                  .epoch = node.epoch,
                  .parent_key = parent ? parent->key : "",
+                 .parent_image = node.parent_alias.empty() ? "" : parent->Reference(),
+                 .parent_alias = node.parent_alias,
                  .registry_check = context.registry_mode,
                  .insecure_registry = context.registry_mode && graph::IsLoopbackRegistry(node.repository),
                  .record = state::InputRecordPath(node),
@@ -183,6 +207,7 @@ std::string RunBuildStep(const BuildStep& step, StepServices& services) {
   }
   if (!has_key_label) request.labels.push_back(key_label);
 
+  if (!step.parent_alias.empty()) EnsureParentAlias(step, services);
   ContextTarStream context(scanned.root, scanned.context.dir, scanned.context.files);
   docker.Build(request, context);
   if (!context.complete()) {

@@ -19,9 +19,14 @@ struct BuildStep {
   std::string key;
   std::string context_dir;  // as the build folder sees it
   std::string context_hash;
-  std::string dockerfile;               // path inside the context
-  std::string epoch;                    // for the input record
-  std::string parent_key;               // for the input record; "" for a root
+  std::string dockerfile;  // path inside the context
+  std::string epoch;       // for the input record
+  std::string parent_key;  // for the input record; "" for a root
+  // The parent's repo:tag, and the name the Dockerfile's FROM gives it when
+  // --registry builds it under another (graph::Node::parent_alias): made to
+  // exist locally before the build. "" = nothing to do.
+  std::string parent_image;
+  std::string parent_alias;
   std::vector<std::string> build_args;  // NAME=VALUE
   std::vector<std::string> labels;      // NAME=VALUE
   bool registry_check = false;          // ask the registry before building

@@ -2,7 +2,10 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
+
 #include "graph/input_record.h"
+#include "graph/labels.h"
 #include "state/input_records.h"
 #include "steps/step_fixture.h"
 #include "steps/tar.h"
@@ -180,6 +183,64 @@ TEST_CASE("build: a --label for the key that contradicts --key is refused") {
   step.labels = {"io.datahub-gen.key=OTHER"};
   CHECK_THROWS_AS(RunBuildStep(step, services), StepFailed);
   CHECK_FALSE(f.docker.Called("build"));
+}
+
+TEST_CASE("build: a parent the Dockerfile names as spec.yml writes it is made to exist under that name first") {
+  StepFixture f;
+  StepServices services = f.Services();
+  BuildStep step = f.Build();
+  step.parent_image = "localhost:5000/ucsdets/base:2021.2-abc1234";
+  step.parent_alias = "ucsdets/base:2021.2-abc1234";
+
+  SUBCASE("the parent is here: tagged under the alias, then the build") {
+    f.docker.local[step.parent_image] = {"sha256:parent", {}};
+    RunBuildStep(step, services);
+    CHECK(f.docker.Called("tag localhost:5000/ucsdets/base:2021.2-abc1234 ucsdets/base:2021.2-abc1234"));
+    CHECK_FALSE(f.docker.Called("pull"));
+    auto tag = std::find_if(f.docker.calls.begin(), f.docker.calls.end(),
+                            [](const std::string& call) { return call.rfind("tag ", 0) == 0; });
+    auto build = std::find_if(f.docker.calls.begin(), f.docker.calls.end(),
+                              [](const std::string& call) { return call.rfind("build ", 0) == 0; });
+    CHECK(tag < build);
+    CHECK(f.docker.local.at(step.parent_alias).id == "sha256:parent");
+  }
+  SUBCASE("the parent is only in the registry (found there, or pruned): pulled, then tagged") {
+    f.docker.registry[step.parent_image] = {"sha256:digest", "sha256:parent"};
+    RunBuildStep(step, services);
+    CHECK(f.docker.Called("pull localhost:5000/ucsdets/base:2021.2-abc1234"));
+    CHECK(f.docker.local.at(step.parent_alias).id == "sha256:parent");
+  }
+  SUBCASE("the alias already is the parent: nothing to do") {
+    f.docker.local[step.parent_image] = {"sha256:parent", {}};
+    f.docker.local[step.parent_alias] = {"sha256:parent", {}};
+    RunBuildStep(step, services);
+    CHECK_FALSE(f.docker.Called("tag"));
+  }
+  SUBCASE("the alias names another image (an older build under that tag): moved to the parent") {
+    f.docker.local[step.parent_image] = {"sha256:parent", {}};
+    f.docker.local[step.parent_alias] = {"sha256:stale", {}};
+    RunBuildStep(step, services);
+    CHECK(f.docker.local.at(step.parent_alias).id == "sha256:parent");
+  }
+  SUBCASE("found locally or in the registry: no build, so nothing to tag") {
+    f.docker.local[step.image] = {"sha256:mine", {{graph::kKeyLabel, "K1"}}};
+    RunBuildStep(step, services);
+    CHECK_FALSE(f.docker.Called("tag"));
+    CHECK_FALSE(f.docker.Called("pull"));
+  }
+}
+
+TEST_CASE("build: the context is scanned with the node's own build args, not the parent's BASE_*") {
+  StepFixture f;
+  StepServices services = f.Services();
+  BuildStep step = f.Build();
+  step.build_args = {"BASE_IMAGE=r/p:t", "BASE_TAG=t", "DIR=scripts"};
+  step.parent_key = "PK";
+  RunBuildStep(step, services);
+  CHECK(f.scanned_args == graph::ContextArgs{{"DIR", "scripts"}});
+  step.parent_key = "";  // a root: its BASE_IMAGE is its own build arg
+  RunBuildStep(step, services);
+  CHECK(f.scanned_args == graph::ContextArgs{{"BASE_IMAGE", "r/p:t"}, {"BASE_TAG", "t"}, {"DIR", "scripts"}});
 }
 
 }  // namespace dhg::steps

@@ -273,6 +273,14 @@ void CliDocker::RemoveContainer(const std::string& name) {
   }
 }
 
+bool CliDocker::RemoveImage(const std::string& ref) {
+  std::string err;
+  ProcessResult result = RunProcess(DockerArgv({"image", "rm", ref}), log_, {.stderr_capture = &err});
+  if (result.ok()) return true;
+  if (ContainsIgnoringCase(err, "no such image")) return false;
+  throw DockerError("docker image rm " + ref + " failed: " + TrimmedMessage(err));
+}
+
 std::vector<HistoryEntry> CliDocker::History(const std::string& ref) {
   // --human=false: exact byte counts (for the cumulative sizes) and absolute
   // creation times (a page must not change because time passed).

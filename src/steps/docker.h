@@ -80,6 +80,10 @@ class Docker {
   // Removes the container if it exists; runs even after an interrupt.
   virtual void RemoveContainer(const std::string& name) = 0;
   virtual std::vector<HistoryEntry> History(const std::string& ref) = 0;
+  // Removes the local tag `ref` (its layers go when no other tag or image
+  // needs them); returns false when there was no such image. Throws when
+  // docker refuses (e.g. a container uses it).
+  virtual bool RemoveImage(const std::string& ref) = 0;
 };
 
 // The Docker interface over the `docker` CLI; every command and its output go
@@ -98,6 +102,7 @@ class CliDocker : public Docker {
   ExecResult Exec(const std::string& container, const std::vector<std::string>& argv) override;
   void RemoveContainer(const std::string& name) override;
   std::vector<HistoryEntry> History(const std::string& ref) override;
+  bool RemoveImage(const std::string& ref) override;
 
  private:
   // Runs docker with `arguments`; throws DockerError (with docker's stderr)

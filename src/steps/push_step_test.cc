@@ -2,6 +2,7 @@
 
 #include <doctest/doctest.h>
 
+#include "steps/prune_step.h"
 #include "steps/stable_step.h"
 #include "steps/step_fixture.h"
 
@@ -136,6 +137,28 @@ TEST_CASE("stable: an image that is not in the registry is refused, no stamp") {
   CHECK_THROWS_WITH_AS(RunStableStep(step, services),
                        "r/x:t is not in the registry: push it before it can become r/x:stable", StepFailed);
   CHECK_FALSE(f.docker.Called("push"));
+  CHECK_FALSE(FileExists(step.stamp));
+}
+
+TEST_CASE("prune: the image and the names its children gave it are removed; the stamp says what happened") {
+  StepFixture f;
+  StepServices services = f.Services();
+  PruneStep step{"x/P1", "r/x:t", {"x:t"}, f.dir / "stamps/x/P1/t.prune", "prune.log"};
+  f.docker.local["r/x:t"] = {"sha256:1", {}};
+  f.docker.local["x:t"] = {"sha256:1", {}};
+  CHECK(RunPruneStep(step, services) == "x/P1: pruned x:t, r/x:t (the registry keeps it)");
+  CHECK(f.docker.local.empty());
+  CHECK(Stamp(step.stamp)["result"] == "removed");
+  CHECK(PruneOutcome(*ReadFile(step.stamp)).text == "removed");
+
+  // Again: nothing is here any more, which is no error.
+  CHECK(RunPruneStep(step, services) == "x/P1: r/x:t was not here; nothing to prune");
+  CHECK(PruneOutcome(*ReadFile(step.stamp)).text == "not here");
+
+  // docker refuses (a container uses the image): the step fails, no stamp.
+  f.docker.local["r/x:t"] = {"sha256:1", {}};
+  f.docker.remove_error = "conflict: unable to remove repository reference \"r/x:t\" (must force)";
+  CHECK_THROWS_AS(RunPruneStep(step, services), DockerError);
   CHECK_FALSE(FileExists(step.stamp));
 }
 

@@ -35,6 +35,7 @@ class FakeDocker : public Docker {
   std::map<std::string, RegistryImage> registry;  // by reference
   std::optional<std::string> registry_error;      // InspectRegistry throws this
   std::optional<std::string> build_error;         // Build throws this after reading the context
+  std::optional<std::string> remove_error;        // RemoveImage throws this
   std::function<void()> during_build;             // runs before the context is read
   int push_failures = 0;                          // the first pushes that fail
   bool push_reaches_registry = true;
@@ -122,6 +123,12 @@ class FakeDocker : public Docker {
     calls.push_back("history " + ref);
     return {{"2026-01-02T00:00:00Z", "/bin/sh -c #(nop)  LABEL x=y", 0, ""},
             {"2026-01-01T00:00:00Z", "", 1000, "Imported from -"}};
+  }
+
+  bool RemoveImage(const std::string& ref) override {
+    calls.push_back("rmi " + ref);
+    if (remove_error) throw DockerError(*remove_error);
+    return local.erase(ref) > 0;
   }
 
   bool Called(std::string_view prefix) const {

@@ -3,7 +3,9 @@
 #include "state/layout.h"
 #include "steps/build_step.h"
 #include "steps/index_step.h"
+#include "steps/integration_step.h"
 #include "steps/manifest_step.h"
+#include "steps/prune_step.h"
 #include "steps/push_step.h"
 #include "steps/stable_step.h"
 #include "steps/test_step.h"
@@ -35,6 +37,19 @@ const std::vector<StepKind>& StepKinds() {
        .output = TestOutput,
        .plan_node = PlanTest,
        .main = TestStepMain,
+       .help = TestStep::Help,
+       .outcome = TestOutcome},
+      {.id = StepKindId::kIntegration,
+       .name = "integration",
+       .summary = "runs the integration tests of one image (integration_tests: true) with pytest",
+       .rule = "integration_test",
+       .stack_target = "test",
+       .in_default = true,
+       .gates_publish = true,
+       .output = IntegrationOutput,
+       .applies = HasIntegrationTests,
+       .plan_node = PlanIntegration,
+       .main = IntegrationStepMain,
        .help = TestStep::Help,
        .outcome = TestOutcome},
       {.id = StepKindId::kManifest,
@@ -84,6 +99,17 @@ const std::vector<StepKind>& StepKinds() {
        .main = StableStepMain,
        .help = StableStep::Help,
        .outcome = StableOutcome},
+      {.id = StepKindId::kPrune,
+       .name = "prune",
+       .summary = "removes one pushed image from this machine (prune: true)",
+       .rule = "prune_image",
+       .stack_target = "push",
+       .output = PruneOutput,
+       .applies = PrunesImage,
+       .plan_node = PlanPrune,
+       .main = PruneStepMain,
+       .help = PruneStep::Help,
+       .outcome = PruneOutcome},
   };
   return kinds;
 }
@@ -106,6 +132,8 @@ std::vector<const StepKind*> NodeStepKinds() {
     if (kind.per_node) kinds.push_back(&kind);
   return kinds;
 }
+
+bool Applies(const StepKind& kind, const graph::Node& node) { return !kind.applies || kind.applies(node); }
 
 std::vector<std::string> StackTargets() {
   std::vector<std::string> targets = {"all"};

@@ -17,7 +17,7 @@
 
 namespace dhg::steps {
 
-enum class StepKindId { kBuild, kTest, kManifest, kIndex, kPush, kStable };
+enum class StepKindId { kBuild, kTest, kIntegration, kManifest, kIndex, kPush, kStable, kPrune };
 
 struct StepKind {
   StepKindId id;
@@ -29,11 +29,14 @@ struct StepKind {
   bool per_node = true;           // one edge per node, or one for the stack
   bool in_default = false;        // part of `ninja` (the target all), of IMAGE and of IMAGE/PLAN
   bool publishes = false;         // writes to a registry: refused for a dirty node unless --allow-dirty
+  bool gates_publish = false;     // a node's publishing edges wait for its edge of this kind
   // Non-empty: the edge's inputs reach the step in this ninja rspfile, named by this flag.
   std::string_view rspfile;
   std::string_view rspfile_flag;
   // The output of a node's edge (per-node kinds).
   std::string (*output)(const graph::Node& node) = nullptr;
+  // Whether a node has an edge of this kind (per-node kinds; null = every node).
+  bool (*applies)(const graph::Node& node) = nullptr;
   // The edge of a node (per-node kinds) or of the stack; nullopt: none for it.
   std::optional<EdgePlan> (*plan_node)(const graph::Node& node, const PlanContext& context) = nullptr;
   std::optional<EdgePlan> (*plan_stack)(const PlanContext& context) = nullptr;
@@ -52,6 +55,8 @@ const StepKind& Kind(StepKindId id);
 const StepKind* FindKind(std::string_view name);
 // The per-node kinds, in table order (a node's steps in status and report).
 std::vector<const StepKind*> NodeStepKinds();
+// Whether `node` has an edge of `kind`.
+bool Applies(const StepKind& kind, const graph::Node& node);
 // "all" and every kind's stack target: the targets of the whole stack, which
 // an image key cannot be.
 std::vector<std::string> StackTargets();
