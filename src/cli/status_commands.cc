@@ -9,7 +9,7 @@
 #include "cli/stack_loader.h"
 #include "state/layout.h"
 #include "status/status.h"
-#include "steps/docker.h"
+#include "steps/registry_access.h"
 #include "util/console.h"
 #include "util/exit_codes.h"
 #include "util/strings.h"
@@ -17,19 +17,18 @@
 namespace dhg::cli {
 namespace {
 
-// The registry lookups of status and explain go through docker, like the
-// build step's: same credentials, same answers. Their commands are logged.
+// The registry lookups of status and explain are the build step's: same
+// client, same credentials, same answers. Their exchanges are logged.
 class RegistryLookup {
  public:
-  explicit RegistryLookup(const std::string& build_dir) : log_(build_dir + "/" + state::kStatusLog), docker_(log_) {}
+  explicit RegistryLookup(const std::string& build_dir)
+      : log_(build_dir + "/" + state::kStatusLog), registry_(steps::MakeRegistry(log_)) {}
 
-  bool Has(const graph::Node& node) {
-    return docker_.InspectRegistry(node.Reference(), graph::IsLoopbackRegistry(node.repository)).has_value();
-  }
+  bool Has(const graph::Node& node) { return registry_->Inspect(node.Reference()).has_value(); }
 
  private:
   steps::StepLog log_;
-  steps::CliDocker docker_;
+  std::unique_ptr<steps::Registry> registry_;
 };
 
 // Computes the status of every node; prints why and returns an exit code
@@ -44,7 +43,7 @@ int ComputeStatuses(const std::string& command, const LoadedStack& stack, bool o
   }
   try {
     *statuses = status::ComputeStatus(*stack.graph, options);
-  } catch (const steps::DockerError& error) {
+  } catch (const steps::RegistryError& error) {
     PrintError(ProgramWho(command), std::string(error.what()) +
                                         "\n(the registry must say which images it has; log in with `docker "
                                         "login`, or pass --offline to look at this build folder only)");

@@ -1,15 +1,57 @@
 #include "registry/transport.h"
 
 #include <curl/curl.h>
+#include <dlfcn.h>
 
 #include <cctype>
 #include <mutex>
+#include <stdexcept>
 
 #include "util/strings.h"
 #include "version.h"
 
 namespace dhg::registry {
 namespace {
+
+// libcurl is opened with dlopen at the first request, as libgit2 is
+// (git/libgit2_loader.h): linked, it and the 31 libraries it brings cost
+// 12 M instructions at every start of the program (more than a warm
+// generation), and only the steps that ask a registry need it.
+#define DHG_CURL_FUNCTIONS(X) \
+  X(curl_global_init)         \
+  X(curl_easy_init)           \
+  X(curl_easy_cleanup)        \
+  X(curl_easy_reset)          \
+  X(curl_easy_setopt)         \
+  X(curl_easy_perform)        \
+  X(curl_easy_getinfo)        \
+  X(curl_easy_strerror)       \
+  X(curl_slist_append)        \
+  X(curl_slist_free_all)
+
+struct Libcurl {
+#define DHG_DECLARE(name) decltype(&::name) name = nullptr;
+  DHG_CURL_FUNCTIONS(DHG_DECLARE)
+#undef DHG_DECLARE
+};
+
+// Throws std::runtime_error when libcurl cannot be loaded.
+const Libcurl& Curl() {
+  static const Libcurl loaded = [] {
+    const char* library = "libcurl.so.4";  // Debian's libcurl4, the ABI of curl.h since 7.16
+    void* handle = dlopen(library, RTLD_NOW | RTLD_LOCAL);
+    if (!handle) throw std::runtime_error(std::string("cannot load ") + dlerror());
+    Libcurl table;
+#define DHG_RESOLVE(name)                                                    \
+  table.name = reinterpret_cast<decltype(table.name)>(dlsym(handle, #name)); \
+  if (!table.name) throw std::runtime_error(std::string("cannot load ") + library + ": it has no " #name);
+    DHG_CURL_FUNCTIONS(DHG_RESOLVE)
+#undef DHG_RESOLVE
+    if (table.curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) throw std::runtime_error("cannot initialise libcurl");
+    return table;
+  }();
+  return loaded;
+}
 
 struct Received {
   HttpResponse* response;
@@ -65,8 +107,8 @@ bool Retryable(CURLcode code) {
 
 class HeaderList {
  public:
-  ~HeaderList() { curl_slist_free_all(list_); }
-  void Add(const std::string& line) { list_ = curl_slist_append(list_, line.c_str()); }
+  ~HeaderList() { Curl().curl_slist_free_all(list_); }
+  void Add(const std::string& line) { list_ = Curl().curl_slist_append(list_, line.c_str()); }
   curl_slist* get() const { return list_; }
 
  private:
@@ -92,52 +134,58 @@ std::string HttpResponse::AllHeaders(std::string_view name) const {
   return joined;
 }
 
-CurlTransport::CurlTransport() {
-  static std::once_flag once;
-  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-  curl_ = curl_easy_init();
-}
+CurlTransport::CurlTransport() = default;
 
-CurlTransport::~CurlTransport() { curl_easy_cleanup(static_cast<CURL*>(curl_)); }
+CurlTransport::~CurlTransport() {
+  if (curl_) Curl().curl_easy_cleanup(static_cast<CURL*>(curl_));
+}
 
 HttpResponse CurlTransport::Send(const HttpRequest& request) {
   HttpResponse response;
+  const Libcurl* api = nullptr;
+  try {
+    api = &Curl();
+  } catch (const std::runtime_error& error) {
+    response.error = error.what();
+    return response;
+  }
+  if (!curl_) curl_ = api->curl_easy_init();
   CURL* curl = static_cast<CURL*>(curl_);
   if (!curl) {
     response.error = "cannot start libcurl";
     return response;
   }
-  curl_easy_reset(curl);
+  api->curl_easy_reset(curl);
   Received received{&response, request.max_body};
   char error_buffer[CURL_ERROR_SIZE] = "";
   HeaderList headers;
   for (const auto& [name, value] : request.headers) headers.Add(name + ": " + value);
   // curl adds "Expect: 100-continue" to large PUTs; registries need not honour it.
   headers.Add("Expect:");
-  curl_easy_setopt(curl, CURLOPT_URL, request.url.c_str());
-  curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
-  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers.get());
-  curl_easy_setopt(curl, CURLOPT_USERAGENT, "datahub-gen/" DATAHUB_GEN_VERSION);
-  curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(request.timeout.count()));
-  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS,
-                   static_cast<long>(std::min<int64_t>(request.timeout.count(), 15000)));
-  curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error_buffer);
-  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, OnBody);
-  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &received);
-  curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, OnHeader);
-  curl_easy_setopt(curl, CURLOPT_HEADERDATA, &received);
-  curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L);
-  curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L);
+  api->curl_easy_setopt(curl, CURLOPT_URL, request.url.c_str());
+  api->curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+  api->curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
+  api->curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+  api->curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers.get());
+  api->curl_easy_setopt(curl, CURLOPT_USERAGENT, "datahub-gen/" DATAHUB_GEN_VERSION);
+  api->curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(request.timeout.count()));
+  api->curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS,
+                        static_cast<long>(std::min<int64_t>(request.timeout.count(), 15000)));
+  api->curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error_buffer);
+  api->curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, OnBody);
+  api->curl_easy_setopt(curl, CURLOPT_WRITEDATA, &received);
+  api->curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, OnHeader);
+  api->curl_easy_setopt(curl, CURLOPT_HEADERDATA, &received);
+  api->curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L);
+  api->curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L);
   if (request.method == "HEAD") {
-    curl_easy_setopt(curl, CURLOPT_NOBODY, 1L);
+    api->curl_easy_setopt(curl, CURLOPT_NOBODY, 1L);
   } else if (request.method != "GET") {
-    curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, request.method.c_str());
-    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, request.body.data());
-    curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
+    api->curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, request.method.c_str());
+    api->curl_easy_setopt(curl, CURLOPT_POSTFIELDS, request.body.data());
+    api->curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
   }
-  CURLcode code = curl_easy_perform(curl);
+  CURLcode code = api->curl_easy_perform(curl);
   if (code != CURLE_OK) {
     response.status = 0;
     response.headers.clear();
@@ -145,13 +193,13 @@ HttpResponse CurlTransport::Send(const HttpRequest& request) {
     if (received.too_big) {
       response.error = "the answer is larger than " + std::to_string(request.max_body >> 20) + " MiB";
     } else {
-      response.error = error_buffer[0] ? error_buffer : curl_easy_strerror(code);
+      response.error = error_buffer[0] ? error_buffer : api->curl_easy_strerror(code);
       response.retryable = Retryable(code);
     }
     return response;
   }
   long status = 0;
-  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+  api->curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
   response.status = static_cast<int>(status);
   return response;
 }

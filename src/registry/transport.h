@@ -54,7 +54,7 @@ class CurlTransport : public Transport {
   HttpResponse Send(const HttpRequest& request) override;
 
  private:
-  void* curl_;  // one handle, reused: its connections are kept alive between requests
+  void* curl_ = nullptr;  // one handle, made at the first request and reused: connections are kept alive
 };
 
 }  // namespace dhg::registry

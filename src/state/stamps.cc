@@ -49,12 +49,14 @@ std::string FormatImageStamp(const ImageStamp& stamp) {
   StampFields fields{{"source", std::string(SourceName(stamp.source))}, {"image", stamp.image}};
   if (!stamp.id.empty()) fields.emplace_back("id", stamp.id);
   fields.emplace_back("key", stamp.key);
+  if (!stamp.digest.empty()) fields.emplace_back("digest", stamp.digest);
   return FormatStamp(fields);
 }
 
 std::optional<ImageStamp> ParseImageStamp(std::string_view text) {
   std::map<std::string, std::string> fields = ParseStamp(text);
-  ImageStamp stamp{ImageStamp::Source::kBuilt, Field(fields, "image"), Field(fields, "id"), Field(fields, "key")};
+  ImageStamp stamp{ImageStamp::Source::kBuilt, Field(fields, "image"), Field(fields, "id"), Field(fields, "key"),
+                   Field(fields, "digest")};
   std::string source = Field(fields, "source");
   for (ImageStamp::Source known :
        {ImageStamp::Source::kBuilt, ImageStamp::Source::kLocal, ImageStamp::Source::kRegistry}) {

@@ -25,8 +25,9 @@ struct ImageStamp {
   enum class Source { kBuilt, kLocal, kRegistry };  // built here; a local image with the key; in the registry
   Source source = Source::kBuilt;
   std::string image;  // repo:tag
-  std::string id;     // the image id ("" when the registry did not say)
+  std::string id;     // the image id ("" when found in the registry: it was not asked)
   std::string key;
+  std::string digest;  // the manifest digest, when found in the registry
   bool operator==(const ImageStamp&) const = default;
 };
 std::string_view SourceName(ImageStamp::Source source);  // "built", "local", "registry"

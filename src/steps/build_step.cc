@@ -59,11 +59,11 @@ std::vector<CarriedValue> CarriedByBuild(const graph::Node& node, const spec::Sp
   return carried;
 }
 
-std::string ImageStampSummary(const BuildStep& step, ImageStamp::Source source, const std::string& id) {
+std::string ImageStampSummary(const BuildStep& step, ImageStamp::Source source, const std::string& id_or_digest) {
   std::string what = source == ImageStamp::Source::kBuilt   ? "built"
                      : source == ImageStamp::Source::kLocal ? "reused local image"
                                                             : "found in registry";
-  return step.node + ": " + what + " " + step.image + (id.empty() ? "" : " (" + ShortId(id) + ")");
+  return step.node + ": " + what + " " + step.image + (id_or_digest.empty() ? "" : " (" + ShortId(id_or_digest) + ")");
 }
 
 // NAME=VALUE words as (NAME, VALUE), in order.
@@ -107,11 +107,11 @@ void EnsureParentAlias(const BuildStep& step, StepServices& services) {
 }
 
 std::string FinishImageStamp(const BuildStep& step, const ScannedContext& scanned, ImageStamp::Source source,
-                             const std::string& id, StepServices& services) {
-  std::string summary = ImageStampSummary(step, source, id);
+                             const std::string& id, StepServices& services, const std::string& digest = "") {
+  std::string summary = ImageStampSummary(step, source, id.empty() ? digest : id);
   services.log.Line(summary);
   WriteInputRecord(step, scanned, services);
-  WriteOutput(services, step.stamp, state::FormatImageStamp({source, step.image, id, step.key}));
+  WriteOutput(services, step.stamp, state::FormatImageStamp({source, step.image, id, step.key, digest}));
   return summary;
 }
 
@@ -186,13 +186,13 @@ std::string RunBuildStep(const BuildStep& step, StepServices& services) {
   if (step.registry_check) {
     std::optional<RegistryImage> remote;
     try {
-      remote = docker.InspectRegistry(step.image, step.insecure_registry);
-    } catch (const DockerError& error) {
+      remote = services.registry.Inspect(step.image);
+    } catch (const RegistryError& error) {
       throw StepFailed(std::string(error.what()) +
                        "\n(not built: the registry must say whether it has the image. Log in with `docker login`, "
                        "or run datahub-gen with --offline to build without asking it)");
     }
-    if (remote) return FinishImageStamp(step, scanned, ImageStamp::Source::kRegistry, remote->id, services);
+    if (remote) return FinishImageStamp(step, scanned, ImageStamp::Source::kRegistry, "", services, remote->digest);
     services.log.Line(step.image + " is not in the registry");
   }
 
@@ -223,7 +223,9 @@ std::string RunBuildStep(const BuildStep& step, StepServices& services) {
 
 int BuildStepMain(const std::vector<std::string>& args) {
   BuildStep step = BuildStep::FromArgs(args);
-  return ExecuteStep(step.log, step.image, [&](StepServices& services) { return RunBuildStep(step, services); });
+  return ExecuteStep(
+      step.log, step.image, [&](StepServices& services) { return RunBuildStep(step, services); },
+      InsecureRegistries(step.insecure_registry, step.image));
 }
 
 StepOutcome BuildOutcome(std::string_view stamp_text) {

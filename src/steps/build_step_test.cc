@@ -150,13 +150,15 @@ TEST_CASE("build: registry check") {
 
   SUBCASE("present: recorded, nothing built or pulled") {
     f.docker.registry[step.image] = {"sha256:digest", "sha256:4444"};
-    CHECK(RunBuildStep(step, services) == "x/P1: found in registry localhost:5000/x:2021.2-abc1234 (4444)");
-    CHECK(f.docker.Called("registry --insecure localhost:5000/x:2021.2-abc1234"));
+    CHECK(RunBuildStep(step, services) == "x/P1: found in registry localhost:5000/x:2021.2-abc1234 (digest)");
+    CHECK(f.docker.Called("registry localhost:5000/x:2021.2-abc1234"));
+    CHECK_FALSE(f.docker.Called("registry id"));  // a HEAD only: Docker Hub counts a GET as a pull
     CHECK_FALSE(f.docker.Called("build"));
     CHECK_FALSE(f.docker.Called("pull"));
     auto stamp = Stamp(step.stamp);
     CHECK(stamp["source"] == "registry");
-    CHECK(stamp["id"] == "sha256:4444");
+    CHECK(stamp["digest"] == "sha256:digest");
+    CHECK(stamp["id"] == "");
   }
   SUBCASE("absent: built") {
     RunBuildStep(step, services);

@@ -87,46 +87,6 @@ std::string ParsePushDigest(const std::string& output) {
   return last;
 }
 
-bool ManifestInspectSaysAbsent(const std::string& stderr_text, std::string* refusal) {
-  bool absent = false;
-  for (const std::string& line : Split(stderr_text, '\n')) {
-    size_t on_error = line.find("on error (");
-    if (on_error != std::string::npos) {
-      // `level=debug msg="continuing on error (errcode.Errors) manifest unknown: manifest unknown"`
-      size_t close = line.find(") ", on_error);
-      std::string reason = close == std::string::npos ? line.substr(on_error) : line.substr(close + 2);
-      if (!reason.empty() && reason.back() == '"') reason.pop_back();
-      if (ContainsIgnoringCase(reason, "manifest unknown") || ContainsIgnoringCase(reason, "name unknown") ||
-          ContainsIgnoringCase(reason, "not found")) {
-        continue;
-      }
-      if (refusal->empty()) *refusal = reason;
-      continue;
-    }
-    if (line.find("level=") != std::string::npos) continue;  // other debug lines
-    for (std::string_view said : {"no such manifest", "manifest unknown", "name unknown"}) {
-      if (ContainsIgnoringCase(line, said)) absent = true;
-    }
-  }
-  return absent && refusal->empty();
-}
-
-RegistryImage ParseVerboseManifest(const std::string& json) {
-  RegistryImage image;
-  std::optional<JsonValue> root = ParseJson(json);
-  if (!root || root->kind != JsonValue::Kind::kObject) return image;
-  auto string_at = [](const JsonValue* value, std::string_view name) -> std::string {
-    const JsonValue* member = value ? value->Member(name) : nullptr;
-    return member && member->kind == JsonValue::Kind::kString ? member->text : "";
-  };
-  image.digest = string_at(root->Member("Descriptor"), "digest");
-  for (std::string_view manifest_key : {"SchemaV2Manifest", "OCIManifest"}) {
-    const JsonValue* manifest = root->Member(manifest_key);
-    if (manifest && manifest->Member("config")) image.id = string_at(manifest->Member("config"), "digest");
-  }
-  return image;
-}
-
 std::string CliDocker::Run(const std::vector<std::string>& arguments, const std::string& what) {
   std::string out;
   std::string err;
@@ -167,32 +127,6 @@ std::optional<LocalImage> CliDocker::InspectImage(const std::string& ref) {
 
 void CliDocker::Tag(const std::string& source, const std::string& target) {
   Run({"tag", source, target}, "docker tag " + source + " " + target);
-}
-
-std::optional<RegistryImage> CliDocker::InspectRegistry(const std::string& ref, bool insecure) {
-  // --debug: the CLI says "no such manifest" also when the registry refused
-  // the credentials; only its debug lines tell the two apart.
-  std::vector<std::string> arguments{"--debug", "manifest", "inspect", "--verbose"};
-  if (insecure) arguments.push_back("--insecure");
-  arguments.push_back(ref);
-  std::string out;
-  std::string err;
-  ProcessResult result = RunProcess(
-      DockerArgv(arguments), log_, {.stdout_capture = &out, .stderr_capture = &err, .timeout = kRegistryAnswerTimeout});
-  if (result.timed_out) {
-    throw DockerError("cannot ask the registry for " + ref + ": no answer within " +
-                      std::to_string(kRegistryAnswerTimeout.count() / 1000) + " s");
-  }
-  if (!result.ok()) {
-    // Only the registry's "not there" answers mean absent; anything else
-    // (auth, network, a typo in the host) must not turn into a silent rebuild.
-    std::string refusal;
-    if (ManifestInspectSaysAbsent(err, &refusal)) return std::nullopt;
-    std::string message = refusal.empty() ? TrimmedMessage(err) : refusal;
-    throw DockerError("cannot ask the registry for " + ref + " (" + result.Describe() + ")" +
-                      (message.empty() ? "" : ": " + message));
-  }
-  return ParseVerboseManifest(out);
 }
 
 void CliDocker::Build(const BuildRequest& request, ByteSource& context_tar) {

@@ -26,13 +26,6 @@ struct LocalImage {
   std::string created;  // RFC 3339, when docker created the image
 };
 
-struct RegistryImage {
-  // The manifest digest and the image id (the config digest); both empty for
-  // a multi-platform index, which has no single image.
-  std::string digest;
-  std::string id;
-};
-
 struct BuildRequest {
   std::string image;                    // repo:tag to create
   std::string dockerfile;               // path inside the context
@@ -53,19 +46,12 @@ struct HistoryEntry {
   std::string comment;
 };
 
-// How long a registry may take to say whether it has an image.
-inline constexpr std::chrono::milliseconds kRegistryAnswerTimeout{60000};
-
 class Docker {
  public:
   virtual ~Docker() = default;
   // The local image `ref`, or nullopt if there is none.
   virtual std::optional<LocalImage> InspectImage(const std::string& ref) = 0;
   virtual void Tag(const std::string& source, const std::string& target) = 0;
-  // Asks the registry for `ref`: nullopt when it answers "no such manifest";
-  // any other failure (auth, network, unknown host, no answer within
-  // kRegistryAnswerTimeout) throws.
-  virtual std::optional<RegistryImage> InspectRegistry(const std::string& ref, bool insecure) = 0;
   // Builds from a context tar read from `context_tar`; it may throw to abort.
   virtual void Build(const BuildRequest& request, ByteSource& context_tar) = 0;
   virtual void Pull(const std::string& ref) = 0;
@@ -93,7 +79,6 @@ class CliDocker : public Docker {
   explicit CliDocker(StepLog& log) : log_(log) {}
   std::optional<LocalImage> InspectImage(const std::string& ref) override;
   void Tag(const std::string& source, const std::string& target) override;
-  std::optional<RegistryImage> InspectRegistry(const std::string& ref, bool insecure) override;
   void Build(const BuildRequest& request, ByteSource& context_tar) override;
   void Pull(const std::string& ref) override;
   std::string Push(const std::string& ref) override;
@@ -121,14 +106,5 @@ std::optional<std::map<std::string, std::string>> ParseFlatJsonObject(const std:
 std::vector<HistoryEntry> ParseHistory(const std::string& json_lines);
 // The digest in `docker push` output ("...: digest: sha256:... size: N"), or "".
 std::string ParsePushDigest(const std::string& output);
-// Whether `docker --debug manifest inspect` failed because the registry said
-// the image is not there. The CLI prints "no such manifest" also when the
-// registry refused the credentials (it goes on to the next endpoint "on
-// error"); then this is false and *refusal holds the registry's words
-// ("unauthorized: authentication required").
-bool ManifestInspectSaysAbsent(const std::string& stderr_text, std::string* refusal);
-// What `docker manifest inspect --verbose` prints about a single-platform
-// image (its descriptor and config digests); empty fields for an index.
-RegistryImage ParseVerboseManifest(const std::string& json);
 
 }  // namespace dhg::steps

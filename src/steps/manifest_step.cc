@@ -120,14 +120,25 @@ std::string RunManifestStep(const ManifestStep& step, StepServices& services) {
 
   ReadImageStamp(services, step.image_stamp, step.node);  // the image must have been built or found first
   std::optional<LocalImage> local = docker.InspectImage(step.image);
-  if (!local) {
+  std::optional<RemoteImage> remote;
+  if (!local && step.commands.empty()) {
+    // Layers and config come from the registry: a page without commands
+    // needs no pull (DataHub's images are 10-20 GB).
+    remote = services.registry.Describe(step.image);
+    if (remote) services.log.Line("layers and config of " + step.image + " read from the registry, not pulled");
+  }
+  if (!local && !remote) {
+    // The commands run in a container of the image, which needs it here.
     docker.Pull(step.image);
     local = docker.InspectImage(step.image);
     if (!local) throw StepFailed("docker pull " + step.image + " succeeded, but the image is not there");
   }
 
-  ManifestPage page{step.image,     local->id,  docker.History(step.image), {}, step.node, step.base,
-                    local->created, step.commit};
+  ManifestPage page =
+      local ? ManifestPage{step.image,     local->id,  docker.History(step.image), {}, step.node, step.base,
+                           local->created, step.commit}
+            : ManifestPage{step.image, remote->id, remote->layers,  {},
+                           step.node,  step.base,  remote->created, step.commit};
   std::vector<std::string> failed;
   if (!step.commands.empty()) {
     std::string container = ContainerName();

@@ -60,6 +60,21 @@ TEST_CASE("manifest: an image that is not local is pulled; `tail -f /dev/null` w
   CHECK(FileExists(step.out));
 }
 
+TEST_CASE("manifest: an image only in the registry and no commands: its page from the registry, nothing pulled") {
+  StepFixture f;
+  StepServices services = f.Services();
+  f.WriteImageStamp("registry", "");
+  f.docker.registry["r/x:t"] = {"sha256:d", "sha256:aaaa"};
+  ManifestStep step{"x/P1", "r/x:t", f.dir / "stamps/x/P1/K1.image", {}, f.dir / "m.md"};
+  RunManifestStep(step, services);
+  CHECK(f.docker.Called("registry describe r/x:t"));
+  CHECK_FALSE(f.docker.Called("pull"));
+  CHECK_FALSE(f.docker.Called("start"));
+  std::string page = *ReadFile(step.out);
+  CHECK(page.find("sha256:aaaa") != std::string::npos);  // the image id, from the config digest
+  CHECK(page.find("COPY x /x") != std::string::npos);    // its layers, from the config's history
+}
+
 TEST_CASE("manifest: a failing command fails the step, the page goes to the log, the file is not written") {
   StepFixture f;
   StepServices services = f.Services();

@@ -172,8 +172,9 @@ TEST_CASE("signals: a step interrupted while docker runs writes no stamp; cleanu
       }
     } docker;
     docker.local = f.docker.local;
-    StepServices raising{docker,        services.log, services.folder, services.scan_context, services.run_tests,
-                         services.sleep};
+    testing::FakeRegistry registry(docker);
+    StepServices raising{
+        docker, registry, services.log, services.folder, services.scan_context, services.run_tests, services.sleep};
     try {
       RunPushStep({"x/P1", "r/x:t", f.dir / "stamps/x/P1/K1.image", false, stamp}, raising);
     } catch (const Interrupted& interrupted) {

@@ -62,8 +62,8 @@ std::string RunPushStep(const PushStep& step, StepServices& services) {
   // A push edge runs again when only the tests changed (its input is the test
   // stamp), and a clone with local images has no push stamps: the registry
   // may hold this very image already.
-  if (std::optional<RegistryImage> remote = services.docker.InspectRegistry(step.image, step.insecure_registry);
-      remote && !remote->id.empty() && remote->id == image_stamp.id) {
+  if (std::optional<RegistryImage> remote = services.registry.Inspect(step.image);
+      remote && !image_stamp.id.empty() && services.registry.ImageId(step.image) == image_stamp.id) {
     std::string summary =
         step.node + ": " + step.image + " is already in the registry (" + remote->digest + "), not pushed again";
     services.log.Line(summary);
@@ -71,7 +71,7 @@ std::string RunPushStep(const PushStep& step, StepServices& services) {
     return summary;
   }
   std::string digest = PushWithRetries(step.image, services);
-  VerifyPushed(step.image, digest, step.insecure_registry, services);
+  VerifyPushed(step.image, digest, services);
   std::string summary = step.node + ": pushed " + step.image + " (" + digest + ")";
   services.log.Line(summary);
   WriteOutput(services, step.stamp, state::FormatPushStamp({false, step.image, image_stamp.id, digest}));
@@ -80,7 +80,9 @@ std::string RunPushStep(const PushStep& step, StepServices& services) {
 
 int PushStepMain(const std::vector<std::string>& args) {
   PushStep step = PushStep::FromArgs(args);
-  return ExecuteStep(step.log, step.image, [&](StepServices& services) { return RunPushStep(step, services); });
+  return ExecuteStep(
+      step.log, step.image, [&](StepServices& services) { return RunPushStep(step, services); },
+      InsecureRegistries(step.insecure_registry, step.image));
 }
 
 StepOutcome PushOutcome(std::string_view stamp_text) {

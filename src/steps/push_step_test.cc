@@ -58,7 +58,7 @@ TEST_CASE("push: retried with backoff, the stamp records the digest") {
   RunPushStep(step, services);
   CHECK(std::count(f.docker.calls.begin(), f.docker.calls.end(), "push r/x:t") == 3);
   CHECK(f.sleeps == std::vector<std::chrono::milliseconds>{std::chrono::seconds(2), std::chrono::seconds(4)});
-  CHECK(f.docker.Called("registry --insecure r/x:t"));
+  CHECK(f.docker.Called("registry r/x:t"));
   auto stamp = Stamp(step.stamp);
   CHECK(stamp["digest"] == "sha256:" + Sha256Hex("manifest of r/x:t"));
   CHECK(stamp["id"] == "sha256:eeee");
@@ -91,27 +91,32 @@ TEST_CASE("push: a push that reports success but left nothing in the registry fa
 
 // ---- stable
 
-TEST_CASE("stable: pulls if needed, tags, pushes, and says what it moved from where to where") {
+TEST_CASE("stable: a registry-side retag, nothing pulled or pushed; says what it moved from where to where") {
   StepFixture f;
   StepServices services = f.Services();
   f.docker.registry["r/x:t"] = {"sha256:d", "sha256:ffff"};
   StableStep step{"x/P1", "r/x:t", "r/x:stable", false, f.dir / "stamps/x/P1/t.stable"};
-  std::string digest = "sha256:" + Sha256Hex("manifest of r/x:stable");
 
   SUBCASE("first promotion") {
     std::string line = RunStableStep(step, services);
-    CHECK(line == "r/x:stable moved to r/x:t (" + digest + "), from nothing (it was not in the registry)");
-    CHECK(f.docker.Called("pull r/x:t"));
-    CHECK(f.docker.Called("tag r/x:t r/x:stable"));
-    CHECK_FALSE(f.docker.Called("build"));
+    CHECK(line == "r/x:stable moved to r/x:t (sha256:d), from nothing (it was not in the registry)");
+    CHECK(f.docker.Called("retag r/x:t r/x:stable"));
+    CHECK(f.docker.registry.at("r/x:stable").digest == "sha256:d");
+    for (const char* never : {"pull", "tag", "push", "build"}) CHECK_FALSE(f.docker.Called(std::string(never) + " "));
     CHECK(ReadFile(step.stamp)->find(line + "\n") == 0);
   }
-  SUBCASE("from an earlier image: its digest, and its commit when it is on this machine") {
+  SUBCASE("from an earlier image: its digest, and its commit from its labels in the registry") {
     f.docker.registry["r/x:stable"] = {"sha256:old", "sha256:oldid"};
     f.docker.local["sha256:oldid"] = {"sha256:oldid", {{graph::kCommitLabel, "5f71d3b0123456789"}}};
     std::string line = RunStableStep(step, services);
-    CHECK(line == "r/x:stable moved to r/x:t (" + digest + "), from sha256:old (commit 5f71d3b)");
+    CHECK(line == "r/x:stable moved to r/x:t (sha256:d), from sha256:old (commit 5f71d3b)");
     CHECK(Stamp(step.stamp)["previous"] == "sha256:old");
+  }
+  SUBCASE("the registry refuses: the step fails with its words, no stamp") {
+    f.docker.registry_error = "denied: requested access to the resource is denied";
+    CHECK_THROWS_WITH_AS(RunStableStep(step, services), "denied: requested access to the resource is denied",
+                         RegistryError);
+    CHECK_FALSE(FileExists(step.stamp));
   }
 }
 

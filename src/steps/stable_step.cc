@@ -1,5 +1,7 @@
 #include "steps/stable_step.h"
 
+#include <map>
+
 #include "graph/labels.h"
 #include "state/layout.h"
 #include "steps/push_step.h"
@@ -21,14 +23,18 @@ const ArgSchema<StableStep>& Schema() {
 }
 
 // What a stable tag pointed at before it moves: its digest, and the commit
-// it was built from when that image is on this machine.
-std::string DescribePreviousStable(const RegistryImage& previous, Docker& docker) {
+// its image was built from (its label, read from the registry).
+std::string DescribePreviousStable(const std::string& stable_image, const RegistryImage& previous,
+                                   StepServices& services) {
   std::string text = previous.digest.empty() ? "a multi-platform index" : previous.digest;
-  if (previous.id.empty()) return text;
-  std::optional<LocalImage> image = docker.InspectImage(previous.id);
-  if (!image) return text;
-  auto commit = image->labels.find(graph::kCommitLabel);
-  if (commit != image->labels.end() && !commit->second.empty()) text += " (commit " + commit->second.substr(0, 7) + ")";
+  try {
+    std::optional<RemoteImage> image = services.registry.Describe(stable_image);
+    auto commit = image ? image->labels.find(graph::kCommitLabel) : std::map<std::string, std::string>::iterator{};
+    if (image && commit != image->labels.end() && !commit->second.empty())
+      text += " (commit " + commit->second.substr(0, 7) + ")";
+  } catch (const RegistryError& error) {
+    services.log.Line(std::string("cannot read what ") + stable_image + " pointed at: " + error.what());
+  }
   return text;
 }
 
@@ -57,23 +63,22 @@ std::optional<EdgePlan> PlanStable(const graph::Node& node, const PlanContext&) 
 
 std::string RunStableStep(const StableStep& step, StepServices& services) {
   RemoveOutput(services, step.stamp);
-  Docker& docker = services.docker;
-  std::optional<RegistryImage> source = docker.InspectRegistry(step.image, step.insecure_registry);
+  std::optional<RegistryImage> source = services.registry.Inspect(step.image);
   if (!source)
     throw StepFailed(step.image + " is not in the registry: push it before it can become " + step.stable_image);
-  std::optional<RegistryImage> previous = docker.InspectRegistry(step.stable_image, step.insecure_registry);
+  std::optional<RegistryImage> previous = services.registry.Inspect(step.stable_image);
 
   std::string line;
   std::string digest = source->digest;
   if (previous && !previous->digest.empty() && previous->digest == source->digest) {
     line = step.stable_image + " already is " + step.image + " (" + digest + "); nothing moved";
   } else {
-    if (!docker.InspectImage(step.image)) docker.Pull(step.image);
-    docker.Tag(step.image, step.stable_image);
-    digest = PushWithRetries(step.stable_image, services);
-    VerifyPushed(step.stable_image, digest, step.insecure_registry, services);
-    line = step.stable_image + " moved to " + step.image + " (" + digest + "), from " +
-           (previous ? DescribePreviousStable(*previous, docker) : "nothing (it was not in the registry)");
+    std::string from = previous ? DescribePreviousStable(step.stable_image, *previous, services)
+                                : "nothing (it was not in the registry)";
+    // Registry side: the same manifest under the stable tag; nothing is
+    // pulled or pushed through docker (DataHub's images are 10-20 GB).
+    digest = services.registry.Retag(step.image, step.stable_image);
+    line = step.stable_image + " moved to " + step.image + " (" + digest + "), from " + from;
   }
   services.log.Line(line);
   WriteOutput(
@@ -84,7 +89,9 @@ std::string RunStableStep(const StableStep& step, StepServices& services) {
 
 int StableStepMain(const std::vector<std::string>& args) {
   StableStep step = StableStep::FromArgs(args);
-  return ExecuteStep(step.log, step.image, [&](StepServices& services) { return RunStableStep(step, services); });
+  return ExecuteStep(
+      step.log, step.image, [&](StepServices& services) { return RunStableStep(step, services); },
+      InsecureRegistries(step.insecure_registry, step.image));
 }
 
 StepOutcome StableOutcome(std::string_view stamp_text) {

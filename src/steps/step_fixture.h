@@ -19,6 +19,7 @@
 #include "state/stamps.h"
 #include "steps/build_step.h"
 #include "steps/docker.h"
+#include "steps/registry_access.h"
 #include "steps/step_runner.h"
 #include "steps/steps_testing.h"
 #include "util/files.h"
@@ -33,7 +34,7 @@ class FakeDocker : public Docker {
  public:
   std::map<std::string, LocalImage> local;        // by reference
   std::map<std::string, RegistryImage> registry;  // by reference
-  std::optional<std::string> registry_error;      // InspectRegistry throws this
+  std::optional<std::string> registry_error;      // FakeRegistry throws this
   std::optional<std::string> build_error;         // Build throws this after reading the context
   std::optional<std::string> remove_error;        // RemoveImage throws this
   std::function<void()> during_build;             // runs before the context is read
@@ -63,13 +64,6 @@ class FakeDocker : public Docker {
       }
     }
     throw DockerError("no such image " + source);
-  }
-  std::optional<RegistryImage> InspectRegistry(const std::string& ref, bool insecure) override {
-    calls.push_back(std::string("registry ") + (insecure ? "--insecure " : "") + ref);
-    if (registry_error) throw DockerError(*registry_error);
-    auto it = registry.find(ref);
-    if (it == registry.end()) return std::nullopt;
-    return it->second;
   }
   void Build(const BuildRequest& request, ByteSource& context_tar) override {
     calls.push_back("build " + request.image);
@@ -135,8 +129,50 @@ class FakeDocker : public Docker {
     return std::any_of(calls.begin(), calls.end(), [&](const std::string& call) { return StartsWith(call, prefix); });
   }
 };
+// The fake docker's registry (its `registry` map) as the steps ask it;
+// calls are recorded in the docker's `calls`.
+class FakeRegistry : public Registry {
+ public:
+  explicit FakeRegistry(FakeDocker& docker) : docker_(docker) {}
+
+  std::optional<RegistryImage> Inspect(const std::string& ref) override {
+    docker_.calls.push_back("registry " + ref);
+    if (docker_.registry_error) throw RegistryError(*docker_.registry_error);
+    auto it = docker_.registry.find(ref);
+    if (it == docker_.registry.end()) return std::nullopt;
+    return RegistryImage{it->second.digest, ""};
+  }
+  std::string ImageId(const std::string& ref) override {
+    docker_.calls.push_back("registry id " + ref);
+    return Entry(ref).id;
+  }
+  std::optional<RemoteImage> Describe(const std::string& ref) override {
+    docker_.calls.push_back("registry describe " + ref);
+    const RegistryImage& entry = Entry(ref);
+    RemoteImage image{entry.id, "2026-01-02T00:00:00Z", {}, {{"2026-01-01T00:00:00Z", "COPY x /x", 1000, ""}}};
+    // The labels of its config: those of the local image with that id, if any.
+    for (const auto& [local_ref, local] : docker_.local)
+      if (local.id == entry.id) image.labels = local.labels;
+    return image;
+  }
+  std::string Retag(const std::string& ref, const std::string& target) override {
+    docker_.calls.push_back("retag " + ref + " " + target);
+    docker_.registry[target] = Entry(ref);
+    return docker_.registry[target].digest;
+  }
+
+ private:
+  const RegistryImage& Entry(const std::string& ref) {
+    if (docker_.registry_error) throw RegistryError(*docker_.registry_error);
+    auto it = docker_.registry.find(ref);
+    if (it == docker_.registry.end()) throw RegistryError(ref + ": manifest unknown");
+    return it->second;
+  }
+  FakeDocker& docker_;
+};
+
 // A step's surroundings: a scratch folder with a context (images/x), the
-// fake docker, a recording test runner and sleeper.
+// fake docker and its registry, a recording test runner and sleeper.
 class StepFixture {
  public:
   StepFixture() : folder(state::OpenBuildFolder(dir.path())), log_(dir / "logs/step.log") {
@@ -151,6 +187,7 @@ class StepFixture {
   StepServices Services() {
     return StepServices{
         docker,
+        registry,
         log_,
         *folder,
         [this](const std::string& context_dir, const graph::ContextArgs& args) {
@@ -196,6 +233,7 @@ class StepFixture {
   TempDir dir;
   std::unique_ptr<state::BuildFolder> folder;  // at dir: the tests give it absolute paths
   FakeDocker docker;
+  FakeRegistry registry{docker};
   std::vector<git::FileEntry> context_files;
   std::vector<std::string> scanned_dirs;
   graph::ContextArgs scanned_args;  // of the last scan

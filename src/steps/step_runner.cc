@@ -9,6 +9,7 @@
 #include <memory>
 
 #include "git/repository.h"
+#include "graph/graph.h"
 #include "state/layout.h"
 #include "util/console.h"
 #include "util/exit_codes.h"
@@ -82,16 +83,23 @@ std::string PushWithRetries(const std::string& ref, StepServices& services) {
   }
 }
 
-void VerifyPushed(const std::string& ref, const std::string& digest, bool insecure, StepServices& services) {
-  std::optional<RegistryImage> remote = services.docker.InspectRegistry(ref, insecure);
+void VerifyPushed(const std::string& ref, const std::string& digest, StepServices& services) {
+  std::optional<RegistryImage> remote = services.registry.Inspect(ref);
   if (!remote) throw StepFailed("docker push " + ref + " reported success, but the registry does not have it");
   if (!remote->digest.empty() && remote->digest != digest) {
     throw StepFailed("docker push " + ref + " reported digest " + digest + ", but the registry has " + remote->digest);
   }
 }
 
+std::set<std::string> InsecureRegistries(bool insecure, const std::string& image) {
+  std::string host = graph::RegistryHost(image);
+  if (!insecure || host.empty()) return {};
+  return {host};
+}
+
 int ExecuteStep(const std::string& log_path, const std::string& subject,
-                const std::function<std::string(StepServices&)>& step) {
+                const std::function<std::string(StepServices&)>& step,
+                const std::set<std::string>& insecure_registries) {
   std::unique_ptr<StepLog> log;
   try {
     log = std::make_unique<StepLog>(log_path);
@@ -101,9 +109,11 @@ int ExecuteStep(const std::string& log_path, const std::string& subject,
   }
   InstallSignalForwarding();
   CliDocker docker(*log);
+  std::unique_ptr<Registry> registry = MakeRegistry(*log, insecure_registries);
   std::unique_ptr<state::BuildFolder> folder = state::OpenBuildFolder(".");
   StepServices services{
       docker,
+      *registry,
       *log,
       *folder,
       ScanContextOnDisk,

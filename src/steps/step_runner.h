@@ -6,6 +6,7 @@
 #pragma once
 #include <chrono>
 #include <functional>
+#include <set>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -15,6 +16,7 @@
 #include "state/stamps.h"
 #include "steps/docker.h"
 #include "steps/process.h"
+#include "steps/registry_access.h"
 
 namespace dhg::steps {
 
@@ -32,6 +34,7 @@ struct ScannedContext {
 
 struct StepServices {
   Docker& docker;
+  Registry& registry;
   StepLog& log;
   state::BuildFolder& folder;
   // Lists the build context in `context_dir` (build-folder relative) as
@@ -49,8 +52,13 @@ struct StepServices {
 // also leaves a marker beside the log (state::FailureMarker) naming `subject`
 // (the image, or the file the step makes) and the error, which `datahub-gen
 // status` reports; a success removes it.
+// `insecure_registries`: registries (host[:port]) besides loopback ones that
+// are asked over plain http.
 int ExecuteStep(const std::string& log_path, const std::string& subject,
-                const std::function<std::string(StepServices&)>& step);
+                const std::function<std::string(StepServices&)>& step,
+                const std::set<std::string>& insecure_registries = {});
+// {the registry host of `image`} when `insecure`, else {}.
+std::set<std::string> InsecureRegistries(bool insecure, const std::string& image);
 
 // --- for the steps' own files ---
 
@@ -70,6 +78,6 @@ inline constexpr std::chrono::milliseconds kFirstPushRetryDelay{2000};
 std::string PushWithRetries(const std::string& ref, StepServices& services);
 // Checks that the registry now holds `digest` under `ref`, so that a push
 // that failed without saying so is caught here and not by production.
-void VerifyPushed(const std::string& ref, const std::string& digest, bool insecure, StepServices& services);
+void VerifyPushed(const std::string& ref, const std::string& digest, StepServices& services);
 
 }  // namespace dhg::steps
