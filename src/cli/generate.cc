@@ -179,6 +179,8 @@ int RunGenerate(const GenerateOptions& options) {
   emit_options.build_jobs = options.build_jobs > 0 ? options.build_jobs : (sysconf(_SC_NPROCESSORS_ONLN) > 1 ? 2 : 1);
   emit_options.push_jobs = options.push_jobs;
   emit_options.registry_mode = !options.offline;
+  emit_options.insecure_registries = options.insecure_registries;
+  emit_options.refusal_means_absent = options.refusal_means_absent;
   emit_options.allow_dirty = options.allow_dirty;
   emit_options.publish_only_if_all_pass = options.publish_only_if_all_pass;
   emit_options.pytest = options.pytest;

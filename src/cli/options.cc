@@ -123,6 +123,8 @@ cxxopts::Options MakeParser(Command command) {
       ("plan", "build only this plan (repeatable)", cxxopts::value<std::vector<std::string>>(), "P")
       ("pytest", "test command words (default: /usr/bin/python3 -m pytest)", cxxopts::value<std::string>(), "CMD")
       ("offline", "never ask a registry whether an image exists; build what is not built locally")
+      ("insecure-registry", "speak plain http to this registry (repeatable; localhost and 127.0.0.0/8 always are)", cxxopts::value<std::vector<std::string>>(), "HOST[:PORT]")
+      ("refusal-means-absent", "a 401/403 of this registry to a manifest means 'not there yet' (Artifactory, GAR: docs/ci.md; repeatable)", cxxopts::value<std::vector<std::string>>(), "HOST[:PORT]")
       ("allow-dirty", "let push and stable publish nodes whose inputs are not committed")
       ("publish-only-if-all-pass", "push (and promote) nothing unless the tests of every node passed")
       ("tool", "path of datahub-gen as build.ninja should run it (default: this program)", cxxopts::value<std::string>(), "PATH");
@@ -285,6 +287,18 @@ ParseOutcome ParseCommandLine(Command command, int argc, const char* const* argv
     if (result.count("pytest")) options->pytest = result["pytest"].as<std::string>();
     if (result.count("tool")) options->tool = result["tool"].as<std::string>();
     options->offline = result.count("offline") > 0;
+    for (const char* name : {"insecure-registry", "refusal-means-absent"}) {
+      if (!result.count(name)) continue;
+      std::set<std::string>& hosts =
+          std::string(name) == "insecure-registry" ? options->insecure_registries : options->refusal_means_absent;
+      for (const std::string& host : result[name].as<std::vector<std::string>>()) {
+        if (host.empty() || host.find('/') != std::string::npos) {
+          *message = "--" + std::string(name) + " '" + host + "' is not HOST[:PORT]";
+          return ParseOutcome::kUsageError;
+        }
+        hosts.insert(host);
+      }
+    }
     options->allow_dirty = result.count("allow-dirty") > 0;
     options->publish_only_if_all_pass = result.count("publish-only-if-all-pass") > 0;
     options->regenerate = command == Command::kGenerate && result.count("regenerate") > 0;
@@ -366,6 +380,9 @@ std::vector<std::string> RegenerateArgs(const GenerateOptions& options, const st
   if (options.push_jobs != 2) args.insert(args.end(), {"--push-jobs", std::to_string(options.push_jobs)});
   if (!options.pytest.empty()) args.insert(args.end(), {"--pytest", options.pytest});
   if (options.offline) args.push_back("--offline");
+  for (const std::string& host : options.insecure_registries) args.insert(args.end(), {"--insecure-registry", host});
+  for (const std::string& host : options.refusal_means_absent)
+    args.insert(args.end(), {"--refusal-means-absent", host});
   if (options.allow_dirty) args.push_back("--allow-dirty");
   if (options.publish_only_if_all_pass) args.push_back("--publish-only-if-all-pass");
   if (!options.tool.empty()) args.insert(args.end(), {"--tool", options.tool});

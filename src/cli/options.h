@@ -3,6 +3,7 @@
 // options too), and their parsing. The only layer that includes cxxopts.
 #pragma once
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,8 @@ struct GenerateOptions {
   int push_jobs = 2;                           // --push-jobs
   std::string pytest;                          // --pytest "CMD WORDS"
   bool offline = false;                        // --offline: never ask a registry
+  std::set<std::string> insecure_registries;   // --insecure-registry HOST[:PORT]: plain http
+  std::set<std::string> refusal_means_absent;  // --refusal-means-absent HOST[:PORT] (docs/ci.md)
   bool allow_dirty = false;                    // --allow-dirty
   bool publish_only_if_all_pass = false;       // --publish-only-if-all-pass
   std::string tool;                            // --tool: datahub-gen as build.ninja runs it

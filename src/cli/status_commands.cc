@@ -21,8 +21,9 @@ namespace {
 // client, same credentials, same answers. Their exchanges are logged.
 class RegistryLookup {
  public:
-  explicit RegistryLookup(const std::string& build_dir)
-      : log_(build_dir + "/" + state::kStatusLog), registry_(steps::MakeRegistry(log_)) {}
+  RegistryLookup(const std::string& build_dir, const GenerateOptions& options)
+      : log_(build_dir + "/" + state::kStatusLog),
+        registry_(steps::MakeRegistry(log_, {options.insecure_registries, options.refusal_means_absent})) {}
 
   bool Has(const graph::Node& node) { return registry_->Inspect(node.Reference()).has_value(); }
 
@@ -33,12 +34,12 @@ class RegistryLookup {
 
 // Computes the status of every node; prints why and returns an exit code
 // when the registry could not say.
-int ComputeStatuses(const std::string& command, const LoadedStack& stack, bool offline,
+int ComputeStatuses(const std::string& command, const LoadedStack& stack, const GenerateOptions& generate,
                     std::vector<status::NodeStatus>* statuses) {
   std::unique_ptr<RegistryLookup> registry;
   status::StatusOptions options{stack.folder.get(), nullptr};
-  if (!offline) {
-    registry = std::make_unique<RegistryLookup>(stack.build_dir);
+  if (!generate.offline) {
+    registry = std::make_unique<RegistryLookup>(stack.build_dir, generate);
     options.in_registry = [&registry](const graph::Node& node) { return registry->Has(node); };
   }
   try {
@@ -59,8 +60,7 @@ int RunStatusCommand(int argc, char** argv) {
   LoadedStack stack;
   if (auto done = ParseAndLoad(ParseStatusOptions, argc, argv, "status", "no status", &options, &stack)) return *done;
   std::vector<status::NodeStatus> statuses;
-  if (int computed = ComputeStatuses("status", stack, options.stack.offline, &statuses); computed != kExitOk)
-    return computed;
+  if (int computed = ComputeStatuses("status", stack, options.stack, &statuses); computed != kExitOk) return computed;
   std::cout << (options.json ? status::RenderStatusJson(statuses) : status::RenderStatusText(statuses));
   return kExitOk;
 }
@@ -90,8 +90,7 @@ int RunExplainCommand(int argc, char** argv) {
     return kExitUserError;
   }
   std::vector<status::NodeStatus> statuses;
-  if (int computed = ComputeStatuses("explain", stack, options.stack.offline, &statuses); computed != kExitOk)
-    return computed;
+  if (int computed = ComputeStatuses("explain", stack, options.stack, &statuses); computed != kExitOk) return computed;
   std::string separator;
   for (const status::NodeStatus& status : statuses) {
     if (status.node->Id() != options.node && status.node->image != options.node) continue;

@@ -203,6 +203,8 @@ class Emitter {
             .root_from_build_dir = options.root_from_build_dir,
             .images_dir = slash == std::string::npos ? "." : any.dir.substr(0, slash),
             .registry_mode = options.registry_mode,
+            .insecure_registries = options.insecure_registries,
+            .refusal_means_absent = options.refusal_means_absent,
             .allow_dirty = options.allow_dirty,
             .publish_only_if_all_pass = options.publish_only_if_all_pass,
             .pytest = options.pytest,

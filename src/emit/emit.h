@@ -5,6 +5,7 @@
 // the self-regeneration edge. Knows no kind by name: the one place that knows
 // both the graph and ninja.
 #pragma once
+#include <set>
 #include <string>
 #include <vector>
 
@@ -21,11 +22,13 @@ struct Options {
   std::vector<std::string> regenerate_inputs;  // relative to the build directory
   int build_jobs = 2;
   int push_jobs = 2;
-  bool registry_mode = true;              // ask the registry (Docker Hub for names without a host) before building
-  bool allow_dirty = false;               // let push and stable publish dirty nodes
-  bool publish_only_if_all_pass = false;  // every push waits for the tests of every node
-  std::string pytest;                     // test command words; "" = the step's default
-  std::string source_url;                 // org.opencontainers.image.source ("" = none)
+  bool registry_mode = true;                   // ask the registry (Docker Hub for names without a host) before building
+  std::set<std::string> insecure_registries;   // asked over plain http, besides loopback ones
+  std::set<std::string> refusal_means_absent;  // whose 401/403 to a manifest means absent
+  bool allow_dirty = false;                    // let push and stable publish dirty nodes
+  bool publish_only_if_all_pass = false;       // every push waits for the tests of every node
+  std::string pytest;                          // test command words; "" = the step's default
+  std::string source_url;                      // org.opencontainers.image.source ("" = none)
 };
 
 // Problems that only the emitted file shows go to `diagnostics`, at the spec

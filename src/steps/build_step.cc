@@ -34,6 +34,8 @@ const ArgSchema<BuildStep>& Schema() {
           .Repeated("label", &BuildStep::labels, "NAME=VALUE")
           .Flag("registry-check", &BuildStep::registry_check, "ask the registry before building")
           .Flag("insecure-registry", &BuildStep::insecure_registry, "the registry speaks plain http")
+          .Flag("refusal-means-absent", &BuildStep::refusal_means_absent,
+                "a 401/403 of the registry to the manifest means absent")
           .Optional("record", &BuildStep::record, "the input record written beside the stamp (for explain)")
           .Required("stamp", &BuildStep::stamp, "the stamp file written on success")
           .Required("log", &BuildStep::log, "the file that receives the step's whole output");
@@ -137,7 +139,8 @@ std::optional<EdgePlan> PlanBuild(const graph::Node& node, const PlanContext& co
                  .parent_image = node.parent_alias.empty() ? "" : parent->Reference(),
                  .parent_alias = node.parent_alias,
                  .registry_check = context.registry_mode,
-                 .insecure_registry = context.registry_mode && graph::IsLoopbackRegistry(node.repository),
+                 .insecure_registry = context.registry_mode && context.Insecure(node),
+                 .refusal_means_absent = context.registry_mode && context.RefusalMeansAbsent(node),
                  .record = state::InputRecordPath(node),
                  .stamp = BuildOutput(node),
                  .log = state::LogPath(node, "build")};
@@ -225,7 +228,7 @@ int BuildStepMain(const std::vector<std::string>& args) {
   BuildStep step = BuildStep::FromArgs(args);
   return ExecuteStep(
       step.log, step.image, [&](StepServices& services) { return RunBuildStep(step, services); },
-      InsecureRegistries(step.insecure_registry, step.image));
+      RegistryOptionsFor(step.image, step.insecure_registry, step.refusal_means_absent));
 }
 
 StepOutcome BuildOutcome(std::string_view stamp_text) {

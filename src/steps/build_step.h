@@ -31,6 +31,7 @@ struct BuildStep {
   std::vector<std::string> labels;      // NAME=VALUE
   bool registry_check = false;          // ask the registry before building
   bool insecure_registry = false;       // the registry speaks plain http
+  bool refusal_means_absent = false;    // a 401/403 to the manifest means absent (docs/ci.md)
   std::string record;                   // graph::InputRecord written just before the stamp; "" = none
   std::string stamp;
   std::string log;

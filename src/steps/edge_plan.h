@@ -3,6 +3,7 @@
 // without knowing any kind (step_kinds.h).
 #pragma once
 #include <cstddef>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -14,17 +15,23 @@ namespace dhg::steps {
 
 // What generation decided that the edges need, beyond the graph.
 struct PlanContext {
-  const graph::Graph* graph = nullptr;  // the whole stack
-  std::string root_from_build_dir;      // the repository root seen from the build folder: "" or "../" ...
-  std::string images_dir;               // the stack's folder, repository-relative
-  bool registry_mode = true;            // ask the registry before building
-  bool allow_dirty = false;             // publish dirty nodes too
+  const graph::Graph* graph = nullptr;         // the whole stack
+  std::string root_from_build_dir;             // the repository root seen from the build folder: "" or "../" ...
+  std::string images_dir;                      // the stack's folder, repository-relative
+  bool registry_mode = true;                   // ask the registry before building
+  std::set<std::string> insecure_registries;   // asked over plain http, besides loopback ones
+  std::set<std::string> refusal_means_absent;  // whose 401/403 to a manifest means absent
+  bool allow_dirty = false;                    // publish dirty nodes too
   bool publish_only_if_all_pass = false;
   std::string pytest;      // the test command words; "" = the step's default
   std::string source_url;  // org.opencontainers.image.source ("" = none)
 
   // A repository-relative path as the build folder sees it.
   std::string FromRoot(const std::string& path) const { return root_from_build_dir + path; }
+  // Whether the registry of `node` is asked over plain http.
+  bool Insecure(const graph::Node& node) const;
+  // Whether a refusal of the registry of `node` means absent.
+  bool RefusalMeansAbsent(const graph::Node& node) const;
 };
 
 // A value of the spec that a command carries: when the command would be too

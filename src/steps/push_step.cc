@@ -34,7 +34,7 @@ std::optional<EdgePlan> PlanPush(const graph::Node& node, const PlanContext& con
   PushStep step{.node = node.Id(),
                 .image = node.Reference(),
                 .image_stamp = BuildOutput(node),
-                .insecure_registry = graph::IsLoopbackRegistry(node.repository),
+                .insecure_registry = context.Insecure(node),
                 .stamp = PushOutput(node),
                 .log = state::LogPath(node, "push")};
   EdgePlan plan{.args = step.ToArgs(),
@@ -82,7 +82,7 @@ int PushStepMain(const std::vector<std::string>& args) {
   PushStep step = PushStep::FromArgs(args);
   return ExecuteStep(
       step.log, step.image, [&](StepServices& services) { return RunPushStep(step, services); },
-      InsecureRegistries(step.insecure_registry, step.image));
+      RegistryOptionsFor(step.image, step.insecure_registry));
 }
 
 StepOutcome PushOutcome(std::string_view stamp_text) {

@@ -19,9 +19,9 @@ class InterruptibleClock : public registry::SystemClock {
 
 class ClientRegistry : public Registry {
  public:
-  ClientRegistry(StepLog& log, const std::set<std::string>& insecure)
+  ClientRegistry(StepLog& log, const RegistryOptions& options)
       : credentials_(registry::DockerConfigFromEnvironment()),
-        client_(transport_, credentials_, clock_, Options(log, insecure)) {}
+        client_(transport_, credentials_, clock_, ClientOptionsOf(log, options)) {}
 
   std::optional<RegistryImage> Inspect(const std::string& ref) override {
     registry::Result result = client_.Head(Parse(ref));
@@ -66,11 +66,12 @@ class ClientRegistry : public Registry {
   }
 
  private:
-  static registry::ClientOptions Options(StepLog& log, const std::set<std::string>& insecure) {
-    registry::ClientOptions options;
-    options.insecure = insecure;
-    options.log = [&log](const std::string& line) { log.Line(line); };
-    return options;
+  static registry::ClientOptions ClientOptionsOf(StepLog& log, const RegistryOptions& options) {
+    registry::ClientOptions client;
+    client.insecure = options.insecure;
+    client.refusal_means_absent = options.refusal_means_absent;
+    client.log = [&log](const std::string& line) { log.Line(line); };
+    return client;
   }
 
   static registry::Reference Parse(const std::string& ref) {
@@ -88,8 +89,8 @@ class ClientRegistry : public Registry {
 
 }  // namespace
 
-std::unique_ptr<Registry> MakeRegistry(StepLog& log, const std::set<std::string>& insecure) {
-  return std::make_unique<ClientRegistry>(log, insecure);
+std::unique_ptr<Registry> MakeRegistry(StepLog& log, const RegistryOptions& options) {
+  return std::make_unique<ClientRegistry>(log, options);
 }
 
 std::optional<RemoteImage> RemoteImageOf(const std::string& id, const std::string& config_json,

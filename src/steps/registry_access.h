@@ -58,9 +58,13 @@ class Registry {
   virtual std::string Retag(const std::string& ref, const std::string& target) = 0;
 };
 
-// The real one. Plain http for loopback registries and `insecure` ones
-// (host[:port]); every exchange goes to `log`, secrets removed.
-std::unique_ptr<Registry> MakeRegistry(StepLog& log, const std::set<std::string>& insecure = {});
+struct RegistryOptions {
+  std::set<std::string> insecure;              // host[:port] asked over plain http (loopback ones always are)
+  std::set<std::string> refusal_means_absent;  // whose 401/403 to a manifest means absent (docs/ci.md)
+};
+
+// The real one; every exchange goes to `log`, secrets removed.
+std::unique_ptr<Registry> MakeRegistry(StepLog& log, const RegistryOptions& options = {});
 
 // The image a manifest page describes, from an image config and the layer
 // sizes of its manifest (both JSON as the registry serves them).

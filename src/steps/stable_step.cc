@@ -46,11 +46,11 @@ std::string StableStep::Help() { return Schema().Help(); }
 
 std::string StableOutput(const graph::Node& node) { return state::StableStampPath(node); }
 
-std::optional<EdgePlan> PlanStable(const graph::Node& node, const PlanContext&) {
+std::optional<EdgePlan> PlanStable(const graph::Node& node, const PlanContext& context) {
   StableStep step{.node = node.Id(),
                   .image = node.Reference(),
                   .stable_image = node.StableReference(),
-                  .insecure_registry = graph::IsLoopbackRegistry(node.repository),
+                  .insecure_registry = context.Insecure(node),
                   .stamp = StableOutput(node),
                   .log = state::LogPath(node, "stable")};
   return EdgePlan{.args = step.ToArgs(),
@@ -91,7 +91,7 @@ int StableStepMain(const std::vector<std::string>& args) {
   StableStep step = StableStep::FromArgs(args);
   return ExecuteStep(
       step.log, step.image, [&](StepServices& services) { return RunStableStep(step, services); },
-      InsecureRegistries(step.insecure_registry, step.image));
+      RegistryOptionsFor(step.image, step.insecure_registry));
 }
 
 StepOutcome StableOutcome(std::string_view stamp_text) {

@@ -14,6 +14,15 @@ namespace dhg::steps {
 
 std::string NodeTitle(const graph::Node& node) { return node.image + " (" + node.plan + ") " + node.Reference(); }
 
+bool PlanContext::Insecure(const graph::Node& node) const {
+  return graph::IsLoopbackRegistry(node.repository) ||
+         insecure_registries.count(graph::RegistryHost(node.repository)) > 0;
+}
+
+bool PlanContext::RefusalMeansAbsent(const graph::Node& node) const {
+  return refusal_means_absent.count(graph::RegistryHost(node.repository)) > 0;
+}
+
 const std::vector<StepKind>& StepKinds() {
   static const std::vector<StepKind> kinds = {
       {.id = StepKindId::kBuild,

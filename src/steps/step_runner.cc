@@ -91,15 +91,17 @@ void VerifyPushed(const std::string& ref, const std::string& digest, StepService
   }
 }
 
-std::set<std::string> InsecureRegistries(bool insecure, const std::string& image) {
+RegistryOptions RegistryOptionsFor(const std::string& image, bool insecure, bool refusal_means_absent) {
+  RegistryOptions options;
   std::string host = graph::RegistryHost(image);
-  if (!insecure || host.empty()) return {};
-  return {host};
+  if (host.empty()) return options;
+  if (insecure) options.insecure.insert(host);
+  if (refusal_means_absent) options.refusal_means_absent.insert(host);
+  return options;
 }
 
 int ExecuteStep(const std::string& log_path, const std::string& subject,
-                const std::function<std::string(StepServices&)>& step,
-                const std::set<std::string>& insecure_registries) {
+                const std::function<std::string(StepServices&)>& step, const RegistryOptions& registry_options) {
   std::unique_ptr<StepLog> log;
   try {
     log = std::make_unique<StepLog>(log_path);
@@ -109,7 +111,7 @@ int ExecuteStep(const std::string& log_path, const std::string& subject,
   }
   InstallSignalForwarding();
   CliDocker docker(*log);
-  std::unique_ptr<Registry> registry = MakeRegistry(*log, insecure_registries);
+  std::unique_ptr<Registry> registry = MakeRegistry(*log, registry_options);
   std::unique_ptr<state::BuildFolder> folder = state::OpenBuildFolder(".");
   StepServices services{
       docker,

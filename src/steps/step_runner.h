@@ -52,13 +52,11 @@ struct StepServices {
 // also leaves a marker beside the log (state::FailureMarker) naming `subject`
 // (the image, or the file the step makes) and the error, which `datahub-gen
 // status` reports; a success removes it.
-// `insecure_registries`: registries (host[:port]) besides loopback ones that
-// are asked over plain http.
 int ExecuteStep(const std::string& log_path, const std::string& subject,
-                const std::function<std::string(StepServices&)>& step,
-                const std::set<std::string>& insecure_registries = {});
-// {the registry host of `image`} when `insecure`, else {}.
-std::set<std::string> InsecureRegistries(bool insecure, const std::string& image);
+                const std::function<std::string(StepServices&)>& step, const RegistryOptions& registry_options = {});
+// The registry options of a step about `image` that was given
+// --insecure-registry (and --refusal-means-absent).
+RegistryOptions RegistryOptionsFor(const std::string& image, bool insecure, bool refusal_means_absent = false);
 
 // --- for the steps' own files ---
 
