@@ -13,8 +13,10 @@ of tests/golden/run.py (whose code this reuses), so tags are reproducible, and
     status lines of the edges ninja would run, in its order;
   * each dry run is checked for the order the stack needs, whatever the
     expected file says: a node is built before it is tested, manifested or
-    pushed, tested before pushed, pushed before made stable; a parent is
-    built before its children, and pushed before them.
+    pushed, tested before pushed, pushed before made stable; a node with
+    integration tests runs them after its tests and before its push; a
+    pruned node is pruned after its push, its page and its children's
+    builds; a parent is built before its children, and pushed before them.
 
     run.py DATAHUB_GEN            compare
     run.py DATAHUB_GEN --update   rewrite expected.ninja and expected-dry-runs.txt
@@ -46,9 +48,10 @@ def load_golden():
 
 golden = load_golden()
 
-STEP_LINE = re.compile(r"\[\d+/\d+\] (BUILD|TEST|MANIFEST|PUSH|STABLE) (\S+) \((\S+)\) ")
+STEP_LINE = re.compile(r"\[\d+/\d+\] (BUILD|TEST|INTEGRATION|MANIFEST|PUSH|STABLE|PRUNE) (\S+) \((\S+)\) ")
 # A node's steps in the order they must run (MANIFEST only needs BUILD).
-STEP_AFTER = {"TEST": "BUILD", "MANIFEST": "BUILD", "PUSH": "TEST", "STABLE": "PUSH"}
+STEP_AFTER = {"TEST": "BUILD", "INTEGRATION": "TEST", "MANIFEST": "BUILD", "PUSH": "TEST", "STABLE": "PUSH",
+              "PRUNE": "PUSH"}
 
 
 def dry_run(repo, target):
@@ -72,8 +75,15 @@ def parents_of(build_ninja):
     return {node: node_of_ref[ref] for node, ref in base_of_node.items()}
 
 
-def order_problems(target, lines, parents):
-    """What in a dry run breaks the order the stack needs."""
+def integration_nodes(build_ninja):
+    """The nodes ("image/plan") with an integration test edge."""
+    found = re.findall(r"^  desc = INTEGRATION (\S+) \((\S+)\) ", build_ninja, re.M)
+    return {f"{image}/{plan}" for image, plan in found}
+
+
+def order_problems(target, lines, parents, integrated=frozenset()):
+    """What in a dry run breaks the order the stack needs (integrated: the
+    nodes with integration tests, whose push waits for them)."""
     position = {}
     for index, line in enumerate(lines):
         if m := STEP_LINE.match(line):
@@ -90,17 +100,23 @@ def order_problems(target, lines, parents):
     for step, node in position:
         if step in STEP_AFTER:
             before((STEP_AFTER[step], node), (step, node))
+        if step == "PUSH" and node in integrated:
+            before(("INTEGRATION", node), (step, node))
+        if step == "PRUNE":
+            before(("MANIFEST", node), (step, node))
+            for child in sorted(c for c, parent in parents.items() if parent == node):
+                before(("BUILD", child), (step, node))
         if step in ("BUILD", "PUSH") and node in parents:
             before((step, parents[node]), (step, node))
     return problems
 
 
-def dry_runs(repo, targets, parents):
+def dry_runs(repo, targets, parents, integrated):
     """The text of expected-dry-runs.txt, and the order problems found."""
     text, problems = [], []
     for target in ["build.ninja", *targets]:
         lines = dry_run(repo, target)
-        problems += order_problems(target, lines, parents)
+        problems += order_problems(target, lines, parents, integrated)
         text += [f"$ ninja -n {target}", *lines, ""]
     return "\n".join(text), problems
 
@@ -120,7 +136,7 @@ def check_example(tool, name, scratch, update, with_dry_runs):
     with open(os.path.join(folder, "targets"), encoding="utf-8") as f:
         targets = [line for line in f.read().splitlines() if line]
     try:
-        text, problems = dry_runs(repo, targets, parents_of(build_ninja))
+        text, problems = dry_runs(repo, targets, parents_of(build_ninja), integration_nodes(build_ninja))
     except RuntimeError as e:
         print(f"FAIL {name}: {e}")
         return failed + 1

@@ -59,6 +59,9 @@ REPO_ROOT = pathlib.Path(__file__).resolve().parents[2]
 SAMPLE_IMAGES = REPO_ROOT / "images"
 # A 4-image stack (a chain with a branch) with quick tests: stacks/mini/images/spec.yml.
 MINI_IMAGES = pathlib.Path(__file__).resolve().parent / "stacks" / "mini" / "images"
+# A 3-image chain written as DataHub writes its stacks (FROM naming the parent,
+# COPY ./test, a plan commented out): stacks/datahub-style/images/spec.yml.
+DATAHUB_STYLE_IMAGES = pathlib.Path(__file__).resolve().parent / "stacks" / "datahub-style" / "images"
 NINJA = os.environ.get("NINJA", "/usr/bin/ninja")
 # HOST:PORT of the registry the tests push to (scripts/test.sh sets it).
 REGISTRY = os.environ.get("DATAHUB_REGISTRY", "localhost:5000")
@@ -522,6 +525,9 @@ class Generated:
     key: str
     ref: str
     image_stamp: str
+    # The name its Dockerfile's FROM gives the parent, which the build step
+    # makes exist locally (`--parent-alias`); "" when there is none.
+    parent_alias: str = ""
 
 
 class Stack:
@@ -699,7 +705,7 @@ class Stack:
         return {name: body["command"] for name, body in (self.spec().get("manifests") or {}).items()}
 
     def generated(self) -> dict[str, Generated]:
-        """node id -> key, ref, image stamp, read from build.ninja's build edges."""
+        """node id -> key, ref, image stamp, parent alias, read from build.ninja's build edges."""
         text = self.path("build.ninja").read_text(encoding="utf-8")
         found = {}
         pattern = re.compile(
@@ -709,7 +715,8 @@ class Stack:
             stamp, image, plan, key, args = match.groups()
             words = shlex.split(args.replace("$:", ":").replace("$$", "$"))
             ref = words[words.index("--image") + 1]
-            found[f"{image}/{plan}"] = Generated(key=key, ref=ref, image_stamp=stamp)
+            alias = words[words.index("--parent-alias") + 1] if "--parent-alias" in words else ""
+            found[f"{image}/{plan}"] = Generated(key=key, ref=ref, image_stamp=stamp, parent_alias=alias)
         return found
 
     def stamps(self, node: Node, suffix: str) -> list[pathlib.Path]:
@@ -755,6 +762,21 @@ class Stack:
             refs += [t for t in image.get("RepoTags") or [] if t.startswith(prefix)]
         return sorted(refs)
 
+    def alias_refs(self) -> list[str]:
+        """The local names the build steps gave this stack's images under
+        their spec.yml names (`--parent-alias`: a Dockerfile whose FROM names
+        its parent so, built with --registry): `<image_name>:<tag>` whose tag
+        ends with a commit of this stack's history (tags carry the commit)."""
+        names = {node.image_name for node in self.nodes()}
+        commits = {commit[:7] for commit in self.git("rev-list", "--all").split()}
+        refs = []
+        for image in docker_client().api.images():
+            for ref in image.get("RepoTags") or []:
+                repository, _, tag = ref.rpartition(":")
+                if repository in names and tag.rsplit("-", 1)[-1] in commits:
+                    refs.append(ref)
+        return sorted(refs)
+
     def image_ids(self) -> set[str]:
         """Ids of the namespace's images: the images' own tests run their
         image by id. (Not the layers below them: those are shared with every
@@ -770,9 +792,9 @@ class Stack:
             return None
 
     def remove_local_images(self) -> list[str]:
-        """Removes the namespace's local images (not the registry's): what a
-        fresh CI machine has. Returns the refs removed."""
-        refs = self.local_refs()
+        """Removes the namespace's local images and their aliases (not the
+        registry's): what a fresh CI machine has. Returns the refs removed."""
+        refs = self.local_refs() + self.alias_refs()
         for ref in refs:
             try:
                 docker_client().images.remove(ref, force=True)
@@ -783,8 +805,14 @@ class Stack:
     def cleanup(self):
         """Removes the namespace's local images (and, if the registry allows
         deletes, its manifests: those of the local images, and every tag of the
-        nodes' repositories, which clones may have pushed and removed locally)."""
+        nodes' repositories, which clones may have pushed and removed locally),
+        and the aliases of its images under their spec.yml names."""
         client = docker_client()
+        for ref in self.alias_refs():
+            try:
+                client.images.remove(ref, force=True)
+            except docker.errors.APIError as error:
+                print(f"cleanup: could not remove {ref}: {error}")
         for ref in self.local_refs():
             repo, tag = ref.rsplit(":", 1)
             self.registry.delete(repo, tag)
@@ -920,7 +948,7 @@ def clean_up_stacks(stacks) -> list[str]:
                 f"{c.get('Names')} ({c.get('Image')}, {c.get('Command')!r}, {c.get('State')})"
                 for c in containers))
         stack.cleanup()
-        left = stack.local_refs()
+        left = stack.local_refs() + stack.alias_refs()
         if left:
             problems.append(f"images of namespace {stack.namespace} left after cleanup: {left}")
     return problems
