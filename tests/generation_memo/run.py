@@ -164,7 +164,7 @@ def check_warm_run_skips_libgit2(tool, repo):
     # of .gitignore), an editor's swap file (of .git/info/exclude).
     with open(os.path.join(repo, ".git/info/exclude"), "a", encoding="utf-8") as f:
         f.write(".*.swp\n")
-    write(repo, "images/leaf/test/__pycache__/test_leaf.cpython-311.pyc", "\0")
+    write(repo, "images/leaf/data/__pycache__/conftest.cpython-311.pyc", "\0")
     write(repo, "images/root/.Dockerfile.swp", "b0VIM")
     step(tool, repo, "untracked files that git ignores", expect_memo=True)
     untracked = starts_libgit2(tool, repo)
