@@ -134,7 +134,7 @@ FakeFiles BaseFiles() {
 TEST_CASE("ArgsNamedIn: the build args a Dockerfile can refer to, continuation lines joined and heredocs read") {
   ContextArgs args = {{"DIR", "src"}, {"PYTHON_VERSION", "3.11"}, {"UNUSED", "x"}, {"IN_HEREDOC", "y"}};
   std::string dockerfile =
-      "ARG BASE_IMAGE\nFROM ${BASE_IMAGE}\nCOPY ${D\\\nIR} /opt/\nRUN <<EOF\necho $IN_HEREDOC\nEOF\n"
+      "ARG BASE_IMAGE\nFROM ${BASE_IMAGE}\nARG DIR\nCOPY ${D\\\nIR} /opt/\nRUN <<EOF\necho $IN_HEREDOC\nEOF\n"
       "RUN conda install python=$PYTHON_VERSION\n";
   CHECK(ArgsNamedIn(dockerfile, args) == ContextArgs{{"DIR", "src"}, {"IN_HEREDOC", "y"}, {"PYTHON_VERSION", "3.11"}});
   CHECK(ArgsNamedIn("FROM scratch\nCOPY . /\n", args).empty());
