@@ -15,9 +15,17 @@ the same run and on the same tree, `git status` and:
   regen edge   the regeneration edge's command as ninja runs it (--regenerate)
   1 changed    one context file changed (a line appended, not committed)
                before each repetition, then `datahub-gen --offline`
+  untracked    `datahub-gen --offline` by hand, nothing changed but untracked
+               files that .git/info/exclude ignores (a __pycache__ folder, an
+               editor's swap file)
   ninja no-op  /usr/bin/ninja after a full build in which every step was the
                fake tool (fake_tool.c: it writes the step's stamp), so that
                ninja has nothing to do
+  ninja floor  the same ninja on the cheapest file that stats the same paths
+               and does nothing (floor_ninja below): one phony edge; the no-op
+               row's ratio is against git status, the floor row's against
+               the no-op, and the notes give parse and stat times of both
+               (`ninja -d stats`, medians)
 
 Each is run REPS times; the table gives medians, and as the ratio the median
 of the per-repetition ratios (each run is paired with the git status next to
@@ -102,6 +110,106 @@ def regen_command(repo, tool):
     return [tool] + shlex.split(args.replace("$$", "$"))
 
 
+def ninja_words(text):
+    """The words of a build statement after "build ": paths as written (still
+    escaped: "$ ", "$:", "$$"), and ":", "|", "||", "|@" as words of their own."""
+    words, word, i = [], "", 0
+    while i < len(text):
+        c = text[i]
+        if c == "$":
+            word += text[i:i + 2]
+            i += 2
+            continue
+        if c in " :|":
+            if word:
+                words.append(word)
+                word = ""
+            if c == ":":
+                words.append(":")
+            elif c == "|":
+                j = i + 1
+                while j < len(text) and text[j] in "|@":
+                    j += 1
+                words.append(text[i:j])
+                i = j
+                continue
+        else:
+            word += c
+        i += 1
+    if word:
+        words.append(word)
+    return words
+
+
+def ninja_edges(path):
+    """The build statements of a ninja file: (outputs, inputs) per edge, the
+    paths as written, and the default targets."""
+    text = re.sub(r"\$\n[ \t]*", "", open(path, encoding="utf-8").read())  # "$" + newline continues a line
+    edges, defaults = [], []
+    for line in text.split("\n"):
+        if line.startswith("build "):
+            words = ninja_words(line[6:])
+            colon = words.index(":")
+            inputs = [w for w in words[colon + 2:] if w not in ("|", "||", "|@")]
+            edges.append(([w for w in words[:colon] if w != "|"], inputs))
+        elif line.startswith("default "):
+            defaults += line.split()[1:]
+    return edges, defaults
+
+
+def floor_ninja(repo, path):
+    """Writes the cheapest ninja file that makes ninja stat what a no-op run of
+    repo's build.ninja stats and do nothing: one phony edge, whose inputs are
+    the paths on disk among the nodes ninja visits from the default targets
+    and from build.ninja (the manifest check), and whose outputs are the rest
+    (phony targets: stat'ed, missing). Returns the number of paths."""
+    edges, defaults = ninja_edges(os.path.join(repo, "build.ninja"))
+    made_by = {}
+    for outputs, inputs in edges:
+        for output in outputs:
+            made_by[output] = inputs
+    seen, todo = set(), list(defaults or made_by) + ["build.ninja"]
+    while todo:
+        node = todo.pop()
+        if node not in seen:
+            seen.add(node)
+            todo += made_by.get(node, [])
+    unescape = lambda p: re.sub(r"\$(.)", r"\1", p)
+    present = sorted(p for p in seen if os.path.lexists(os.path.join(repo, unescape(p))))
+    missing = sorted(seen.difference(present))
+    with open(path, "w", encoding="utf-8") as f:
+        f.write("builddir = .ninja-floor\n")
+        f.write("build .ninja-floor/floor " + " ".join(missing) + ": phony " + " ".join(present) + "\n")
+        f.write("default .ninja-floor/floor\n")
+    return len(seen)
+
+
+NINJA_STATS = (".ninja parse", ".ninja_log load", "node stat")
+
+
+def ninja_stats(repo, ninja_file):
+    """`ninja -d stats`: {metric: (count, total ms)} for NINJA_STATS."""
+    _, _, out = run([NINJA, "-f", ninja_file, "-d", "stats"], repo)
+    if "no work to do" not in out:
+        raise RuntimeError(f"ninja -f {ninja_file} was not a no-op in {repo}:\n{out[-2000:]}")
+    stats = {}
+    for line in out.splitlines():
+        for metric in NINJA_STATS:
+            if line.startswith(metric + " "):
+                fields = line[len(metric):].split()
+                stats[metric] = (int(fields[0]), float(fields[2]))
+    return stats
+
+
+def stats_note(name, what, samples):
+    parts = []
+    for metric in NINJA_STATS:
+        values = [s[metric] for s in samples if metric in s]
+        if values:
+            parts.append(f"{metric} {statistics.median(v[1] for v in values):.0f} ms ({values[0][0]:,})")
+    return f"{name}: `ninja -d stats` of {what} (median ms, count): " + ", ".join(parts)
+
+
 def make_origin(work, size):
     name, images, plans, files, total, commits = size
     origin = os.path.join(work, "origin-" + re.sub(r"\W+", "-", name))
@@ -122,7 +230,20 @@ def clone(origin, path):
     shutil.rmtree(path, ignore_errors=True)
     run(["git", "clone", "-q", origin, path], os.path.dirname(path))
     with open(os.path.join(path, ".git", "info", "exclude"), "a") as f:
-        f.write("/build.ninja\n/.ninja_*\n/.datahub/\n/manifests/\n")
+        f.write("/build.ninja\n/.ninja_*\n/.datahub/\n/manifests/\n/floor.ninja\n")
+        f.write("__pycache__/\n.*.swp\n")  # the untracked files of the "untracked" row
+
+
+def add_untracked(repo):
+    """What a warm tree holds beside the stack: Python's cache of the tests
+    that ran, an editor's swap file (both ignored by .git/info/exclude)."""
+    cache = os.path.join(repo, "images", "img-0001", "test", "__pycache__")
+    os.makedirs(cache, exist_ok=True)
+    for name in ("conftest.cpython-311.pyc", "test_img.cpython-311-pytest-7.2.1.pyc"):
+        with open(os.path.join(cache, name), "wb") as f:
+            f.write(b"\x00" * 512)
+    with open(os.path.join(repo, "images", "img-0000", ".Dockerfile.swp"), "wb") as f:
+        f.write(b"b0VIM 9.0" + b"\x00" * 4000)
 
 
 def bench_size(size, args, rows, notes):
@@ -151,20 +272,42 @@ def bench_size(size, args, rows, notes):
     notes.append(f"{name}: full `ninja` with the fake steps: {ninja_seconds:.1f} s")
     warm, regen, noop, changed = (Measure("warm, by hand"), Measure("warm, regeneration edge"),
                                   Measure("ninja no-op"), Measure("1 file changed"))
+    untracked, floor = Measure("warm, untracked files ignored"), Measure("ninja no-op / its floor")
     regenerate = regen_command(repo, args.fake)
+    floor_file = os.path.join(repo, "floor.ninja")
+    floor_nodes = floor_ninja(repo, floor_file)
+    run([NINJA, "-f", floor_file], repo)
+    noop_stats, floor_stats = [], []
+
+    def ninja_noop(*extra):
+        result = run([NINJA, *extra], repo)
+        if "no work to do" not in result[2]:
+            raise RuntimeError(f"ninja {' '.join(extra)} was not a no-op in {repo}:\n{result[2][-2000:]}")
+        return result
+
     for rep in range(reps):
         warm.add(run(generate, repo), git_status(repo))
         regen.add(run(regenerate, repo), git_status(repo))
-        nothing = run([NINJA], repo)
-        if "no work to do" not in nothing[2]:
-            raise RuntimeError(f"ninja was not a no-op in {repo}:\n{nothing[2][-2000:]}")
+        nothing = ninja_noop()
         noop.add(nothing, git_status(repo))
+        floor.add(ninja_noop(), ninja_noop("-f", floor_file))
+        noop_stats.append(ninja_stats(repo, "build.ninja"))
+        floor_stats.append(ninja_stats(repo, floor_file))
+    notes.append(f"{name}: the floor file: one phony edge over the {floor_nodes:,} paths a no-op stats")
+    notes.append(stats_note(name, "the no-op", noop_stats))
+    notes.append(stats_note(name, "its floor", floor_stats))
     victim = os.path.join(repo, "images", "img-0001", "Dockerfile")
     for rep in range(reps):
         with open(victim, "a") as f:
             f.write(f"# bench change {rep}\n")
         changed.add(run(generate, repo), git_status(repo))
-    for measure in (cold, touched, warm, regen, changed, noop):
+    run(["git", "checkout", "-q", "--", victim], repo)
+    add_untracked(repo)
+    run(generate, repo)
+    git_status(repo)
+    for rep in range(reps):
+        untracked.add(run(generate, repo), git_status(repo))
+    for measure in (cold, touched, warm, regen, untracked, changed, noop, floor):
         rows.append(measure.row(name))
     notes.append(f"{name}: load after: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
     shutil.rmtree(repo)
@@ -200,7 +343,7 @@ def main():
     print(f"Machine: {machine()}\n")
     print(f"Run: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime(started))}, {time.time() - started:.0f} s, "
           f"{args.reps} repetitions ({args.cold_reps} for cold and touched)\n")
-    print("| size | measurement | datahub-gen / ninja (s, median) | git status (s, median) | ratio (median) "
+    print("| size | measurement | datahub-gen / ninja (s, median) | git status / floor (s, median) | ratio (median) "
           "| peak RSS (MiB) | runs |")
     print("|---|---|---:|---:|---:|---:|---:|")
     print("\n".join(rows))

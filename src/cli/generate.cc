@@ -79,7 +79,7 @@ void KeepGenerationMemo(state::BuildFolder& folder, const state::GenerationMemo&
   std::string text = state::FormatGenerationMemo(memo);
   if (folder.Read(state::kGenerationMemoPath) == text) return;
   try {
-    folder.Write(state::kGenerationMemoPath, text);
+    folder.WriteCache(state::kGenerationMemoPath, text);
   } catch (const std::exception&) {
   }
 }
@@ -240,7 +240,9 @@ int RunGenerate(const GenerateOptions& options) {
     PrintError(options.spec, e.what());
     return kExitUserError;
   }
-  bool changed = WriteFileIfChanged(output_abs, text);
+  // Not synced to the disk: a build.ninja lost in a crash is made again (the
+  // memo then does not match it).
+  bool changed = WriteFileIfChanged(output_abs, text, Durability::kRemade);
   KeepHistoryMemo(stack);
   int dirty = 0;
   std::set<std::string> plans;  // the generated ones: --plan may select some

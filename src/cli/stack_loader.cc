@@ -94,7 +94,7 @@ int ResolveStack(std::string_view not_done, LoadedStack* stack) {
 void KeepHistoryMemo(const LoadedStack& stack) {
   if (stack.history_memo_update.empty()) return;
   try {
-    stack.folder->Write(state::kHistoryMemoPath, stack.history_memo_update);
+    stack.folder->WriteCache(state::kHistoryMemoPath, stack.history_memo_update);
   } catch (const std::exception&) {
   }
 }

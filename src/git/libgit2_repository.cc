@@ -1,7 +1,8 @@
 // Repository on top of libgit2 (repository.h): HEAD, the history walk (our
 // own in a shallow clone) and commit trees, with libgit2 opened only on the
 // first question that repository_files.h cannot answer. The working tree
-// (work_tree.h) asks libgit2 through libgit2_work_tree_fallback.h.
+// (work_tree.h) asks ignore_rules.h, and libgit2 through
+// libgit2_work_tree_fallback.h what that cannot answer.
 #include <algorithm>
 #include <cctype>
 #include <cstdint>
@@ -12,6 +13,7 @@
 #include <unordered_map>
 
 #include "git/commit_trees.h"
+#include "git/ignore_rules.h"
 #include "git/libgit2_loader.h"
 #include "git/libgit2_work_tree_fallback.h"
 #include "git/repository.h"
@@ -53,7 +55,8 @@ class Libgit2Repository final : public Repository {
         git_dir_(layout.git_dir),
         common_dir_(layout.common_dir),
         work_tree_fallback_([this] { return Handle(); }, work_dir_),
-        work_tree_(MakeWorkTree(work_dir_, git_dir_, work_tree_fallback_)) {}
+        ignore_rules_(layout_, work_tree_fallback_),
+        work_tree_(MakeWorkTree(work_dir_, git_dir_, ignore_rules_)) {}
 
   // A repository libgit2 found and opened.
   explicit Libgit2Repository(RepositoryPtr repo)
@@ -62,7 +65,8 @@ class Libgit2Repository final : public Repository {
         git_dir_(WithoutTrailingSlash(Git().git_repository_path(repo_.get()))),
         common_dir_(WithoutTrailingSlash(Git().git_repository_commondir(repo_.get()))),
         work_tree_fallback_([this] { return Handle(); }, work_dir_),
-        work_tree_(MakeWorkTree(work_dir_, git_dir_, work_tree_fallback_)) {}
+        ignore_rules_(layout_, work_tree_fallback_),
+        work_tree_(MakeWorkTree(work_dir_, git_dir_, ignore_rules_)) {}
 
   std::string WorkDir() const override { return work_dir_; }
   std::string GitDir() const override { return git_dir_; }
@@ -262,6 +266,7 @@ class Libgit2Repository final : public Repository {
   std::optional<RepositoryLayout> layout_;  // when found without libgit2
   std::string work_dir_, git_dir_, common_dir_;
   Libgit2WorkTreeFallback work_tree_fallback_;
+  IgnoreRulesFallback ignore_rules_;  // in front of libgit2's
   std::unique_ptr<TreeView> work_tree_;
   std::unique_ptr<TreeStore> trees_;  // made by Trees()
   std::unordered_map<std::string, std::unique_ptr<CommitTreeView>> views_by_commit_;

@@ -138,11 +138,15 @@ DotGit LayoutFromDotGit(const std::string& dir, const struct stat& info, std::op
   return DotGit::kRepository;
 }
 
-// The origin's url in a config file's text: "" when it has none; nullopt
-// when the file has anything this reader does not know.
-std::optional<std::string> OriginUrlIn(std::string_view text) {
-  std::string url;
-  bool in_origin = false;
+// The last value of `key` in the section `section` (lowercase) and, when
+// given, its subsection `subsection` (case-sensitive, as git has it) of a
+// config file's text: "" when it has none; nullopt when the file has
+// anything this reader does not know (quotes, escapes, continuation lines, a
+// key without a value...).
+std::optional<std::string> LastConfigValue(std::string_view text, std::string_view section,
+                                           std::optional<std::string_view> subsection, std::string_view key_wanted) {
+  std::string found;
+  bool in_section = false;
   size_t start = 0;
   while (start < text.size()) {
     size_t end = std::min(text.find('\n', start), text.size());
@@ -165,14 +169,14 @@ std::optional<std::string> OriginUrlIn(std::string_view text) {
                                        [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '-'; }))
         return std::nullopt;
       if (space == std::string_view::npos) {
-        in_origin = false;
+        in_section = name == section && !subsection;
         continue;
       }
-      std::string_view subsection = header.substr(space + 1);
-      if (subsection.size() < 2 || subsection.front() != '"' || subsection.back() != '"' ||
-          subsection.substr(1, subsection.size() - 2).find_first_of("\"\\") != std::string_view::npos)
+      std::string_view quoted = header.substr(space + 1);
+      if (quoted.size() < 2 || quoted.front() != '"' || quoted.back() != '"' ||
+          quoted.substr(1, quoted.size() - 2).find_first_of("\"\\") != std::string_view::npos)
         return std::nullopt;
-      in_origin = name == "remote" && subsection == "\"origin\"";
+      in_section = name == section && subsection && quoted.substr(1, quoted.size() - 2) == *subsection;
       continue;
     }
     size_t equals = line.find('=');
@@ -181,15 +185,15 @@ std::optional<std::string> OriginUrlIn(std::string_view text) {
         !std::all_of(key.begin(), key.end(),
                      [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '-'; }))
       return std::nullopt;  // a key git refuses
-    if (!in_origin || key != "url") continue;
+    if (!in_section || key != key_wanted) continue;
     if (equals == std::string_view::npos) return std::nullopt;  // a bare key means "true"
     std::string_view value = line.substr(equals + 1);
     if (value.find_first_of("\"\\") != std::string_view::npos) return std::nullopt;
     value = Trimmed(value.substr(0, std::min(value.find_first_of("#;"), value.size())));
     if (value.empty()) return std::nullopt;
-    url = value;  // the last value wins, as in git
+    found = value;  // the last value wins, as in git
   }
-  return url;
+  return found;
 }
 
 // The config files besides the repository's own that libgit2 reads.
@@ -201,7 +205,84 @@ std::optional<std::vector<std::string>> UserAndSystemConfigFiles() {
   return std::vector<std::string>{"/etc/gitconfig", xdg_config, std::string(home) + "/.gitconfig"};
 }
 
+// A boolean environment variable as git reads it; nullopt for a value
+// git would read otherwise (or refuse).
+std::optional<bool> EnvBool(const char* name) {
+  const char* value = std::getenv(name);
+  if (!value) return false;
+  std::string lower = Lowercase(value);
+  if (lower == "1" || lower == "true" || lower == "yes" || lower == "on") return true;
+  if (lower.empty() || lower == "0" || lower == "false" || lower == "no" || lower == "off") return false;
+  return std::nullopt;
+}
+
+// The config files git reads, in its order (system, global, the
+// repository's), as git finds them: GIT_CONFIG_NOSYSTEM, GIT_CONFIG_SYSTEM
+// and GIT_CONFIG_GLOBAL honoured; nullopt when settings come from elsewhere
+// too (`git -c`, GIT_CONFIG_COUNT).
+std::optional<std::vector<std::string>> GitConfigFiles(const RepositoryLayout& layout) {
+  if (std::getenv("GIT_CONFIG_PARAMETERS") || std::getenv("GIT_CONFIG_COUNT")) return std::nullopt;
+  std::vector<std::string> files;
+  std::optional<bool> no_system = EnvBool("GIT_CONFIG_NOSYSTEM");
+  if (!no_system) return std::nullopt;
+  const char* system = std::getenv("GIT_CONFIG_SYSTEM");
+  if (!*no_system) files.push_back(system ? system : "/etc/gitconfig");
+  if (const char* global = std::getenv("GIT_CONFIG_GLOBAL")) {
+    files.push_back(global);
+  } else {
+    const char* home = std::getenv("HOME");
+    const char* xdg = std::getenv("XDG_CONFIG_HOME");
+    if (xdg && *xdg) files.push_back(std::string(xdg) + "/git/config");
+    if (home && *home) {
+      if (!xdg || !*xdg) files.push_back(std::string(home) + "/.config/git/config");
+      files.push_back(std::string(home) + "/.gitconfig");
+    }
+  }
+  files.push_back(layout.common_dir + "/config");
+  return files;
+}
+
 }  // namespace
+
+std::optional<std::string> ReadExcludesFile(const RepositoryLayout& layout) {
+  std::optional<std::vector<std::string>> files = GitConfigFiles(layout);
+  if (!files) return std::nullopt;
+  std::string excludes_file;
+  for (const std::string& file : *files) {
+    std::optional<std::string> text = ReadFile(file);
+    if (!text) {
+      if (PathExists(file)) return std::nullopt;  // there, but unreadable
+      continue;
+    }
+    if (text->starts_with("\xEF\xBB\xBF")) return std::nullopt;  // a byte-order mark
+    std::string lower = Lowercase(*text);
+    if (lower.find("include") != std::string::npos) return std::nullopt;
+    if (lower.find("ignorecase") != std::string::npos) {
+      std::optional<std::string> ignore_case = LastConfigValue(*text, "core", std::nullopt, "ignorecase");
+      if (!ignore_case) return std::nullopt;
+      std::string value = Lowercase(*ignore_case);
+      if (!value.empty() && value != "false" && value != "no" && value != "off" && value != "0") return std::nullopt;
+    }
+    if (lower.find("excludesfile") == std::string::npos) continue;
+    std::optional<std::string> value = LastConfigValue(*text, "core", std::nullopt, "excludesfile");
+    if (!value) return std::nullopt;
+    if (!value->empty()) excludes_file = *value;
+  }
+  const char* home = std::getenv("HOME");
+  if (excludes_file.empty()) {
+    // git's default: $XDG_CONFIG_HOME/git/ignore, or ~/.config/git/ignore.
+    const char* xdg = std::getenv("XDG_CONFIG_HOME");
+    if (xdg && *xdg) return std::string(xdg) + "/git/ignore";
+    return home && *home ? std::string(home) + "/.config/git/ignore" : "";
+  }
+  if (excludes_file.starts_with("~/")) {
+    if (!home || !*home) return std::nullopt;
+    return std::string(home) + excludes_file.substr(1);
+  }
+  if (excludes_file.starts_with("~") || excludes_file.starts_with("%(")) return std::nullopt;
+  // A relative path is taken from where git runs: the working tree's root.
+  return excludes_file.front() == '/' ? excludes_file : JoinPath(layout.work_dir, excludes_file);
+}
 
 std::optional<RepositoryLayout> FindRepositoryLayout(const std::string& path) {
   std::optional<std::string> start = RealPath(path);
@@ -296,7 +377,7 @@ std::optional<std::string> ReadOriginUrl(const RepositoryLayout& layout) {
   for (std::string_view word : {"include", "insteadof", "worktree"}) {
     if (lower.find(word) != std::string::npos) return std::nullopt;
   }
-  return OriginUrlIn(*config);
+  return LastConfigValue(*config, "remote", "origin", "url");
 }
 
 }  // namespace dhg::git

@@ -45,4 +45,12 @@ std::optional<bool> HasShallowFile(const RepositoryLayout& layout);
 // is a plain one (no quotes, escapes or continuation lines).
 std::optional<std::string> ReadOriginUrl(const RepositoryLayout& layout);
 
+// The ignore file core.excludesFile names (absolute; git's default
+// $XDG_CONFIG_HOME/git/ignore or ~/.config/git/ignore when unset; "" when
+// there is none), read from the config files git reads (GIT_CONFIG_GLOBAL,
+// GIT_CONFIG_SYSTEM and GIT_CONFIG_NOSYSTEM honoured), when they say it
+// plainly: no includes, no core.ignorecase but false, a value without quotes
+// or escapes.
+std::optional<std::string> ReadExcludesFile(const RepositoryLayout& layout);
+
 }  // namespace dhg::git

@@ -21,31 +21,6 @@ using namespace dhg::testing;
 
 namespace {
 
-// HOME (and XDG_CONFIG_HOME) pointed elsewhere for one test, as libgit2 and
-// ReadOriginUrl find the user's config files through them.
-class ScopedHome {
- public:
-  explicit ScopedHome(const std::string& home) {
-    for (const char* name : {"HOME", "XDG_CONFIG_HOME"}) {
-      const char* value = std::getenv(name);
-      saved_.emplace_back(name, value ? std::optional<std::string>(value) : std::nullopt);
-    }
-    setenv("HOME", home.c_str(), 1);
-    unsetenv("XDG_CONFIG_HOME");
-  }
-  ~ScopedHome() {
-    for (const auto& [name, value] : saved_) {
-      if (value)
-        setenv(name.c_str(), value->c_str(), 1);
-      else
-        unsetenv(name.c_str());
-    }
-  }
-
- private:
-  std::vector<std::pair<std::string, std::optional<std::string>>> saved_;
-};
-
 // Whether the machine's /etc/gitconfig lets ReadOriginUrl answer (it steps
 // aside when a system config could rewrite or add remotes).
 bool SystemConfigIsQuiet() {
@@ -172,7 +147,7 @@ TEST_CASE("ReadHeadState follows loose and packed branches, detached and unborn 
 TEST_CASE("ReadOriginUrl reads the origin's url as git config does, and steps aside when it cannot") {
   TempRepo repo;
   TempDir home;
-  ScopedHome scoped(home.path());
+  ScopedEnv scoped({{"HOME", home.path()}, {"XDG_CONFIG_HOME", std::nullopt}});
   std::optional<RepositoryLayout> layout = FindRepositoryLayout(repo.root());
   REQUIRE(layout);
   if (!SystemConfigIsQuiet()) {

@@ -200,6 +200,24 @@ bool DockerIgnored(const std::vector<std::string>& patterns, const std::string& 
   return ignored;
 }
 
+ContextArgs ArgsNamedIn(const std::optional<std::string>& dockerfile, const ContextArgs& args) {
+  ContextArgs named;
+  if (!dockerfile || args.empty()) return named;
+  ParsedDockerfile parsed = ParseDockerfile(*dockerfile);
+  for (const auto& [name, value] : args) {
+    for (const Instruction& instruction : parsed.instructions) {
+      bool in_heredoc =
+          std::any_of(instruction.heredocs.begin(), instruction.heredocs.end(),
+                      [&](const Heredoc& heredoc) { return heredoc.content.find(name) != std::string::npos; });
+      if (in_heredoc || instruction.original.find(name) != std::string::npos) {
+        named.emplace(name, value);
+        break;
+      }
+    }
+  }
+  return named;
+}
+
 ContextArgs ContextArgsOf(const std::vector<std::pair<std::string, std::string>>& build_args, bool has_parent) {
   ContextArgs args;
   for (const auto& [name, value] : build_args) {

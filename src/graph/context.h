@@ -52,6 +52,13 @@ struct BuildContext {
 using ContextArgs = std::map<std::string, std::string>;
 ContextArgs ContextArgsOf(const std::vector<std::pair<std::string, std::string>>& build_args, bool has_parent);
 
+// The build args among `args` whose names the Dockerfile `dockerfile` (its
+// logical lines as BuildKit joins them, and heredoc bodies) contains: only
+// they can change what ScanContext finds, so nodes whose other build args
+// differ (plans that set a version only RUN lines elsewhere read, or none)
+// can share one context. None without a Dockerfile.
+ContextArgs ArgsNamedIn(const std::optional<std::string>& dockerfile, const ContextArgs& args);
+
 // Lists the context of the image folder `dir` in `tree`: every file directly
 // in it, and each folder in it that a COPY, ADD or RUN --mount=type=bind
 // source of the Dockerfile can reach (test/ included, when it is copied; a

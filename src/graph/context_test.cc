@@ -131,6 +131,25 @@ FakeFiles BaseFiles() {
   };
 }
 
+TEST_CASE("ArgsNamedIn: the build args a Dockerfile can refer to, continuation lines joined and heredocs read") {
+  ContextArgs args = {{"DIR", "src"}, {"PYTHON_VERSION", "3.11"}, {"UNUSED", "x"}, {"IN_HEREDOC", "y"}};
+  std::string dockerfile =
+      "ARG BASE_IMAGE\nFROM ${BASE_IMAGE}\nARG DIR\nCOPY ${D\\\nIR} /opt/\nRUN <<EOF\necho $IN_HEREDOC\nEOF\n"
+      "RUN conda install python=$PYTHON_VERSION\n";
+  CHECK(ArgsNamedIn(dockerfile, args) == ContextArgs{{"DIR", "src"}, {"IN_HEREDOC", "y"}, {"PYTHON_VERSION", "3.11"}});
+  CHECK(ArgsNamedIn("FROM scratch\nCOPY . /\n", args).empty());
+  CHECK(ArgsNamedIn(std::nullopt, args).empty());
+  // What the scan finds depends on those alone.
+  FakeRepository repo;
+  repo.Commit({{"img/Dockerfile", {dockerfile}}, {"img/src/a", {"1"}}, {"img/other/b", {"2"}}});
+  git::TreeView& tree = repo.WorkTree();
+  BuildContext all = ScanContext(tree, "img", args);
+  BuildContext named = ScanContext(tree, "img", ArgsNamedIn(dockerfile, args));
+  CHECK(all.files == named.files);
+  CHECK(all.hash == named.hash);
+  CHECK(all.left_out == Strings{"other"});
+}
+
 TEST_CASE("ScanContext: what docker would get of what the Dockerfile copies, Dockerfile always kept") {
   FakeRepository repo;
   repo.Commit(BaseFiles());

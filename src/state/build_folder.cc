@@ -40,6 +40,9 @@ class DiskBuildFolder final : public BuildFolder {
     return names;
   }
   void Write(const std::string& path, std::string_view content) override { WriteFileAtomic(Resolve(path), content); }
+  void WriteCache(const std::string& path, std::string_view content) override {
+    WriteFileAtomic(Resolve(path), content, Durability::kRemade);
+  }
   void Remove(const std::string& path) override {
     if (unlink(Resolve(path).c_str()) != 0 && errno != ENOENT)
       throw std::runtime_error("cannot remove " + Resolve(path) + ": " + std::strerror(errno));

@@ -29,6 +29,9 @@ class BuildFolder {
   // Replaces the file atomically, making its folders first: a reader sees
   // the old content or the new, never a part. Throws std::runtime_error.
   virtual void Write(const std::string& path, std::string_view content) = 0;
+  // As Write, for a cache the tool can make again (the memos): not synced to
+  // the disk (util/files.h, Durability::kRemade).
+  virtual void WriteCache(const std::string& path, std::string_view content) { Write(path, content); }
   // Removes the file; nothing to do when it is absent. Throws std::runtime_error.
   virtual void Remove(const std::string& path) = 0;
   // Makes the folder and its parents (for files another program writes).

@@ -146,7 +146,7 @@ void MakeDirs(const std::string& path) {
   }
 }
 
-void WriteFileAtomic(const std::string& path, std::string_view content) {
+void WriteFileAtomic(const std::string& path, std::string_view content, Durability durability) {
   size_t slash = path.rfind('/');
   if (slash != std::string::npos) MakeDirs(path.substr(0, slash));
   std::string tmp = path + ".tmp." + std::to_string(getpid());
@@ -167,7 +167,7 @@ void WriteFileAtomic(const std::string& path, std::string_view content) {
     data += n;
     left -= static_cast<size_t>(n);
   }
-  if (fsync(fd) != 0 || close(fd) != 0) {
+  if ((durability == Durability::kSynced && fsync(fd) != 0) || close(fd) != 0) {
     int saved = errno;
     unlink(tmp.c_str());
     errno = saved;
@@ -205,9 +205,9 @@ bool FileHasContent(const std::string& path, std::string_view content) {
 }
 }  // namespace
 
-bool WriteFileIfChanged(const std::string& path, std::string_view content) {
+bool WriteFileIfChanged(const std::string& path, std::string_view content, Durability durability) {
   if (FileHasContent(path, content)) return false;
-  WriteFileAtomic(path, content);
+  WriteFileAtomic(path, content, durability);
   return true;
 }
 

@@ -32,10 +32,18 @@ class MappedFile {
   const char* data_;
   size_t size_;
 };
+// Whether an atomic write waits for the data to reach the disk before it
+// renames (fsync): a stamp claims that a step succeeded and must survive a
+// crash as written; what the tool makes again by itself (build.ninja, the
+// memos) need not pay for it: an fsync took 10-25 ms of a 20-node
+// regeneration on a busy disk (docs/PERFORMANCE.md). Without it a crash can
+// leave such a file empty or stale, never half of one version and half of
+// another (ext4 flushes a file renamed over another before the rename).
+enum class Durability { kSynced, kRemade };
 // Creates parent directories. Throws std::runtime_error with errno text.
-void WriteFileAtomic(const std::string& path, std::string_view content);
+void WriteFileAtomic(const std::string& path, std::string_view content, Durability durability = Durability::kSynced);
 // Writes only if the content differs; returns whether it wrote.
-bool WriteFileIfChanged(const std::string& path, std::string_view content);
+bool WriteFileIfChanged(const std::string& path, std::string_view content, Durability durability = Durability::kSynced);
 void MakeDirs(const std::string& path);
 // Sets the file's modification time to now.
 void TouchFile(const std::string& path);

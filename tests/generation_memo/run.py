@@ -144,8 +144,8 @@ def starts_libgit2(tool, repo):
 def check_warm_run_skips_libgit2(tool, repo):
     """A warm run (memo used) of a stack without untracked files reads HEAD,
     the index and the origin itself: starting libgit2 cost more than the rest
-    of a small stack's warm run. (An untracked file needs the ignore rules,
-    which are libgit2's.)"""
+    of a small stack's warm run. Untracked files need git's ignore rules,
+    which it reads itself too (git/ignore_rules.h)."""
     os.rmdir(os.path.join(repo, "images/root/empty"))
     for memo in (MEMO, ".datahub/history-memo"):
         os.remove(os.path.join(repo, memo))
@@ -160,8 +160,23 @@ def check_warm_run_skips_libgit2(tool, repo):
     os.utime(os.path.join(repo, "images/leaf/data/content.txt"))
     rehashed = starts_libgit2(tool, repo)
     check(not rehashed, "a warm run that re-hashed a touched file started libgit2")
-    if not warm and not rehashed:
-        print("ok   a run without memo starts libgit2, a warm run does not (also re-hashing a touched file)")
+    # What a tree holds after a test run and an edit: Python's cache (a rule
+    # of .gitignore), an editor's swap file (of .git/info/exclude).
+    with open(os.path.join(repo, ".git/info/exclude"), "a", encoding="utf-8") as f:
+        f.write(".*.swp\n")
+    write(repo, "images/leaf/data/__pycache__/conftest.cpython-311.pyc", "\0")
+    write(repo, "images/root/.Dockerfile.swp", "b0VIM")
+    step(tool, repo, "untracked files that git ignores", expect_memo=True)
+    untracked = starts_libgit2(tool, repo)
+    check(not untracked, "a warm run with untracked ignored files started libgit2")
+    write(repo, "images/root/data/notes.txt", "untracked, not ignored\n")
+    step(tool, repo, "an untracked file that git does not ignore", expect_memo=False)
+    added = starts_libgit2(tool, repo)
+    check(not added, "a warm run with an untracked file started libgit2")
+    os.remove(os.path.join(repo, "images/root/data/notes.txt"))
+    if not warm and not rehashed and not untracked and not added:
+        print("ok   a run without memo starts libgit2, a warm run does not (also re-hashing a touched file, "
+              "with untracked files ignored or not)")
 
 
 def main():
@@ -173,7 +188,7 @@ def main():
         for image in ("root", "leaf"):
             write(repo, f"images/{image}/Dockerfile", "ARG BASE_IMAGE\nFROM ${BASE_IMAGE}\nCOPY . /\n")
             write(repo, f"images/{image}/data/content.txt", image + "\n")
-        write(repo, ".gitignore", "/build.ninja\n/.datahub/\n/.ninja_*\n")
+        write(repo, ".gitignore", "/build.ninja\n/.datahub/\n/.ninja_*\n__pycache__/\n")
         git(repo, "init", "-q", "-b", "main")
         git(repo, "add", "-A")
         git(repo, "commit", "-q", "-m", "stack")
