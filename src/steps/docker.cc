@@ -129,19 +129,27 @@ void CliDocker::Tag(const std::string& source, const std::string& target) {
   Run({"tag", source, target}, "docker tag " + source + " " + target);
 }
 
-void CliDocker::Build(const BuildRequest& request, ByteSource& context_tar) {
-  std::vector<std::string> argv{"docker", "build", "-t", request.image, "-f", request.dockerfile};
-  for (const std::string& arg : request.build_args) {
-    argv.push_back("--build-arg");
-    argv.push_back(arg);
-  }
-  for (const std::string& label : request.labels) {
-    argv.push_back("--label");
-    argv.push_back(label);
+std::vector<std::string> BuildArgv(const BuildRequest& request) {
+  std::vector<std::string> argv = request.builder.command;
+  argv.insert(argv.end(), {"-t", request.image, "-f", request.dockerfile});
+  // BuildKit writes its cache metadata into the image (inline cache), so that
+  // the registry serves it to the next runner that builds this image or a
+  // child of it.
+  if (request.builder.buildkit) argv.insert(argv.end(), {"--progress=plain", "--build-arg", "BUILDKIT_INLINE_CACHE=1"});
+  for (const auto& [flag, values] :
+       {std::pair{"--build-arg", &request.build_args}, std::pair{"--label", &request.labels},
+        std::pair{"--cache-from", &request.cache_from}, std::pair{"--secret", &request.secrets}}) {
+    for (const std::string& value : *values) argv.insert(argv.end(), {flag, value});
   }
   argv.push_back("-");
+  return argv;
+}
+
+void CliDocker::Build(const BuildRequest& request, ByteSource& context_tar) {
+  std::vector<std::string> argv = BuildArgv(request);
   std::string err;
-  ProcessResult result = RunProcess(argv, log_, {.stdin_source = &context_tar, .stderr_capture = &err});
+  ProcessResult result = RunProcess(
+      argv, log_, {.stdin_source = &context_tar, .stderr_capture = &err, .environment = request.builder.environment});
   if (!result.ok()) {
     std::string message = TrimmedMessage(err);
     size_t last_line = message.rfind('\n');

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "steps/builder.h"
 #include "steps/process.h"
 
 namespace dhg::steps {
@@ -31,6 +32,9 @@ struct BuildRequest {
   std::string dockerfile;               // path inside the context
   std::vector<std::string> build_args;  // NAME=VALUE, verbatim
   std::vector<std::string> labels;      // NAME=VALUE, verbatim
+  Builder builder;                      // how to run it (builder.h)
+  std::vector<std::string> cache_from;  // images to take layers from (registry refs for BuildKit, local for classic)
+  std::vector<std::string> secrets;     // BuildKit --secret specs: id=ID,env=VAR or id=ID,src=PATH (no values)
 };
 
 struct ExecResult {
@@ -104,6 +108,9 @@ void SplitImageReference(const std::string& ref, std::string* repository, std::s
 // `{{json .}}` prints for a history row, or a label map); nullopt if malformed.
 std::optional<std::map<std::string, std::string>> ParseFlatJsonObject(const std::string& text);
 std::vector<HistoryEntry> ParseHistory(const std::string& json_lines);
+// The command line of a build: the builder's command, then -t, -f, the
+// args, labels, cache sources and secrets, and `-` (the context on stdin).
+std::vector<std::string> BuildArgv(const BuildRequest& request);
 // The digest in `docker push` output ("...: digest: sha256:... size: N"), or "".
 std::string ParsePushDigest(const std::string& output);
 

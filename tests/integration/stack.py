@@ -62,6 +62,7 @@ MINI_IMAGES = pathlib.Path(__file__).resolve().parent / "stacks" / "mini" / "ima
 # A 3-image chain written as DataHub writes its stacks (FROM naming the parent,
 # COPY ./test, a plan commented out): stacks/datahub-style/images/spec.yml.
 DATAHUB_STYLE_IMAGES = pathlib.Path(__file__).resolve().parent / "stacks" / "datahub-style" / "images"
+BUILDER = os.environ.get("DATAHUB_TEST_BUILDER", "")
 NINJA = os.environ.get("NINJA", "/usr/bin/ninja")
 # HOST:PORT of the registry the tests push to (scripts/test.sh sets it).
 REGISTRY = os.environ.get("DATAHUB_REGISTRY", "localhost:5000")
@@ -621,6 +622,10 @@ class Stack:
 
     def gen_args(self, args=()) -> list[str]:
         argv = [self.tool, "--registry", f"{self.registry.host}/{self.namespace}"]
+        # The builder the scenarios run with (scripts/test.sh runs some with
+        # each): DATAHUB_TEST_BUILDER=classic|buildkit; unset = auto.
+        if BUILDER:
+            argv += ["--builder", BUILDER]
         for plan in self.plans:
             argv += ["--plan", plan]
         return argv + list(args)
