@@ -101,7 +101,7 @@ void CheckRoundTrip(Case& c) {
   // The command line: an argv word with a NUL has no quoting at all.
   std::string command_line;
   try {
-    command_line = CommandLine(c.argv);
+    command_line = ShellCommandLine(c.argv);
   } catch (const std::invalid_argument& error) {
     Require(std::string(error.what()).find("NUL byte") != std::string::npos,
             "CommandLine rejected a word for another reason than a NUL", error.what());

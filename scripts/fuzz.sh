@@ -43,7 +43,11 @@ if [[ ! -f $BUILD_DIR/meson-private/coredata.dat ]]; then
 fi
 # Only the fuzzers: the rest of that build folder (the tool, the unit tests) is
 # never built there.
-ninja -C "$BUILD_DIR" "${targets[@]/#/fuzz/fuzz_}" >/dev/null
+# Quiet when it builds; the compiler's output when it does not.
+if ! build_output=$(ninja -C "$BUILD_DIR" "${targets[@]/#/fuzz/fuzz_}" 2>&1); then
+  printf '%s\n' "$build_output" | tail -40 >&2
+  die "the fuzz targets do not build (above)"
+fi
 
 # Seeds of the spec loader: every spec.yml of the repository; of the
 # Dockerfile reader: every Dockerfile.

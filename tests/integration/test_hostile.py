@@ -249,7 +249,7 @@ REJECTED = [
      "images/spec.yml:5:38: error: build arg V of 'a' is 40000 bytes: with it, the build command of a/P would be"),
     ("a command substitution as image key", GEN1.replace("  a:\n", "  $(touch pwned-key):\n").replace("@V@", "x"),
      ["$(touch pwned-key)"],
-     "images/spec.yml:2:3: error: image key '$(touch pwned-key)' must be a folder name of lowercase letters"),
+     "images/spec.yml:2:3: error: image key '$(touch pwned-key)' must be a folder name of letters, digits, '-', '_' and '.'"),
     ("'..' in an image key", GEN1.replace("  a:\n", "  a..b:\n").replace("@V@", "x"), ["a..b"],
      "images/spec.yml:2:3: error: image key 'a..b' must be a folder name"),
     ("an absolute path as image_name", GEN1.replace("x/a", "/etc/passwd").replace("@V@", "x"), ["a"],
