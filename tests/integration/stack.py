@@ -301,8 +301,14 @@ def builds_seen(since_ns: int, until_ns: int, namespace: str, exclude_tags=(),
     times (time.time_ns()), as the daemon saw them: its image tag events, less
     those of refs whose tag is in exclude_tags (stable tags, which the stable
     step adds with `docker tag`). `fresh` says whether the image was created in
-    the window (a real build; an old image tagged again is not fresh)."""
+    the window or has an id the daemon never named before it (a real build; an
+    old image tagged again is not fresh)."""
     prefix = f"{registry}/{namespace}/"
+    # An image id the daemon named before the window is an old image. BuildKit
+    # gives a build whose every layer was cached the creation time of that
+    # cache, but its labels (commit, key) make its id new.
+    known_before = {event.get("id") or (event.get("Actor") or {}).get("ID", "")
+                    for event in daemon_events().between(0, since_ns - 1) if event.get("Type") == "image"}
     seen = []
     for event in daemon_events().between(since_ns, until_ns):
         if event.get("Type") != "image" or event.get("Action") != "tag":
@@ -313,7 +319,7 @@ def builds_seen(since_ns: int, until_ns: int, namespace: str, exclude_tags=(),
         image_id = event.get("id") or (event.get("Actor") or {}).get("ID", "")
         try:
             created = _parse_docker_time(docker_client().images.get(image_id).attrs["Created"])
-            fresh = since_ns <= created <= until_ns + 1_000_000_000
+            fresh = since_ns <= created <= until_ns + 1_000_000_000 or image_id not in known_before
         except docker.errors.ImageNotFound:
             fresh = None
         seen.append(BuildSeen(ref, image_id, int(event["timeNano"]), fresh))

@@ -92,6 +92,10 @@ def test_a_fresh_runner_takes_the_unchanged_layers_from_the_registry(make_stack,
     assert "builder: BuildKit (" in build_log, build_log
     first_ref = origin.generated()[slow.id].ref
     old_value = read_in_image(None, first_ref, "/etc/cache/slow-layer")
+    # Labels are metadata: no history entry (the classic builder adds one per --label).
+    history = subprocess.run(["docker", "history", "--no-trunc", "--format", "{{.CreatedBy}}", first_ref],
+                             capture_output=True, text=True, timeout=60)
+    assert history.returncode == 0 and "io.datahub-gen" not in history.stdout, history.stdout
 
     # A commit that changes only the last instruction's input.
     origin.write("images/slow/last.txt", "second\n")
