@@ -54,13 +54,14 @@ def report(request):
 @pytest.fixture
 def make_stack(environment, tmp_path):
     """make_stack(plans=(), epoch=None, git_date=None, source=images/,
-    registry=open) -> a Stack in tmp_path with a namespace of its own; its
-    local images are removed at the end of the test."""
+    registry=open, daemon=None) -> a Stack in tmp_path with a namespace of its
+    own; its local images are removed at the end of the test (those of a
+    daemon of the test's own go with that daemon)."""
     made = []
 
-    def make(plans=(), epoch=None, git_date=None, source=stacklib.SAMPLE_IMAGES, registry=None):
+    def make(plans=(), epoch=None, git_date=None, source=stacklib.SAMPLE_IMAGES, registry=None, daemon=None):
         stack = stacklib.make_stack(tmp_path / f"stack{len(made)}", plans=plans, epoch=epoch,
-                                    git_date=git_date, source=source, registry=registry)
+                                    git_date=git_date, source=source, registry=registry, daemon=daemon)
         made.append(stack)
         return stack
 
