@@ -153,13 +153,12 @@ pytest_suite() {
 }
 
 # Unit, golden, sanitizer and fuzz tests need no docker: they run even when
-# the services failed. At a lower priority: compilers and fuzzers take the
-# cores the docker lanes leave idle (those wait for dockerd, the registry and
-# the tests in the images, one step after another).
+# the services failed. (Not at a lower priority: on a machine that other
+# builds share, a niced lane gets almost nothing; measured, issue 15.)
 cpu_lane() {
-  suite meson-test nice -n 10 meson test -C build --print-errorlogs
-  suite sanitizers nice -n 10 scripts/sanitize.sh
-  suite fuzz nice -n 10 scripts/fuzz.sh 60
+  suite meson-test meson test -C build --print-errorlogs
+  suite sanitizers scripts/sanitize.sh
+  suite fuzz scripts/fuzz.sh 60
 }
 
 docker_lane() {
@@ -190,13 +189,30 @@ if (($(nproc) < 2)); then lanes=1; fi
 if ((lanes > 1)); then
   echo
   echo "==> the lanes cpu, docker and docker2 run side by side ($(nproc) cores); each suite's output comes when it ends"
+  # Each lane in a process group of its own (set -m): an interrupt of this
+  # script reaches every lane as SIGTERM, which the pytest sessions turn into
+  # their teardown (tests/integration/conftest.py), so the daemons and
+  # registries the tests started are stopped; then this script's EXIT trap
+  # stops the services it started.
+  set -m
   cpu_lane &
   cpu_pid=$!
   docker_lane &
   docker_pid=$!
   docker2_lane &
   docker2_pid=$!
+  set +m
+  # shellcheck disable=SC2317 # run by the trap
+  interrupt_lanes() {
+    trap - INT TERM
+    echo "==> interrupted: stopping the lanes"
+    kill -TERM -- "-$cpu_pid" "-$docker_pid" "-$docker2_pid" 2>/dev/null
+    wait
+    exit 130
+  }
+  trap interrupt_lanes INT TERM
   wait "$cpu_pid" "$docker_pid" "$docker2_pid"
+  trap - INT TERM
 else
   cpu_lane
   docker_lane

@@ -5,6 +5,7 @@ The services are not started here: scripts/test.sh starts them
 test fails (never skips) with a message that says what to run.
 """
 
+import signal
 import time
 
 import pytest
@@ -18,8 +19,16 @@ SCENARIO_LINES = pytest.StashKey[list]()
 collect_ignore = ["stacks"]
 
 
+def _interrupted(signal_number, frame):
+    raise KeyboardInterrupt(f"signal {signal_number}")
+
+
 def pytest_configure(config):
     config.stash[SCENARIO_LINES] = []
+    # SIGTERM (scripts/test.sh interrupted, a CI job cancelled) ends the
+    # session as Ctrl-C does: the fixtures' teardown still stops the daemons
+    # and registries the tests started (daemons.py) and removes their images.
+    signal.signal(signal.SIGTERM, _interrupted)
     config.addinivalue_line("markers", "faults: stops and starts services; run alone (-m faults)")
     # Debian's python3-docker 5.0 uses distutils' deprecated version classes.
     config.addinivalue_line("filterwarnings", "ignore::DeprecationWarning")
