@@ -6,12 +6,18 @@
 #include <cstdlib>
 #include <memory>
 #include <regex>
+#include <thread>
 
 #include "util/json.h"
 #include "util/strings.h"
 
 namespace dhg::steps {
 namespace {
+
+// How long one container request (run, rm, inspect) may take on a loaded
+// daemon, and how long a cleanup waits for a container to be gone.
+constexpr std::chrono::seconds kDockerRequestLimit{120};
+constexpr std::chrono::seconds kContainerRemovalLimit{180};
 
 std::string TrimmedMessage(const std::string& text) {
   size_t begin = text.find_first_not_of(" \t\r\n");
@@ -182,7 +188,10 @@ bool CliDocker::StartContainer(const std::string& name, const std::string& ref,
                                const std::vector<std::string>& keep_alive) {
   std::vector<std::string> arguments{"run", "-d", "--name", name, "--network", "none", "--entrypoint", "", ref};
   arguments.insert(arguments.end(), keep_alive.begin(), keep_alive.end());
-  ProcessResult result = RunProcess(DockerArgv(arguments), log_);
+  // Shielded: a `docker run` killed by an interrupt would leave the daemon
+  // creating the container after the step's cleanup looked for it. It runs
+  // to its end, then Interrupted unwinds to the cleanup, which finds it.
+  ProcessResult result = RunProcess(DockerArgv(arguments), log_, {.shielded = true, .timeout = kDockerRequestLimit});
   if (result.ok()) {
     // A keep-alive command that does not understand its arguments (busybox
     // `sleep infinity`) starts fine and exits a moment later.
@@ -207,11 +216,34 @@ ExecResult CliDocker::Exec(const std::string& container, const std::vector<std::
 }
 
 void CliDocker::RemoveContainer(const std::string& name) {
-  std::string err;
-  ProcessResult result =
-      RunProcess(DockerArgv({"rm", "-f", name}), log_, {.stderr_capture = &err, .even_if_interrupted = true});
-  if (!result.ok() && !ContainsIgnoringCase(err, "no such container")) {
-    log_.Line("warning: could not remove container " + name + ": " + TrimmedMessage(err));
+  // `docker rm -f` can answer before the container is gone ("removal ... is
+  // already in progress", or a create still under way): the cleanup waits
+  // until the daemon no longer knows the container, so nothing of the step
+  // outlives it. Shielded, so a second signal does not cut the cleanup short.
+  const ProcessOptions cleanup{.even_if_interrupted = true, .shielded = true, .timeout = kDockerRequestLimit};
+  const auto deadline = std::chrono::steady_clock::now() + kContainerRemovalLimit;
+  std::string last_error;
+  while (true) {
+    std::string err;
+    ProcessOptions rm_options = cleanup;
+    rm_options.stderr_capture = &err;
+    ProcessResult removed = RunProcess(DockerArgv({"rm", "-f", name}), log_, rm_options);
+    if (!removed.ok() && !ContainsIgnoringCase(err, "no such container")) last_error = TrimmedMessage(err);
+    std::string inspect_err;
+    std::string ignored;
+    ProcessOptions inspect_options = cleanup;
+    inspect_options.stdout_capture = &ignored;
+    inspect_options.stderr_capture = &inspect_err;
+    ProcessResult inspect =
+        RunProcess(DockerArgv({"container", "inspect", "--format", "{{.Id}}", name}), log_, inspect_options);
+    if (!inspect.ok() && ContainsIgnoringCase(inspect_err, "no such container")) return;
+    if (std::chrono::steady_clock::now() >= deadline) {
+      log_.Line("warning: container " + name + " still exists " + std::to_string(kContainerRemovalLimit.count()) +
+                " s after its removal was asked" + (last_error.empty() ? "" : ": " + last_error));
+      return;
+    }
+    // Not interruptible: the cleanup runs after the signal too.
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
   }
 }
 

@@ -63,11 +63,14 @@ class Docker {
   virtual std::string Push(const std::string& ref) = 0;
   // Starts a detached container `name` of `ref` running `keep_alive` (no
   // network, entrypoint cleared). Returns false, leaving no container behind
-  // if `keep_alive` could not be started or exited at once.
+  // if `keep_alive` could not be started or exited at once. A signal that
+  // arrives meanwhile does not stop the request: Interrupted comes after it,
+  // with the container there for the caller's cleanup to remove.
   virtual bool StartContainer(const std::string& name, const std::string& ref,
                               const std::vector<std::string>& keep_alive) = 0;
   virtual ExecResult Exec(const std::string& container, const std::vector<std::string>& argv) = 0;
-  // Removes the container if it exists; runs even after an interrupt.
+  // Removes the container if it exists, and returns once the daemon no
+  // longer knows it (bounded wait); runs even after an interrupt.
   virtual void RemoveContainer(const std::string& name) = 0;
   virtual std::vector<HistoryEntry> History(const std::string& ref) = 0;
   // Removes the local tag `ref` (its layers go when no other tag or image
