@@ -11,7 +11,8 @@
 #              (scripts/sanitize.sh, build-asan/), fuzz (scripts/fuzz.sh 60,
 #              build-fuzz/)
 #     docker   integration (pytest tests/integration, less the two below)
-#     docker2  registry (tests/integration/test_registry.py), faults
+#     docker2  registry (tests/integration/test_registry.py, with the classic
+#              builder: DATAHUB_TEST_BUILDER=classic; the rest use BuildKit), faults
 #              (pytest -m faults) and runners (test_runners.py); the last two
 #              stop only daemons and registries they started themselves
 #
@@ -152,6 +153,13 @@ pytest_suite() {
   return "$rc"
 }
 
+# classic_builder COMMAND...: the command, its scenarios built with the classic
+# builder (tests/integration/stack.py reads DATAHUB_TEST_BUILDER).
+# shellcheck disable=SC2317 # called through suite()
+classic_builder() {
+  DATAHUB_TEST_BUILDER=classic "$@"
+}
+
 # Unit, golden, sanitizer and fuzz tests need no docker: they run even when
 # the services failed. (Not at a lower priority: on a machine that other
 # builds share, a niced lane gets almost nothing; measured, issue 15.)
@@ -174,7 +182,10 @@ docker_lane() {
 # registries of their own; they never signal those of services.sh.
 docker2_lane() {
   if ((services_up)); then
-    suite registry pytest_suite "test_registry.py" tests/integration/test_registry.py "${PYTEST_ARGS[@]}"
+    # With the classic builder (the fallback where no CLI drives BuildKit);
+    # every other suite builds with BuildKit (docs/cli.md, "Builders").
+    suite registry classic_builder pytest_suite "test_registry.py" tests/integration/test_registry.py \
+      "${PYTEST_ARGS[@]}"
     suite faults pytest_suite "the fault tests" tests/integration -m faults "${PYTEST_ARGS[@]}"
     suite runners pytest_suite "test_runners.py" tests/integration/test_runners.py "${PYTEST_ARGS[@]}"
   else
