@@ -5,25 +5,31 @@
 #   2. scripts/services.sh start   dockerd and the registries (stopped again
 #                                  at exit, if this script started them)
 #   3. scripts/make-root-image.sh  the sample stack's root image
-#   4. meson test -C build         unit, golden and example tests
-#   5. scripts/sanitize.sh         the unit tests under ASan + UBSan (build-asan/)
-#   6. scripts/fuzz.sh 60          each libFuzzer target for 60 s (build-fuzz/)
-#   7. pytest tests/integration    integration tests (real ninja, docker, registry)
-#   8. pytest -m faults            fault tests (they stop and start dockerd and
-#                                  registries: a session of their own)
+#   then three lanes side by side (one after the other with
+#   DATAHUB_TEST_LANES=1, and on a one-core machine):
+#     cpu      meson-test (meson test -C build), sanitizers
+#              (scripts/sanitize.sh, build-asan/), fuzz (scripts/fuzz.sh 60,
+#              build-fuzz/)
+#     docker   integration (pytest tests/integration, less the two below)
+#     docker2  registry (tests/integration/test_registry.py, with the classic
+#              builder: DATAHUB_TEST_BUILDER=classic; the rest use BuildKit), faults
+#              (pytest -m faults) and runners (test_runners.py); the last two
+#              stop only daemons and registries they started themselves
 #
-# Every suite runs even when an earlier one failed; the last line sums up the
-# suites and the exit code is non-zero if any failed.
+# Every suite runs even when another one failed. A suite's output goes to
+# .datahub/test-logs/<suite>.log and is printed whole when the suite ends,
+# with its time; the summary lists each suite's result and time and the wall
+# time of the whole; the exit code is non-zero if any suite failed.
 #
-#   scripts/test.sh [PYTEST-ARGS...]   (passed to the integration pytest run,
-#                                       e.g. -k registry, -x)
+#   scripts/test.sh [PYTEST-ARGS...]   (passed to the pytest runs, e.g.
+#                                       -k registry, -x)
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT" || exit 1
 
 case ${1:-} in
-  -h | --help) sed -n '2,19s/^# \{0,1\}//p' "$0"; exit 0 ;;
+  -h | --help) sed -n '2,24s/^# \{0,1\}//p' "$0"; exit 0 ;;
 esac
 
 # No __pycache__ in images/ (it would be in the build contexts) or tests/.
@@ -35,38 +41,63 @@ PYTHON=/usr/bin/python3
 # the auth registry's credentials are read from .datahub/services/registry-auth/.
 export DATAHUB_REGISTRY="localhost:${DATAHUB_REGISTRY_PORT:-5000}"
 export DATAHUB_AUTH_REGISTRY="127.0.0.1:${DATAHUB_AUTH_REGISTRY_PORT:-5001}"
+PYTEST_ARGS=("$@")
 
-passed=()
-failed=()
+LOGS="$ROOT/.datahub/test-logs"
+mkdir -p "$LOGS"
+RESULTS="$LOGS/results"
+: >"$RESULTS"
+T0=$(date +%s.%N)
 
 elapsed() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }'; }
 
-# suite NAME COMMAND...: runs one suite and records its result.
+# suite NAME COMMAND...: runs one suite with its output in $LOGS/NAME.log;
+# once it ended, prints that log and the result line (one suite's block at a
+# time, also when lanes run side by side) and records the result.
 suite() {
-  local name=$1 start rc
+  local name=$1 start rc took log="$LOGS/$1.log"
   shift
-  echo
-  echo "==> $name: $*"
   start=$(date +%s.%N)
-  "$@"
+  "$@" >"$log" 2>&1 </dev/null
   rc=$?
-  if ((rc == 0)); then
-    passed+=("$name")
-    echo "==> $name: ok ($(elapsed "$start") s)"
-  else
-    failed+=("$name")
-    echo "==> $name: FAILED, exit code $rc ($(elapsed "$start") s)"
-  fi
+  took=$(elapsed "$start")
+  {
+    flock 9
+    echo
+    echo "==> $name: $*"
+    cat "$log"
+    if ((rc == 0)); then
+      echo "==> $name: ok ($took s)"
+    else
+      echo "==> $name: FAILED, exit code $rc ($took s; log: $log)"
+    fi
+    echo "$name $rc $took" >>"$RESULTS"
+  } 9>>"$LOGS/.print-lock"
   return "$rc"
+}
+
+# not_run NAME REASON: a suite that could not run counts as failed.
+not_run() {
+  echo "==> $1: FAILED, not run: $2"
+  echo "$1 not-run -" >>"$RESULTS"
 }
 
 summary() {
   echo
-  echo "==> summary"
-  local s
-  for s in "${passed[@]}"; do echo "    ok       $s"; done
-  for s in "${failed[@]}"; do echo "    FAILED   $s"; done
-  echo "suites: ${#passed[@]} passed, ${#failed[@]} failed"
+  echo "==> summary (suite, result, seconds)"
+  local name rc took passed=0 failed=0
+  while read -r name rc took; do
+    if [[ $rc == 0 ]]; then
+      printf '    ok       %-12s %8s s\n' "$name" "$took"
+      passed=$((passed + 1))
+    else
+      printf '    FAILED   %-12s %8s s%s\n' "$name" "$took" "$([[ $rc == not-run ]] && echo ' (not run)')"
+      failed=$((failed + 1))
+    fi
+  done <"$RESULTS"
+  echo "wall time $(elapsed "$T0") s"
+  echo "suites: $passed passed, $failed failed"
+  ((failed == 0))
 }
 
 started=""
@@ -83,8 +114,7 @@ stop_services() {
 finish() {
   stop_services
   summary
-  if ((${#failed[@]})); then exit 1; fi
-  exit 0
+  exit $?
 }
 
 if ! suite setup scripts/setup.sh; then
@@ -104,38 +134,100 @@ if ((services_up)); then
   suite root-image scripts/make-root-image.sh
 fi
 
+# pytest_suite WHAT PYTEST-ARGS...: one pytest session.
+# shellcheck disable=SC2317 # called through suite()
+pytest_suite() {
+  local what=$1 rc
+  shift
+  "$PYTHON" -m pytest -p no:cacheprovider --durations=15 -v "$@"
+  rc=$?
+  # 5: no test collected: a failure, unless PYTEST-ARGS (-k ...) selected
+  # none of this suite's tests.
+  if ((rc == 5)); then
+    if ((${#PYTEST_ARGS[@]})); then
+      echo "no test of $what matches ${PYTEST_ARGS[*]}"
+      return 0
+    fi
+    echo "pytest collected no test in $what"
+  fi
+  return "$rc"
+}
+
+# classic_builder COMMAND...: the command, its scenarios built with the classic
+# builder (tests/integration/stack.py reads DATAHUB_TEST_BUILDER).
+# shellcheck disable=SC2317 # called through suite()
+classic_builder() {
+  DATAHUB_TEST_BUILDER=classic "$@"
+}
+
 # Unit, golden, sanitizer and fuzz tests need no docker: they run even when
-# services failed.
-suite meson-test meson test -C build --print-errorlogs
-suite sanitizers scripts/sanitize.sh
-suite fuzz scripts/fuzz.sh 60
-
-# shellcheck disable=SC2317 # called through suite()
-integration_tests() {
-  "$PYTHON" -m pytest -p no:cacheprovider tests/integration -v -m "not faults" "$@"
-  local rc=$?
-  # 5: pytest collected no test. The suite exists, so that is a failure.
-  ((rc == 5)) && echo "pytest collected no test in tests/integration"
-  return "$rc"
+# the services failed. (Not at a lower priority: on a machine that other
+# builds share, a niced lane gets almost nothing; measured, issue 15.)
+cpu_lane() {
+  suite meson-test meson test -C build --print-errorlogs
+  suite sanitizers scripts/sanitize.sh
+  suite fuzz scripts/fuzz.sh 60
 }
 
-# The fault tests stop and start dockerd and registries: a session of their
-# own, after everything else.
-# shellcheck disable=SC2317 # called through suite()
-fault_tests() {
-  "$PYTHON" -m pytest -p no:cacheprovider tests/integration -v -m faults "$@"
-  local rc=$?
-  # 5: no test collected, fine only when PYTEST-ARGS (-k ...) selected none.
-  if ((rc == 5 && $# > 0)); then echo "no fault test matches $*"; return 0; fi
-  return "$rc"
+docker_lane() {
+  if ((services_up)); then
+    suite integration pytest_suite "tests/integration" tests/integration -m "not faults" \
+      --ignore=tests/integration/test_registry.py --ignore=tests/integration/test_runners.py "${PYTEST_ARGS[@]}"
+  else
+    not_run integration "the services did not start"
+  fi
 }
 
-if ((services_up)); then
-  suite integration integration_tests "$@"
-  suite faults fault_tests "$@"
+# The fault tests and the runners test start (and stop) daemons and
+# registries of their own; they never signal those of services.sh.
+docker2_lane() {
+  if ((services_up)); then
+    # With the classic builder (the fallback where no CLI drives BuildKit);
+    # every other suite builds with BuildKit (docs/cli.md, "Builders").
+    suite registry classic_builder pytest_suite "test_registry.py" tests/integration/test_registry.py \
+      "${PYTEST_ARGS[@]}"
+    suite faults pytest_suite "the fault tests" tests/integration -m faults "${PYTEST_ARGS[@]}"
+    suite runners pytest_suite "test_runners.py" tests/integration/test_runners.py "${PYTEST_ARGS[@]}"
+  else
+    not_run registry "the services did not start"
+    not_run faults "the services did not start"
+    not_run runners "the services did not start"
+  fi
+}
+
+lanes=${DATAHUB_TEST_LANES:-3}
+if (($(nproc) < 2)); then lanes=1; fi
+if ((lanes > 1)); then
+  echo
+  echo "==> the lanes cpu, docker and docker2 run side by side ($(nproc) cores); each suite's output comes when it ends"
+  # Each lane in a process group of its own (set -m): an interrupt of this
+  # script reaches every lane as SIGTERM, which the pytest sessions turn into
+  # their teardown (tests/integration/conftest.py), so the daemons and
+  # registries the tests started are stopped; then this script's EXIT trap
+  # stops the services it started.
+  set -m
+  cpu_lane &
+  cpu_pid=$!
+  docker_lane &
+  docker_pid=$!
+  docker2_lane &
+  docker2_pid=$!
+  set +m
+  # shellcheck disable=SC2317 # run by the trap
+  interrupt_lanes() {
+    trap - INT TERM
+    echo "==> interrupted: stopping the lanes"
+    kill -TERM -- "-$cpu_pid" "-$docker_pid" "-$docker2_pid" 2>/dev/null
+    wait
+    exit 130
+  }
+  trap interrupt_lanes INT TERM
+  wait "$cpu_pid" "$docker_pid" "$docker2_pid"
+  trap - INT TERM
 else
-  failed+=("integration (not run: the services did not start)")
-  failed+=("faults (not run: the services did not start)")
+  cpu_lane
+  docker_lane
+  docker2_lane
 fi
 
 finish

@@ -13,6 +13,7 @@
 #include "cli/stack_loader.h"
 #include "emit/emit.h"
 #include "report/ninja_log.h"
+#include "spec/build_secret.h"
 #include "state/generation_memo.h"
 #include "state/layout.h"
 #include "util/console.h"
@@ -185,6 +186,12 @@ int RunGenerate(const GenerateOptions& options) {
   emit_options.publish_only_if_all_pass = options.publish_only_if_all_pass;
   emit_options.pytest = options.pytest;
   emit_options.source_url = repo.OriginUrl();
+  emit_options.builder = options.builder;
+  for (const std::string& text : options.secrets) {
+    std::string ignored;  // validated by the option parser
+    if (std::optional<spec::BuildSecret> secret = spec::ParseBuildSecret(text, &ignored))
+      emit_options.secrets.push_back(*secret);
+  }
   // Everything the generator reads: the spec, every file and folder of the
   // stack (a new file changes its folder's mtime) and where HEAD points.
   std::vector<std::string> dirs = repo.WorkTree().ListDirs(stack.graph_options.images_dir);

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "graph/graph.h"
+#include "spec/build_secret.h"
 #include "util/escape.h"
 #include "util/strings.h"
 #include "version.h"
@@ -127,6 +128,9 @@ cxxopts::Options MakeParser(Command command) {
       ("refusal-means-absent", "a 401/403 of this registry to a manifest means 'not there yet' (Artifactory, GAR: docs/ci.md; repeatable)", cxxopts::value<std::vector<std::string>>(), "HOST[:PORT]")
       ("allow-dirty", "let push and stable publish nodes whose inputs are not committed")
       ("publish-only-if-all-pass", "push (and promote) nothing unless the tests of every node passed")
+      ("builder", "who runs docker builds: auto (BuildKit where the docker CLI can drive it, else the classic builder), buildkit or classic", cxxopts::value<std::string>()->default_value("auto"), "B")
+      // A string, not a vector: cxxopts would split a vector's values at commas.
+      ("secret", "a BuildKit secret of every build (repeatable; its value stays with docker)", cxxopts::value<std::string>(), "id=ID,env=VAR|id=ID,src=FILE")
       ("tool", "path of datahub-gen as build.ninja should run it (default: this program)", cxxopts::value<std::string>(), "PATH");
   // clang-format on
   if (command == Command::kGenerate)
@@ -250,6 +254,15 @@ ParseOutcome ParseCommandLine(Command command, int argc, const char* const* argv
     if (result.count("C")) options->directory = result["C"].as<std::string>();
     if (result.count("registry")) options->registry = result["registry"].as<std::string>();
     for (const cxxopts::KeyValue& argument : result.arguments()) {
+      if (argument.key() == "secret") {
+        std::string error;
+        if (!spec::ParseBuildSecret(argument.value(), &error)) {
+          *message = "--secret " + QuoteForMessage(argument.value(), '\'') + ": " + error;
+          return ParseOutcome::kUsageError;
+        }
+        options->secrets.push_back(argument.value());
+        continue;
+      }
       if (argument.key() != "D") continue;
       const std::string& define = argument.value();
       size_t equals = define.find('=');
@@ -286,6 +299,12 @@ ParseOutcome ParseCommandLine(Command command, int argc, const char* const* argv
     }
     if (result.count("pytest")) options->pytest = result["pytest"].as<std::string>();
     if (result.count("tool")) options->tool = result["tool"].as<std::string>();
+    std::string builder = result["builder"].as<std::string>();
+    if (builder != "auto" && builder != "buildkit" && builder != "classic") {
+      *message = "--builder '" + builder + "': expected auto, buildkit or classic";
+      return ParseOutcome::kUsageError;
+    }
+    options->builder = builder == "auto" ? "" : builder;
     options->offline = result.count("offline") > 0;
     for (const char* name : {"insecure-registry", "refusal-means-absent"}) {
       if (!result.count(name)) continue;
@@ -386,6 +405,8 @@ std::vector<std::string> RegenerateArgs(const GenerateOptions& options, const st
   if (options.allow_dirty) args.push_back("--allow-dirty");
   if (options.publish_only_if_all_pass) args.push_back("--publish-only-if-all-pass");
   if (!options.tool.empty()) args.insert(args.end(), {"--tool", options.tool});
+  if (!options.builder.empty()) args.insert(args.end(), {"--builder", options.builder});
+  for (const std::string& secret : options.secrets) args.insert(args.end(), {"--secret", secret});
   return args;
 }
 

@@ -27,6 +27,8 @@ struct GenerateOptions {
   bool allow_dirty = false;                    // --allow-dirty
   bool publish_only_if_all_pass = false;       // --publish-only-if-all-pass
   std::string tool;                            // --tool: datahub-gen as build.ninja runs it
+  std::string builder;                         // --builder buildkit|classic; "" = auto
+  std::vector<std::string> secrets;            // --secret id=ID,env=VAR|src=FILE (validated)
   bool regenerate = false;                     // --regenerate: run by ninja's regeneration edge
 };
 

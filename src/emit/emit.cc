@@ -208,7 +208,9 @@ class Emitter {
             .allow_dirty = options.allow_dirty,
             .publish_only_if_all_pass = options.publish_only_if_all_pass,
             .pytest = options.pytest,
-            .source_url = options.source_url};
+            .source_url = options.source_url,
+            .builder = options.builder,
+            .secrets = options.secrets};
   }
 
   static Build Phony(const std::string& name, std::vector<std::string> inputs) {

@@ -11,6 +11,7 @@
 
 #include "graph/graph.h"
 #include "ninja/ninja_ir.h"
+#include "spec/build_secret.h"
 
 namespace dhg::emit {
 
@@ -29,6 +30,8 @@ struct Options {
   bool publish_only_if_all_pass = false;       // every push waits for the tests of every node
   std::string pytest;                          // test command words; "" = the step's default
   std::string source_url;                      // org.opencontainers.image.source ("" = none)
+  std::string builder;                         // buildkit or classic; "" = auto (each build step finds one)
+  std::vector<spec::BuildSecret> secrets;      // BuildKit secrets of every build (--secret)
 };
 
 // Problems that only the emitted file shows go to `diagnostics`, at the spec

@@ -144,4 +144,52 @@ TEST_CASE("prune: after the push, the page and every child's build; in `ninja pu
     CHECK(build.outputs.front() != steps::PruneOutput(stack.Node("lonely")));
 }
 
+TEST_CASE("a build's cache sources: its previous version, its stable tag, its parent; secrets go by name only") {
+  FakeRepository repo;
+  FakeFiles files = DataHubFiles();
+  std::string spec = kDataHubSpec;
+  spec.replace(spec.find("    integration_tests: true\n"), 0, "    secrets: ['id=pip,env=PIP_TOKEN']\n");
+  spec.replace(spec.find("    image_name: ghcr.io/ucsd-ets/lonely\n"), 0, "    prepull: false\n");
+  files["images/spec.yml"] = {spec};
+  std::string first = repo.Commit(files);
+  files["images/datascience/Dockerfile"].content += "RUN true\n";
+  std::string second = repo.Commit(files);
+
+  graph::Options options;
+  options.registry = "localhost:5000";
+  spec::Diagnostics diagnostics;
+  auto graph =
+      graph::BuildGraph(spec::LoadSpec(spec, "images/spec.yml", diagnostics), repo.WorkTree(), options, diagnostics);
+  graph::ComputeIdentities(*graph, repo, options, diagnostics);
+  REQUIRE_MESSAGE(!diagnostics.HasErrors(), diagnostics.Format());
+  const graph::Node& base = *graph->Find("base", spec::kDefaultPlanName);
+  const graph::Node& datascience = *graph->Find("datascience", spec::kDefaultPlanName);
+  CHECK(datascience.tag == graph::CommittedTag("2024.1", second));
+  CHECK(datascience.previous_tag == graph::CommittedTag("2024.1", first));
+  CHECK(base.previous_tag.empty());  // one version only
+
+  Options emit_options = DefaultOptions();
+  emit_options.secrets.push_back({"npm", "", "secrets/npmrc"});
+  spec::Diagnostics emitted;
+  ninja::File file = EmitBuildFile(*graph, emit_options, emitted);
+  REQUIRE_MESSAGE(!emitted.HasErrors(), emitted.Format());
+  Strings args = Argv(BuildOf(file, state::ImageStampPath(datascience)));
+  CHECK(Values(args, "--cache-from") == Strings{datascience.repository + ":" + datascience.previous_tag,
+                                                datascience.StableReference(), base.Reference()});
+  CHECK(Values(args, "--secret") == Strings{"id=pip,env=PIP_TOKEN", "id=npm,src=secrets/npmrc"});
+  CHECK(Values(Argv(BuildOf(file, state::ImageStampPath(base))), "--cache-from") == Strings{base.StableReference()});
+  CHECK(Values(Argv(BuildOf(file, state::ImageStampPath(base))), "--secret") == Strings{"id=npm,src=secrets/npmrc"});
+  // prepull: false, and --offline (no registry to take a cache from): none.
+  const graph::Node& lonely = *graph->Find("lonely", spec::kDefaultPlanName);
+  CHECK_FALSE(HasFlag(Argv(BuildOf(file, state::ImageStampPath(lonely))), "--cache-from"));
+  emit_options.registry_mode = false;
+  ninja::File offline = EmitBuildFile(*graph, emit_options, emitted);
+  CHECK_FALSE(HasFlag(Argv(BuildOf(offline, state::ImageStampPath(datascience))), "--cache-from"));
+  // The builder is not part of any key or tag; only --builder reaches the edge.
+  CHECK_FALSE(HasFlag(args, "--builder"));
+  emit_options.builder = "classic";
+  CHECK(Value(Argv(BuildOf(EmitBuildFile(*graph, emit_options, emitted), state::ImageStampPath(datascience))),
+              "--builder") == "classic");
+}
+
 }  // namespace dhg::emit

@@ -363,7 +363,7 @@ TEST_CASE("a command too long for /bin/sh -c is an error at the largest value it
   Generated generated(spec, {});
   CHECK(generated.diagnostics.Format() ==
         "images/spec.yml:7:16: error: build arg BIG of 'a' is 40000 bytes: with it, the build command of a/P would "
-        "be 190886 bytes long; ninja runs a command with /bin/sh -c, and Linux takes no argument longer than 131071 "
+        "be 190910 bytes long; ninja runs a command with /bin/sh -c, and Linux takes no argument longer than 131071 "
         "bytes (shell quoting makes a ' four bytes long): shorten it, or let the Dockerfile read such data from a "
         "file of the build context\n");
   CHECK_FALSE(generated.written);

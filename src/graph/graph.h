@@ -63,6 +63,10 @@ struct Node {
   std::string tag;                     // <prefix>-<C[:7]>, or a dirty tag
   std::vector<std::string> test_dirs;  // repository-relative, existing ones only
   std::string test_hash;               // TK: SHA-256 over the node's test files and conftest.py
+  // The node's tag at its previous version (its source commit's before, or
+  // for a dirty node its committed one): the image most likely to share its
+  // layers, a cache source of its build. "" when there is none.
+  std::string previous_tag;
   // `integration_tests: true`: its integration_tests/ folder, when it has one,
   // and the hash of it and conftest.py.
   std::vector<std::string> integration_test_dirs;

@@ -208,7 +208,7 @@ std::string HistoryFingerprint(const Options& options) {
   Sha256 hash;
   // Bump when what the scan derives changes (how keys, graphs or source
   // commits are computed): memos of older versions are then not used.
-  hash.Field("datahub-gen history memo v2");  // v2: contexts decided by the Dockerfile's COPY sources
+  hash.Field("datahub-gen history memo v3");  // v3: contexts from COPY sources; previous commits
   hash.Field(kKeyVersion);
   hash.Field(options.images_dir);
   hash.Field(options.spec_file);
@@ -284,17 +284,26 @@ void ComputeIdentities(Graph& graph, git::Repository& repo, const Options& optio
     // The source commit of every key at HEAD, also of nodes the working tree
     // changed: the memo then answers for any working tree at this HEAD.
     std::map<std::string, std::string> unresolved(head_keys.begin(), head_keys.end());
+    // Per node, the last other key seen on the way and the commit it first
+    // appeared in: the version before today's, whose tag a build takes its
+    // cache from (graph::Node::previous_tag).
+    std::map<std::string, std::pair<std::string, std::string>> other_key;
     for (const git::CommitInfo& commit : repo.History()) {
       if (unresolved.empty()) break;
       const KeysAtCommit& keys = *head == commit.id ? head_keys : scanner.KeysAt(commit.id);
       for (auto it = unresolved.begin(); it != unresolved.end();) {
         auto at_commit = keys.find(it->first);
         if (at_commit != keys.end() && at_commit->second == it->second) {
-          found.nodes[it->first] = {it->second, commit.id};
+          auto other = other_key.find(it->first);
+          found.nodes[it->first] = {it->second, commit.id, other == other_key.end() ? "" : other->second.second};
           it = unresolved.erase(it);
-        } else {
-          ++it;
+          continue;
         }
+        if (at_commit != keys.end()) {
+          auto [other, added] = other_key.try_emplace(it->first, at_commit->second, commit.id);
+          if (!added && other->second.first != at_commit->second) other->second = {at_commit->second, commit.id};
+        }
+        ++it;
       }
     }
     if (memo && !shallow) *memo = found;
@@ -305,6 +314,12 @@ void ComputeIdentities(Graph& graph, git::Repository& repo, const Options& optio
     node->source_commit = node->dirty ? "" : at_head->second.source_commit;
     node->tag =
         node->dirty ? DirtyTag(node->tag_prefix, node->key) : CommittedTag(node->tag_prefix, node->source_commit);
+    // The version before: for a dirty node its committed one, else the one
+    // before its source commit.
+    std::string previous = at_head == found.nodes.end() ? ""
+                           : node->dirty                ? at_head->second.source_commit
+                                                        : at_head->second.previous_commit;
+    node->previous_tag = previous.empty() ? "" : CommittedTag(node->tag_prefix, previous);
   }
 
   for (const auto& node : graph.Nodes()) node->parent_alias = ParentAlias(*node);

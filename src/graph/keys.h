@@ -32,6 +32,9 @@ struct HistoryMemo {
   struct Entry {
     std::string key;
     std::string source_commit;
+    // Where the node's previous key (the last other one before
+    // source_commit) first appeared; "" when there was none.
+    std::string previous_commit;
     bool operator==(const Entry&) const = default;
   };
   std::string head;                    // commit id

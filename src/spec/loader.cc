@@ -7,6 +7,7 @@
 #include <map>
 #include <set>
 
+#include "spec/build_secret.h"
 #include "spec/spec.h"
 #include "util/escape.h"
 #include "util/strings.h"
@@ -16,13 +17,13 @@ namespace {
 
 const std::vector<std::string> kGen1TopKeys = {"images", "plans", "manifests", "variables", "epoch"};
 const std::vector<std::string> kGen2TopKeys = {"root", "images", "tag", "all_info_cmds", "variables", "epoch"};
-const std::vector<std::string> kGen1ImageKeys = {"image_name", "depend_on", "dbuild_env",   "manifests",
-                                                 "skip_plans", "epoch",     "inherit_tests"};
+const std::vector<std::string> kGen1ImageKeys = {"image_name", "depend_on", "dbuild_env",    "manifests",
+                                                 "skip_plans", "epoch",     "inherit_tests", "secrets"};
 // `basic_tests` was written in DataHub's specs of early 2023, and no pipeline
 // read it: it is accepted with a warning.
-const std::vector<std::string> kGen2ImageKeys = {"image_name",        "depend_on",  "build_args", "info_cmds",
-                                                 "integration_tests", "prune",      "prepull",    "epoch",
-                                                 "inherit_tests",     "basic_tests"};
+const std::vector<std::string> kGen2ImageKeys = {"image_name",        "depend_on",   "build_args", "info_cmds",
+                                                 "integration_tests", "prune",       "prepull",    "epoch",
+                                                 "inherit_tests",     "basic_tests", "secrets"};
 // Image keys of the other generation: a spec that uses one gets told how its
 // own generation writes it, rather than a bare "unknown key".
 const std::map<std::string, std::string> kGen1ImageHints = {
@@ -264,6 +265,15 @@ class Reader {
               ReadBool(value, field, &image.prune);
             } else if (field == "prepull") {
               ReadBool(value, field, &image.prepull);
+            } else if (field == "secrets") {
+              for (Text& secret : ReadNameList(value, field)) {
+                std::string error;
+                if (ParseBuildSecret(secret.value, &error)) {
+                  image.secrets.push_back(std::move(secret));
+                } else {
+                  diagnostics_.Error(secret.where, "secrets of " + what + ": " + error);
+                }
+              }
             } else if (field == "basic_tests") {
               bool ignored = false;
               if (ReadBool(value, field, &ignored))

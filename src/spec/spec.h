@@ -52,7 +52,11 @@ struct Image {
   std::optional<bool> inherit_tests;
   bool integration_tests = false;
   bool prune = false;
+  // `prepull: false`: no cache sources for its builds (steps/build_step.h).
   bool prepull = true;
+  // BuildKit secrets of its builds, "id=ID,env=VAR" or "id=ID,src=FILE"
+  // (build_secret.h), validated.
+  std::vector<Text> secrets;
 };
 
 struct Spec {

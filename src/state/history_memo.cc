@@ -4,13 +4,17 @@
 
 namespace dhg::state {
 namespace {
-constexpr std::string_view kMemoHeader = "datahub-gen history memo v1";
+constexpr std::string_view kMemoHeader = "datahub-gen history memo v2";
 }  // namespace
 
 std::string FormatHistoryMemo(const graph::HistoryMemo& memo) {
   std::string text = std::string(kMemoHeader) + "\nhead " + memo.head + "\nfingerprint " + memo.fingerprint + "\n";
-  // The node id last: the rest of its line.
-  for (const auto& [id, entry] : memo.nodes) text += entry.key + " " + entry.source_commit + " " + id + "\n";
+  // Key, source commit, previous commit ("-": none), and the node id last:
+  // the rest of its line.
+  for (const auto& [id, entry] : memo.nodes) {
+    text += entry.key + " " + entry.source_commit + " " +
+            (entry.previous_commit.empty() ? "-" : entry.previous_commit) + " " + id + "\n";
+  }
   return text;
 }
 
@@ -23,12 +27,16 @@ std::optional<graph::HistoryMemo> ParseHistoryMemo(std::string_view text) {
   memo.head = lines[1].substr(5);
   memo.fingerprint = lines[2].substr(12);
   for (size_t i = 3; i < lines.size(); ++i) {
-    size_t first = lines[i].find(' ');
-    size_t second = first == std::string::npos ? first : lines[i].find(' ', first + 1);
-    if (second == std::string::npos || first == 0 || second == first + 1 || second + 1 >= lines[i].size())
-      return std::nullopt;
-    memo.nodes[lines[i].substr(second + 1)] = {lines[i].substr(0, first),
-                                               lines[i].substr(first + 1, second - first - 1)};
+    std::vector<std::string> words;
+    size_t at = 0;
+    for (int field = 0; field < 3; ++field) {
+      size_t space = lines[i].find(' ', at);
+      if (space == std::string::npos || space == at) return std::nullopt;
+      words.push_back(lines[i].substr(at, space - at));
+      at = space + 1;
+    }
+    if (at >= lines[i].size()) return std::nullopt;
+    memo.nodes[lines[i].substr(at)] = {words[0], words[1], words[2] == "-" ? "" : words[2]};
   }
   return memo;
 }

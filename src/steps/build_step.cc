@@ -4,6 +4,7 @@
 
 #include "graph/input_record.h"
 #include "graph/labels.h"
+#include "spec/build_secret.h"
 #include "state/input_records.h"
 #include "state/layout.h"
 #include "steps/step_args.h"
@@ -36,6 +37,9 @@ const ArgSchema<BuildStep>& Schema() {
           .Flag("insecure-registry", &BuildStep::insecure_registry, "the registry speaks plain http")
           .Flag("refusal-means-absent", &BuildStep::refusal_means_absent,
                 "a 401/403 of the registry to the manifest means absent")
+          .Optional("builder", &BuildStep::builder, "auto (the default), buildkit or classic")
+          .Repeated("cache-from", &BuildStep::cache_from, "an image whose layers the build may reuse")
+          .Repeated("secret", &BuildStep::secrets, "a BuildKit secret: id=ID,env=VAR or id=ID,src=FILE")
           .Optional("record", &BuildStep::record, "the input record written beside the stamp (for explain)")
           .Required("stamp", &BuildStep::stamp, "the stamp file written on success")
           .Required("log", &BuildStep::log, "the file that receives the step's whole output");
@@ -108,6 +112,47 @@ void EnsureParentAlias(const BuildStep& step, StepServices& services) {
   docker.Tag(step.parent_image, step.parent_alias);
 }
 
+// The cache sources that the registry has (asked with HEAD; none answered is
+// no error: a cache source is a help, not an input). The classic builder
+// takes cache only from local images: those are pulled first, as DataHub's
+// `prepull` did.
+std::vector<std::string> CacheSources(const BuildStep& step, const Builder& builder, StepServices& services) {
+  std::vector<std::string> sources;
+  for (const std::string& ref : step.cache_from) {
+    try {
+      if (!services.registry.Inspect(ref)) {
+        services.log.Line("cache source " + ref + " is not in the registry");
+        continue;
+      }
+      if (!builder.buildkit && !services.docker.InspectImage(ref)) services.docker.Pull(ref);
+      sources.push_back(ref);
+    } catch (const std::exception& error) {
+      services.log.Line("cache source " + ref + " left out: " + error.what());
+    }
+  }
+  if (!sources.empty()) services.log.Line("cache from: " + Join(sources, ", "));
+  return sources;
+}
+
+// The builder of --builder (auto when not given), said in the log; build
+// secrets need BuildKit.
+Builder ChooseBuilder(const BuildStep& step, StepServices& services) {
+  std::optional<BuilderChoice> choice = ParseBuilderChoice(step.builder.empty() ? "auto" : step.builder);
+  if (!choice) throw StepFailed("--builder " + step.builder + ": expected auto, buildkit or classic");
+  Builder builder;
+  try {
+    builder = FindBuilder(*choice, services.probe);
+  } catch (const std::runtime_error& error) {
+    throw StepFailed(error.what());
+  }
+  services.log.Line("builder: " + builder.description);
+  if (!step.secrets.empty() && !builder.buildkit) {
+    throw StepFailed(step.node + " has build secrets, which only BuildKit can pass (" + builder.description +
+                     "): install docker-buildx or Debian's docker.io, or build with --builder buildkit");
+  }
+  return builder;
+}
+
 std::string FinishImageStamp(const BuildStep& step, const ScannedContext& scanned, ImageStamp::Source source,
                              const std::string& id, StepServices& services, const std::string& digest = "") {
   std::string summary = ImageStampSummary(step, source, id.empty() ? digest : id);
@@ -125,6 +170,23 @@ std::string BuildStep::Help() { return Schema().Help(); }
 
 std::string BuildOutput(const graph::Node& node) { return state::ImageStampPath(node); }
 
+namespace {
+
+// The images a build of `node` most likely shares layers with, as the
+// registry may have them: the node at its previous version, its plan's stable
+// tag, its parent. Only with a registry to ask, and not for `prepull: false`.
+std::vector<std::string> CacheCandidates(const graph::Node& node, const PlanContext& context) {
+  std::vector<std::string> refs;
+  if (!context.registry_mode || !node.image_spec->prepull) return refs;
+  if (!node.previous_tag.empty() && node.previous_tag != node.tag)
+    refs.push_back(node.repository + ":" + node.previous_tag);
+  if (std::string stable = node.StableTag(); !stable.empty()) refs.push_back(node.StableReference());
+  if (node.parent) refs.push_back(node.parent->Reference());
+  return refs;
+}
+
+}  // namespace
+
 std::optional<EdgePlan> PlanBuild(const graph::Node& node, const PlanContext& context) {
   const graph::Node* parent = node.parent;
   BuildStep step{.node = node.Id(),
@@ -141,10 +203,20 @@ std::optional<EdgePlan> PlanBuild(const graph::Node& node, const PlanContext& co
                  .registry_check = context.registry_mode,
                  .insecure_registry = context.registry_mode && context.Insecure(node),
                  .refusal_means_absent = context.registry_mode && context.RefusalMeansAbsent(node),
+                 .builder = context.builder,
+                 .cache_from = CacheCandidates(node, context),
                  .record = state::InputRecordPath(node),
                  .stamp = BuildOutput(node),
                  .log = state::LogPath(node, "build")};
   for (const auto& [name, value] : graph::DockerBuildArgs(node)) step.build_args.push_back(name + "=" + value);
+  // The spec's secrets, then the command line's; docker reads their values.
+  for (const spec::Text& text : node.image_spec->secrets) {
+    std::string ignored;
+    if (std::optional<spec::BuildSecret> secret = spec::ParseBuildSecret(text.value, &ignored))
+      step.secrets.push_back(secret->ToDockerArg(context.FromRoot("")));
+  }
+  for (const spec::BuildSecret& secret : context.secrets)
+    step.secrets.push_back(secret.ToDockerArg(context.FromRoot("")));
   std::string commit = node.dirty ? "dirty" : node.source_commit;
   graph::Bindings labels = {{graph::kKeyLabel, node.key},
                             {graph::kCommitLabel, commit},
@@ -200,6 +272,9 @@ std::string RunBuildStep(const BuildStep& step, StepServices& services) {
   }
 
   BuildRequest request{step.image, step.dockerfile, step.build_args, step.labels};
+  request.builder = ChooseBuilder(step, services);
+  request.secrets = step.secrets;
+  request.cache_from = CacheSources(step, request.builder, services);
   std::string key_label = std::string(graph::kKeyLabel) + "=" + step.key;
   bool has_key_label = false;
   for (const std::string& label : step.labels) {
@@ -221,7 +296,12 @@ std::string RunBuildStep(const BuildStep& step, StepServices& services) {
 
   std::optional<LocalImage> built = docker.InspectImage(step.image);
   if (!built) throw StepFailed("docker build reported success, but " + step.image + " does not exist");
-  return FinishImageStamp(step, scanned, ImageStamp::Source::kBuilt, built->id, services);
+  std::string summary = FinishImageStamp(step, scanned, ImageStamp::Source::kBuilt, built->id, services);
+  // Said where ninja shows it: docker deprecated the classic builder, and it
+  // takes no cache from the registry.
+  if (!request.builder.buildkit && step.builder.empty())
+    summary += "\nnotice: built with " + request.builder.description;
+  return summary;
 }
 
 int BuildStepMain(const std::vector<std::string>& args) {

@@ -32,6 +32,9 @@ struct BuildStep {
   bool registry_check = false;          // ask the registry before building
   bool insecure_registry = false;       // the registry speaks plain http
   bool refusal_means_absent = false;    // a 401/403 to the manifest means absent (docs/ci.md)
+  std::string builder;                  // auto (""), buildkit or classic (builder.h)
+  std::vector<std::string> cache_from;  // registry refs whose layers the build may reuse (BuildKit inline cache)
+  std::vector<std::string> secrets;     // --secret specs for BuildKit: id=ID,env=VAR or id=ID,src=PATH
   std::string record;                   // graph::InputRecord written just before the stamp; "" = none
   std::string stamp;
   std::string log;

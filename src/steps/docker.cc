@@ -6,12 +6,18 @@
 #include <cstdlib>
 #include <memory>
 #include <regex>
+#include <thread>
 
 #include "util/json.h"
 #include "util/strings.h"
 
 namespace dhg::steps {
 namespace {
+
+// How long one container request (run, rm, inspect) may take on a loaded
+// daemon, and how long a cleanup waits for a container to be gone.
+constexpr std::chrono::seconds kDockerRequestLimit{120};
+constexpr std::chrono::seconds kContainerRemovalLimit{180};
 
 std::string TrimmedMessage(const std::string& text) {
   size_t begin = text.find_first_not_of(" \t\r\n");
@@ -129,19 +135,27 @@ void CliDocker::Tag(const std::string& source, const std::string& target) {
   Run({"tag", source, target}, "docker tag " + source + " " + target);
 }
 
-void CliDocker::Build(const BuildRequest& request, ByteSource& context_tar) {
-  std::vector<std::string> argv{"docker", "build", "-t", request.image, "-f", request.dockerfile};
-  for (const std::string& arg : request.build_args) {
-    argv.push_back("--build-arg");
-    argv.push_back(arg);
-  }
-  for (const std::string& label : request.labels) {
-    argv.push_back("--label");
-    argv.push_back(label);
+std::vector<std::string> BuildArgv(const BuildRequest& request) {
+  std::vector<std::string> argv = request.builder.command;
+  argv.insert(argv.end(), {"-t", request.image, "-f", request.dockerfile});
+  // BuildKit writes its cache metadata into the image (inline cache), so that
+  // the registry serves it to the next runner that builds this image or a
+  // child of it.
+  if (request.builder.buildkit) argv.insert(argv.end(), {"--progress=plain", "--build-arg", "BUILDKIT_INLINE_CACHE=1"});
+  for (const auto& [flag, values] :
+       {std::pair{"--build-arg", &request.build_args}, std::pair{"--label", &request.labels},
+        std::pair{"--cache-from", &request.cache_from}, std::pair{"--secret", &request.secrets}}) {
+    for (const std::string& value : *values) argv.insert(argv.end(), {flag, value});
   }
   argv.push_back("-");
+  return argv;
+}
+
+void CliDocker::Build(const BuildRequest& request, ByteSource& context_tar) {
+  std::vector<std::string> argv = BuildArgv(request);
   std::string err;
-  ProcessResult result = RunProcess(argv, log_, {.stdin_source = &context_tar, .stderr_capture = &err});
+  ProcessResult result = RunProcess(
+      argv, log_, {.stdin_source = &context_tar, .stderr_capture = &err, .environment = request.builder.environment});
   if (!result.ok()) {
     std::string message = TrimmedMessage(err);
     size_t last_line = message.rfind('\n');
@@ -174,7 +188,10 @@ bool CliDocker::StartContainer(const std::string& name, const std::string& ref,
                                const std::vector<std::string>& keep_alive) {
   std::vector<std::string> arguments{"run", "-d", "--name", name, "--network", "none", "--entrypoint", "", ref};
   arguments.insert(arguments.end(), keep_alive.begin(), keep_alive.end());
-  ProcessResult result = RunProcess(DockerArgv(arguments), log_);
+  // Shielded: a `docker run` killed by an interrupt would leave the daemon
+  // creating the container after the step's cleanup looked for it. It runs
+  // to its end, then Interrupted unwinds to the cleanup, which finds it.
+  ProcessResult result = RunProcess(DockerArgv(arguments), log_, {.shielded = true, .timeout = kDockerRequestLimit});
   if (result.ok()) {
     // A keep-alive command that does not understand its arguments (busybox
     // `sleep infinity`) starts fine and exits a moment later.
@@ -199,11 +216,34 @@ ExecResult CliDocker::Exec(const std::string& container, const std::vector<std::
 }
 
 void CliDocker::RemoveContainer(const std::string& name) {
-  std::string err;
-  ProcessResult result =
-      RunProcess(DockerArgv({"rm", "-f", name}), log_, {.stderr_capture = &err, .even_if_interrupted = true});
-  if (!result.ok() && !ContainsIgnoringCase(err, "no such container")) {
-    log_.Line("warning: could not remove container " + name + ": " + TrimmedMessage(err));
+  // `docker rm -f` can answer before the container is gone ("removal ... is
+  // already in progress", or a create still under way): the cleanup waits
+  // until the daemon no longer knows the container, so nothing of the step
+  // outlives it. Shielded, so a second signal does not cut the cleanup short.
+  const ProcessOptions cleanup{.even_if_interrupted = true, .shielded = true, .timeout = kDockerRequestLimit};
+  const auto deadline = std::chrono::steady_clock::now() + kContainerRemovalLimit;
+  std::string last_error;
+  while (true) {
+    std::string err;
+    ProcessOptions rm_options = cleanup;
+    rm_options.stderr_capture = &err;
+    ProcessResult removed = RunProcess(DockerArgv({"rm", "-f", name}), log_, rm_options);
+    if (!removed.ok() && !ContainsIgnoringCase(err, "no such container")) last_error = TrimmedMessage(err);
+    std::string inspect_err;
+    std::string ignored;
+    ProcessOptions inspect_options = cleanup;
+    inspect_options.stdout_capture = &ignored;
+    inspect_options.stderr_capture = &inspect_err;
+    ProcessResult inspect =
+        RunProcess(DockerArgv({"container", "inspect", "--format", "{{.Id}}", name}), log_, inspect_options);
+    if (!inspect.ok() && ContainsIgnoringCase(inspect_err, "no such container")) return;
+    if (std::chrono::steady_clock::now() >= deadline) {
+      log_.Line("warning: container " + name + " still exists " + std::to_string(kContainerRemovalLimit.count()) +
+                " s after its removal was asked" + (last_error.empty() ? "" : ": " + last_error));
+      return;
+    }
+    // Not interruptible: the cleanup runs after the signal too.
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
   }
 }
 

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "steps/builder.h"
 #include "steps/process.h"
 
 namespace dhg::steps {
@@ -31,6 +32,9 @@ struct BuildRequest {
   std::string dockerfile;               // path inside the context
   std::vector<std::string> build_args;  // NAME=VALUE, verbatim
   std::vector<std::string> labels;      // NAME=VALUE, verbatim
+  Builder builder;                      // how to run it (builder.h)
+  std::vector<std::string> cache_from;  // images to take layers from (registry refs for BuildKit, local for classic)
+  std::vector<std::string> secrets;     // BuildKit --secret specs: id=ID,env=VAR or id=ID,src=PATH (no values)
 };
 
 struct ExecResult {
@@ -59,11 +63,14 @@ class Docker {
   virtual std::string Push(const std::string& ref) = 0;
   // Starts a detached container `name` of `ref` running `keep_alive` (no
   // network, entrypoint cleared). Returns false, leaving no container behind
-  // if `keep_alive` could not be started or exited at once.
+  // if `keep_alive` could not be started or exited at once. A signal that
+  // arrives meanwhile does not stop the request: Interrupted comes after it,
+  // with the container there for the caller's cleanup to remove.
   virtual bool StartContainer(const std::string& name, const std::string& ref,
                               const std::vector<std::string>& keep_alive) = 0;
   virtual ExecResult Exec(const std::string& container, const std::vector<std::string>& argv) = 0;
-  // Removes the container if it exists; runs even after an interrupt.
+  // Removes the container if it exists, and returns once the daemon no
+  // longer knows it (bounded wait); runs even after an interrupt.
   virtual void RemoveContainer(const std::string& name) = 0;
   virtual std::vector<HistoryEntry> History(const std::string& ref) = 0;
   // Removes the local tag `ref` (its layers go when no other tag or image
@@ -104,6 +111,9 @@ void SplitImageReference(const std::string& ref, std::string* repository, std::s
 // `{{json .}}` prints for a history row, or a label map); nullopt if malformed.
 std::optional<std::map<std::string, std::string>> ParseFlatJsonObject(const std::string& text);
 std::vector<HistoryEntry> ParseHistory(const std::string& json_lines);
+// The command line of a build: the builder's command, then -t, -f, the
+// args, labels, cache sources and secrets, and `-` (the context on stdin).
+std::vector<std::string> BuildArgv(const BuildRequest& request);
 // The digest in `docker push` output ("...: digest: sha256:... size: N"), or "".
 std::string ParsePushDigest(const std::string& output);
 

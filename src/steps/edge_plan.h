@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "graph/graph.h"
+#include "spec/build_secret.h"
 #include "spec/diagnostics.h"
 
 namespace dhg::steps {
@@ -25,6 +26,8 @@ struct PlanContext {
   bool publish_only_if_all_pass = false;
   std::string pytest;      // the test command words; "" = the step's default
   std::string source_url;  // org.opencontainers.image.source ("" = none)
+  std::string builder;     // --builder of the build steps: buildkit or classic ("" = auto, found when it builds)
+  std::vector<spec::BuildSecret> secrets;  // --secret: BuildKit secrets of every build
 
   // A repository-relative path as the build folder sees it.
   std::string FromRoot(const std::string& path) const { return root_from_build_dir + path; }

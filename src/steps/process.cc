@@ -184,7 +184,9 @@ ProcessResult RunProcess(const std::vector<std::string>& argv, StepLog& log, con
   int fork_errno = errno;
   if (pid > 0) {
     setpgid(pid, pid);
-    g_child_pid = pid;
+    // A shielded child leads a process group of its own and is not recorded:
+    // neither our forwarding nor ninja's signal to our group reaches it.
+    if (!options.shielded) g_child_pid = pid;
   }
   sigprocmask(SIG_SETMASK, &original_mask, nullptr);
   CloseFd(&stdout_pipe[1]);

@@ -51,6 +51,11 @@ struct ProcessOptions {
   std::vector<std::string> environment{};  // NAME=VALUE entries added to ours
   // For cleanup (removing a container): runs even after an interrupt signal.
   bool even_if_interrupted = false;
+  // The signals the step receives are not passed on to this child: it runs
+  // to its end (bounded by `timeout`), and Interrupted comes after it. For a
+  // request the daemon carries out even when its client dies (`docker run
+  // -d`): the step then knows what exists and can remove it.
+  bool shielded = false;
   // 0: no limit. Otherwise the child (and its process group) is killed when
   // it has not ended by then, and the result says it timed out.
   std::chrono::milliseconds timeout{0};

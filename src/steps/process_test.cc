@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "steps/docker.h"
 #include "steps/push_step.h"
 #include "steps/step_fixture.h"
 #include "steps/tar.h"
@@ -187,6 +188,88 @@ TEST_CASE("signals: a step interrupted while docker runs writes no stamp; cleanu
   });
   CHECK(code == 128 + SIGINT);
   CHECK_FALSE(FileExists(stamp));
+}
+
+TEST_CASE("signals: a shielded child runs to its end, then Interrupted") {
+  TempDir dir;
+  std::string finished = dir / "finished";
+  int code = InChild([&] {
+    InstallSignalForwarding();
+    StepLog log(dir / "s.log");
+    try {
+      // Forwarded, the SIGTERM would end the sleep and `finished` would never
+      // be written.
+      RunProcess({"sh", "-c", "kill -TERM $PPID; sleep 1; echo done >\"$0\"", finished}, log, {.shielded = true});
+    } catch (const Interrupted& interrupted) {
+      return 128 + interrupted.signal();
+    }
+    return 1;
+  });
+  CHECK(code == 128 + SIGTERM);
+  CHECK(FileExists(finished));
+}
+
+namespace {
+
+// A `docker` CLI standing in for a loaded daemon: `run -d` hands the create to
+// "the daemon" (a process of its own session, which a signal to the client
+// does not stop) and waits for it; `rm -f` of a running container answers
+// "removal already in progress" while "the daemon" removes it a moment later.
+// Containers are files in the state folder; events.log says what happened.
+constexpr char kSlowDaemonDocker[] = R"(#!/bin/sh
+state=$FAKE_DOCKER_STATE
+name=$(for a in "$@"; do printf '%s\n' "$a"; done | sed -n '/^--name$/{n;p;}')
+case $1 in
+  run)
+    [ -n "$FAKE_DOCKER_SIGNAL_ON_RUN" ] && kill -TERM $PPID
+    setsid sh -c 'sleep 0.7; touch "$0/$1"; echo "created $1" >>"$0/events.log"' "$state" "$name" \
+      </dev/null >/dev/null 2>&1 &
+    wait $!
+    echo 0123456789ab ;;
+  container)
+    # container inspect --format ... NAME
+    for last; do :; done
+    if [ -e "$state/$last" ]; then echo true; else echo "Error: No such container: $last" >&2; exit 1; fi ;;
+  rm)
+    name=$3
+    if [ ! -e "$state/$name" ]; then echo "Error: No such container: $name" >&2; exit 1; fi
+    if [ ! -e "$state/$name.removing" ]; then
+      touch "$state/$name.removing"
+      setsid sh -c 'sleep 0.7; rm -f "$0/$1" "$0/$1.removing"; echo "removed $1" >>"$0/events.log"' "$state" "$name" \
+        </dev/null >/dev/null 2>&1 &
+    fi
+    echo "Error response from daemon: removal of container $name is already in progress" >&2
+    exit 1 ;;
+esac
+)";
+
+}  // namespace
+
+TEST_CASE("containers: interrupted while `docker run -d` runs, the cleanup still removes the container and waits") {
+  TempDir dir;
+  dir.Write("bin/docker", kSlowDaemonDocker, 0755);
+  MakeDirs(dir / "state");
+  int code = InChild([&] {
+    setenv("PATH", (dir / "bin" + ":" + getenv("PATH")).c_str(), 1);
+    setenv("FAKE_DOCKER_STATE", (dir / "state").c_str(), 1);
+    setenv("FAKE_DOCKER_SIGNAL_ON_RUN", "1", 1);
+    InstallSignalForwarding();
+    StepLog log(dir / "s.log");
+    CliDocker docker(log);
+    try {
+      docker.StartContainer("manifest-1", "r/x:t", {"sleep", "infinity"});
+    } catch (const Interrupted& interrupted) {
+      docker.RemoveContainer("manifest-1");  // as the manifest step's guard does
+      return 128 + interrupted.signal();
+    }
+    return 1;
+  });
+  CHECK(code == 128 + SIGTERM);
+  // Whatever "the daemon" still had to do is done once the step returned;
+  // a moment later nothing has appeared either.
+  usleep(1500 * 1000);
+  CHECK_FALSE(FileExists(dir / "state/manifest-1"));
+  CHECK(ReadFile(dir / "state/events.log") == "created manifest-1\nremoved manifest-1\n");
 }
 
 TEST_CASE("signals: an interrupted sleep between push attempts ends at once") {

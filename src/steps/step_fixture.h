@@ -202,6 +202,12 @@ class StepFixture {
           return test_exit_code;
         },
         [this](std::chrono::milliseconds delay) { sleeps.push_back(delay); },
+        [this](const std::vector<std::string>& argv) -> std::optional<std::string> {
+          probes.push_back(argv);
+          auto answer = cli_answers.find(Join(argv, " "));
+          if (answer == cli_answers.end()) return std::nullopt;
+          return answer->second;
+        },
     };
   }
 
@@ -242,6 +248,10 @@ class StepFixture {
   int test_runs = 0;
   int test_exit_code = 0;
   std::vector<std::chrono::milliseconds> sleeps;
+  // What the docker CLIs answer to the builder probe (builder.h), by command
+  // line; a command not here fails. By default: a docker 20.10 CLI, BuildKit.
+  std::map<std::string, std::string> cli_answers = {{"docker --version", "Docker version 20.10.24, build 297e128\n"}};
+  std::vector<std::vector<std::string>> probes;
 
  private:
   StepLog log_;

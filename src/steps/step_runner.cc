@@ -124,6 +124,7 @@ int ExecuteStep(const std::string& log_path, const std::string& subject,
         return result.term_signal != 0 ? 128 + result.term_signal : result.exit_code;
       },
       InterruptibleSleep,
+      RunningProbe(),
   };
   try {
     std::string summary = step(services);

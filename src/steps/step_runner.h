@@ -14,6 +14,7 @@
 #include "graph/context.h"
 #include "state/build_folder.h"
 #include "state/stamps.h"
+#include "steps/builder.h"
 #include "steps/docker.h"
 #include "steps/process.h"
 #include "steps/registry_access.h"
@@ -43,6 +44,7 @@ struct StepServices {
   // Runs the test command; returns its exit code (128 + signal if killed).
   std::function<int(const std::vector<std::string>& argv, const std::vector<std::string>& environment)> run_tests;
   std::function<void(std::chrono::milliseconds)> sleep;  // between push attempts
+  CommandProbe probe;                                    // what FindBuilder asks of the docker CLIs
 };
 
 // Runs one step for real: opens the log, forwards signals, talks to the docker

@@ -5,6 +5,7 @@ The services are not started here: scripts/test.sh starts them
 test fails (never skips) with a message that says what to run.
 """
 
+import signal
 import time
 
 import pytest
@@ -18,8 +19,16 @@ SCENARIO_LINES = pytest.StashKey[list]()
 collect_ignore = ["stacks"]
 
 
+def _interrupted(signal_number, frame):
+    raise KeyboardInterrupt(f"signal {signal_number}")
+
+
 def pytest_configure(config):
     config.stash[SCENARIO_LINES] = []
+    # SIGTERM (scripts/test.sh interrupted, a CI job cancelled) ends the
+    # session as Ctrl-C does: the fixtures' teardown still stops the daemons
+    # and registries the tests started (daemons.py) and removes their images.
+    signal.signal(signal.SIGTERM, _interrupted)
     config.addinivalue_line("markers", "faults: stops and starts services; run alone (-m faults)")
     # Debian's python3-docker 5.0 uses distutils' deprecated version classes.
     config.addinivalue_line("filterwarnings", "ignore::DeprecationWarning")
@@ -54,13 +63,14 @@ def report(request):
 @pytest.fixture
 def make_stack(environment, tmp_path):
     """make_stack(plans=(), epoch=None, git_date=None, source=images/,
-    registry=open) -> a Stack in tmp_path with a namespace of its own; its
-    local images are removed at the end of the test."""
+    registry=open, daemon=None) -> a Stack in tmp_path with a namespace of its
+    own; its local images are removed at the end of the test (those of a
+    daemon of the test's own go with that daemon)."""
     made = []
 
-    def make(plans=(), epoch=None, git_date=None, source=stacklib.SAMPLE_IMAGES, registry=None):
+    def make(plans=(), epoch=None, git_date=None, source=stacklib.SAMPLE_IMAGES, registry=None, daemon=None):
         stack = stacklib.make_stack(tmp_path / f"stack{len(made)}", plans=plans, epoch=epoch,
-                                    git_date=git_date, source=source, registry=registry)
+                                    git_date=git_date, source=source, registry=registry, daemon=daemon)
         made.append(stack)
         return stack
 

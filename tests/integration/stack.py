@@ -62,6 +62,7 @@ MINI_IMAGES = pathlib.Path(__file__).resolve().parent / "stacks" / "mini" / "ima
 # A 3-image chain written as DataHub writes its stacks (FROM naming the parent,
 # COPY ./test, a plan commented out): stacks/datahub-style/images/spec.yml.
 DATAHUB_STYLE_IMAGES = pathlib.Path(__file__).resolve().parent / "stacks" / "datahub-style" / "images"
+BUILDER = os.environ.get("DATAHUB_TEST_BUILDER", "")
 NINJA = os.environ.get("NINJA", "/usr/bin/ninja")
 # HOST:PORT of the registry the tests push to (scripts/test.sh sets it).
 REGISTRY = os.environ.get("DATAHUB_REGISTRY", "localhost:5000")
@@ -194,12 +195,15 @@ class DaemonEvents:
     """A `docker events` process running for the whole session; its JSON lines
     go to a file. sync() makes sure every event up to now has been read."""
 
-    def __init__(self, directory: pathlib.Path):
+    def __init__(self, directory: pathlib.Path, client=None, docker_host: str | None = None):
+        """Of the machine's daemon, or of the one at docker_host (a test's
+        own: daemons.PrivateDockerd) with its client."""
         self.path = directory / "docker-events.jsonl"
+        self._client = client
         self._file = open(self.path, "wb")
         self._process = subprocess.Popen(
-            ["docker", "events", "--filter", "type=image", "--filter", "type=container",
-             "--format", "{{json .}}"],
+            ["docker", *(["-H", docker_host] if docker_host else []), "events", "--filter", "type=image",
+             "--filter", "type=container", "--format", "{{json .}}"],
             stdout=self._file, stderr=subprocess.PIPE)
         self._sentinel_repo = f"it-sentinel-{uuid.uuid4().hex[:10]}/sync"
         self._count = 0
@@ -211,8 +215,9 @@ class DaemonEvents:
         stream in order, so everything before it has been written. Tags a new
         one every 2 s (the first of the session may come before the stream is
         subscribed)."""
+        client = self._client or docker_client()
         with self._lock:
-            root = docker_client().images.get(sample_spec()["variables"]["ROOT_IMAGE"])
+            root = client.images.get(sample_spec()["variables"]["ROOT_IMAGE"])
             deadline = time.monotonic() + timeout
             while time.monotonic() < deadline:
                 self._count += 1
@@ -228,7 +233,7 @@ class DaemonEvents:
                             return
                         time.sleep(0.05)
                 finally:
-                    docker_client().images.remove(ref, noprune=True)
+                    client.images.remove(ref, noprune=True)
             raise RuntimeError(f"the docker events stream showed no sentinel tag within {timeout} s")
 
     def _read(self):
@@ -246,6 +251,14 @@ class DaemonEvents:
     def between(self, since_ns: int, until_ns: int):
         self.sync()
         return [e for e in self._read() if since_ns <= int(e.get("timeNano", 0)) <= until_ns]
+
+    def image_events(self, since_ns: int, until_ns: int, prefix: str, action: str) -> list[str]:
+        """The refs starting with prefix of the image events `action` (tag,
+        push, pull) between two times, in order."""
+        return [_name(event) if action == "tag" else (event.get("id") or "")
+                for event in self.between(since_ns, until_ns)
+                if event.get("Type") == "image" and event.get("Action") == action
+                and (_name(event) if action == "tag" else (event.get("id") or "")).startswith(prefix)]
 
     def close(self):
         self._process.terminate()
@@ -300,8 +313,14 @@ def builds_seen(since_ns: int, until_ns: int, namespace: str, exclude_tags=(),
     times (time.time_ns()), as the daemon saw them: its image tag events, less
     those of refs whose tag is in exclude_tags (stable tags, which the stable
     step adds with `docker tag`). `fresh` says whether the image was created in
-    the window (a real build; an old image tagged again is not fresh)."""
+    the window or has an id the daemon never named before it (a real build; an
+    old image tagged again is not fresh)."""
     prefix = f"{registry}/{namespace}/"
+    # An image id the daemon named before the window is an old image. BuildKit
+    # gives a build whose every layer was cached the creation time of that
+    # cache, but its labels (commit, key) make its id new.
+    known_before = {event.get("id") or (event.get("Actor") or {}).get("ID", "")
+                    for event in daemon_events().between(0, since_ns - 1) if event.get("Type") == "image"}
     seen = []
     for event in daemon_events().between(since_ns, until_ns):
         if event.get("Type") != "image" or event.get("Action") != "tag":
@@ -312,7 +331,7 @@ def builds_seen(since_ns: int, until_ns: int, namespace: str, exclude_tags=(),
         image_id = event.get("id") or (event.get("Actor") or {}).get("ID", "")
         try:
             created = _parse_docker_time(docker_client().images.get(image_id).attrs["Created"])
-            fresh = since_ns <= created <= until_ns + 1_000_000_000
+            fresh = since_ns <= created <= until_ns + 1_000_000_000 or image_id not in known_before
         except docker.errors.ImageNotFound:
             fresh = None
         seen.append(BuildSeen(ref, image_id, int(event["timeNano"]), fresh))
@@ -534,8 +553,11 @@ class Stack:
     """A scratch copy of the sample stack in a git repository of its own."""
 
     def __init__(self, root: pathlib.Path, namespace: str, plans=(), git_date: str | None = None,
-                 registry: Registry | None = None):
+                 registry: Registry | None = None, daemon=None):
         self.root = root
+        # A docker daemon of the test's own (daemons.PrivateDockerd), or None
+        # for the machine's: the tool, ninja and the helpers here talk to it.
+        self.daemon = daemon
         self.namespace = namespace
         self.plans = list(plans)  # --plan: [] = every plan
         self.registry = registry or OPEN_REGISTRY
@@ -568,10 +590,12 @@ class Stack:
         """Independent of the tool: what `git rev-parse --short=7 HEAD` says."""
         return self.git("rev-parse", "--short=7", "HEAD")
 
-    def clone(self, dest: pathlib.Path, branch: str | None = None, depth: int | None = None) -> "Stack":
+    def clone(self, dest: pathlib.Path, branch: str | None = None, depth: int | None = None,
+              daemon=False) -> "Stack":
         """`git clone` of this stack (committed state only: no stamps, no
         build.ninja) into dest, as CI makes one; same namespace and registry.
-        With depth, a shallow clone (through file://, which honours --depth)."""
+        With depth, a shallow clone (through file://, which honours --depth).
+        daemon: the clone's docker daemon (a runner's), default this stack's."""
         argv = ["clone", "-q"]
         if branch:
             argv += ["--branch", branch]
@@ -579,14 +603,15 @@ class Stack:
             argv += ["--depth", str(depth)]
         self.git(*argv, f"file://{self.root}", str(dest))
         return Stack(pathlib.Path(dest), self.namespace, self.plans, registry=self.registry,
-                     git_date=self.git_env["GIT_COMMITTER_DATE"])
+                     git_date=self.git_env["GIT_COMMITTER_DATE"],
+                     daemon=self.daemon if daemon is False else daemon)
 
     def copy_workspace(self, dest: pathlib.Path) -> "Stack":
         """A copy of the whole work tree (stamps, build.ninja, manifest pages,
         .ninja_log included): a developer's workspace as this one left it."""
         shutil.copytree(self.root, dest, symlinks=True)
         return Stack(pathlib.Path(dest), self.namespace, self.plans, registry=self.registry,
-                     git_date=self.git_env["GIT_COMMITTER_DATE"])
+                     git_date=self.git_env["GIT_COMMITTER_DATE"], daemon=self.daemon)
 
     # -- files
 
@@ -617,10 +642,20 @@ class Stack:
         env.pop("PYTEST_CURRENT_TEST", None)
         env["PYTHONDONTWRITEBYTECODE"] = "1"
         env.update(self.registry.env())
+        if self.daemon is not None:
+            env.update(self.daemon.env())
         return env
+
+    def client(self):
+        """The docker client of the stack's daemon."""
+        return self.daemon.client() if self.daemon is not None else docker_client()
 
     def gen_args(self, args=()) -> list[str]:
         argv = [self.tool, "--registry", f"{self.registry.host}/{self.namespace}"]
+        # The builder the scenarios run with (scripts/test.sh runs some with
+        # each): DATAHUB_TEST_BUILDER=classic|buildkit; unset = auto.
+        if BUILDER:
+            argv += ["--builder", BUILDER]
         for plan in self.plans:
             argv += ["--plan", plan]
         return argv + list(args)
@@ -758,7 +793,7 @@ class Stack:
         refs = []
         # The low-level list: images.list() inspects every image, and fails on
         # one that another user of the daemon removes meanwhile.
-        for image in docker_client().api.images():
+        for image in self.client().api.images():
             refs += [t for t in image.get("RepoTags") or [] if t.startswith(prefix)]
         return sorted(refs)
 
@@ -770,7 +805,7 @@ class Stack:
         names = {node.image_name for node in self.nodes()}
         commits = {commit[:7] for commit in self.git("rev-list", "--all").split()}
         refs = []
-        for image in docker_client().api.images():
+        for image in self.client().api.images():
             for ref in image.get("RepoTags") or []:
                 repository, _, tag = ref.rpartition(":")
                 if repository in names and tag.rsplit("-", 1)[-1] in commits:
@@ -782,12 +817,12 @@ class Stack:
         image by id. (Not the layers below them: those are shared with every
         other build of the same Dockerfile steps, by anyone.)"""
         prefix = f"{self.registry.host}/{self.namespace}/"
-        return {image["Id"] for image in docker_client().api.images()
+        return {image["Id"] for image in self.client().api.images()
                 if any(t.startswith(prefix) for t in image.get("RepoTags") or [])}
 
     def image_attrs(self, ref: str) -> dict | None:
         try:
-            return docker_client().images.get(ref).attrs
+            return self.client().images.get(ref).attrs
         except docker.errors.ImageNotFound:
             return None
 
@@ -797,7 +832,7 @@ class Stack:
         refs = self.local_refs() + self.alias_refs()
         for ref in refs:
             try:
-                docker_client().images.remove(ref, force=True)
+                self.client().images.remove(ref, force=True)
             except docker.errors.ImageNotFound:
                 pass
         return refs
@@ -807,7 +842,7 @@ class Stack:
         deletes, its manifests: those of the local images, and every tag of the
         nodes' repositories, which clones may have pushed and removed locally),
         and the aliases of its images under their spec.yml names."""
-        client = docker_client()
+        client = self.client()
         for ref in self.alias_refs():
             try:
                 client.images.remove(ref, force=True)
@@ -830,7 +865,7 @@ class Stack:
 
 def make_stack(tmp: pathlib.Path, namespace: str | None = None, plans=(), epoch: str | None = None,
                git_date: str | None = None, source: pathlib.Path = SAMPLE_IMAGES,
-               registry: Registry | None = None) -> Stack:
+               registry: Registry | None = None, daemon=None) -> Stack:
     """Copies source (an images/ folder: default the sample stack's) into
     tmp, gives spec.yml an epoch (default: the namespace, so no content key
     equals another stack's), git init, one commit (dated git_date, default
@@ -848,7 +883,7 @@ def make_stack(tmp: pathlib.Path, namespace: str | None = None, plans=(), epoch:
     (root / ".gitignore").write_text(
         "/.datahub/\n/manifests/\n/build.ninja\n/.ninja_log\n/.ninja_deps\n/ninja-bg.log\n"
         "__pycache__/\n*.pyc\n", encoding="utf-8")
-    stack = Stack(root, namespace, plans, git_date, registry)
+    stack = Stack(root, namespace, plans, git_date, registry, daemon)
     stack.git("init", "-q", "-b", "main")
     stack.git_commit("sample stack")
     return stack
@@ -938,6 +973,16 @@ def clean_up_stacks(stacks) -> list[str]:
     step has ended, so one was left behind), an image that would not go."""
     problems = []
     for stack in stacks:
+        if stack.daemon is not None:
+            # A daemon of the test's own: its images and containers go with
+            # it (PrivateDockerd.destroy); the registry's tags are removed.
+            try:
+                for ref in stack.registry_refs():
+                    repo, tag = ref.rsplit(":", 1)
+                    stack.registry.delete(repo, tag)
+            except (urllib.error.URLError, OSError) as error:
+                print(f"cleanup: could not list the registry's tags of {stack.namespace}: {error}")
+            continue
         # Every step has ended: a container of the stack's images now is one
         # that a step (or the images' own tests) left behind.
         containers = stack_containers(stack)

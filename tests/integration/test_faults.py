@@ -5,23 +5,25 @@ did not happen (a stamp is there only for work that is really done, a push
 stamp only for a tag the registry has), no child is published without its
 parent, and the next run completes the work.
 
-These tests stop and start services, so they run in a pytest session of their
-own, after the other integration tests (scripts/test.sh: `-m faults`); the
-registry tests use a registry of their own on a free port, the dockerd test
-stops the machine's daemon and starts it again with scripts/services.sh.
+Each test stops only what it started itself (daemons.py): the registry tests
+kill a registry of their own on a free port, the dockerd test a dockerd of its
+own (its own data-root, exec-root, pidfile, socket and bridge; the steps reach
+it through DOCKER_HOST). The machine's daemon and the suite's registries are
+never signalled, so these tests are safe on a contributor's workstation and
+can run beside the other suites (scripts/test.sh: `-m faults`, a pytest
+session of its own).
 """
 
 import os
-import pathlib
 import random
 import signal
-import socket
 import subprocess
 import time
 
 import pytest
 
 import stack as stacklib
+from daemons import PrivateDockerd, PrivateRegistry
 from stack import tail, wait_for
 from test_scenarios import generate, ninja
 
@@ -29,49 +31,6 @@ pytestmark = pytest.mark.faults
 
 REPO_ROOT = stacklib.REPO_ROOT
 PLAN = "PY39"
-
-
-class PrivateRegistry:
-    """Debian's docker-registry on a free loopback port, storage in tmp; it
-    can be killed and started again on the same port and storage."""
-
-    def __init__(self, directory: pathlib.Path):
-        self.directory = directory
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port = probe.getsockname()[1]
-        self.host = f"localhost:{self.port}"
-        (directory / "storage").mkdir(parents=True, exist_ok=True)
-        self.config = directory / "config.yml"
-        self.config.write_text(
-            "version: 0.1\nlog: {level: info}\n"
-            f"storage: {{filesystem: {{rootdirectory: {directory / 'storage'}}}, delete: {{enabled: true}}}}\n"
-            f"http: {{addr: 127.0.0.1:{self.port}, secret: datahub-gen-fault-test}}\n", encoding="utf-8")
-        self.process = None
-
-    def start(self):
-        log = open(self.directory / "registry.log", "ab")
-        self.process = subprocess.Popen(["docker-registry", "serve", str(self.config)], stdout=log,
-                                        stderr=subprocess.STDOUT)
-        wait_for(self.answers, 30, what=f"the registry on {self.host}")
-
-    def kill(self):
-        self.process.kill()
-        self.process.wait(timeout=30)
-
-    def answers(self) -> bool:
-        try:
-            with socket.create_connection(("127.0.0.1", self.port), timeout=1):
-                return True
-        except OSError:
-            return False
-
-    def has(self, repository: str, tag: str) -> bool:
-        result = subprocess.run(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "-H",
-                                 "Accept: " + stacklib.MANIFEST_ACCEPT,
-                                 f"http://{self.host}/v2/{repository}/manifests/{tag}"],
-                                capture_output=True, text=True, timeout=30)
-        return result.stdout == "200"
 
 
 def use_registry(stack, host: str):
@@ -157,43 +116,42 @@ def parse_stamp(text: str) -> dict:
     return dict(line.split("=", 1) for line in text.splitlines() if "=" in line)
 
 
-def dockerd_pid() -> int:
-    return int(pathlib.Path("/var/run/docker.pid").read_text().strip())
-
-
 def test_dockerd_stopped_during_a_build(make_stack, report, tmp_path):
-    stack = make_stack(plans=(PLAN,))
-    generate(stack)
-    process = stack.start_ninja()
-    wait_for(lambda: step_log_mentions(stack, "build", "$ docker build"), 120, interval=0.05,
-             what="the first docker build")
-    pid = dockerd_pid()
-    os.kill(pid, signal.SIGTERM)
-    wait_for(lambda: not pathlib.Path(f"/proc/{pid}").exists(), 120, what=f"dockerd (pid {pid}) to stop")
-    rc = process.wait(timeout=600)
-    output = stack.path("ninja-bg.log").read_text(errors="replace")
-    started = subprocess.run([str(REPO_ROOT / "scripts" / "services.sh"), "start"], capture_output=True,
-                             text=True, timeout=300)
-    assert started.returncode == 0, f"dockerd did not start again:\n{started.stderr}"
-    # The session's `docker events` reader ended with the daemon.
-    stacklib.start_daemon_events(tmp_path)
-    assert rc != 0, f"ninja succeeded although dockerd stopped during a build:\n{tail(output)}"
+    # A daemon of the test's own: the machine's (a contributor's own dockerd)
+    # is never signalled.
+    daemon = PrivateDockerd(tmp_path / "dockerd", "the fault test's dockerd").start()
+    try:
+        daemon.load_image(stacklib.sample_spec()["variables"]["ROOT_IMAGE"])
+        stack = make_stack(plans=(PLAN,), daemon=daemon)
+        generate(stack)
+        process = stack.start_ninja()
+        wait_for(lambda: step_log_mentions(stack, "build", "$ docker build"), 120, interval=0.05,
+                 what="the first docker build")
+        pid = daemon.process.pid
+        daemon.terminate()
+        daemon.wait_stopped(120)
+        rc = process.wait(timeout=600)
+        output = stack.path("ninja-bg.log").read_text(errors="replace")
+        daemon.start()
+        assert rc != 0, f"ninja succeeded although dockerd stopped during a build:\n{tail(output)}"
 
-    # No stamp claims an image that is not there.
-    claimed = 0
-    for node in stack.nodes():
-        for stamp in stack.stamps(node, ".image"):
-            ref = parse_stamp(stamp.read_text())["image"]
-            assert stack.image_attrs(ref) is not None, f"{stamp} claims {ref}, which the daemon does not have"
-            claimed += 1
+        # No stamp claims an image that is not there.
+        claimed = 0
+        for node in stack.nodes():
+            for stamp in stack.stamps(node, ".image"):
+                ref = parse_stamp(stamp.read_text())["image"]
+                assert stack.image_attrs(ref) is not None, f"{stamp} claims {ref}, which the daemon does not have"
+                claimed += 1
 
-    ninja(stack)
-    for node in stack.nodes():
-        assert stack.stamps(node, ".image") and stack.stamps(node, ".test"), f"{node.id} was not completed"
-    rc2, again = stack.run_ninja()
-    assert rc2 == 0 and "no work to do" in again, tail(again)
-    report("fault-dockerd", f"ninja rc {rc} with dockerd stopped during a build; image stamps left "
-                            f"{claimed}, all backed by images; the next run completed every node")
+        ninja(stack)
+        for node in stack.nodes():
+            assert stack.stamps(node, ".image") and stack.stamps(node, ".test"), f"{node.id} was not completed"
+        rc2, again = stack.run_ninja()
+        assert rc2 == 0 and "no work to do" in again, tail(again)
+    finally:
+        daemon.destroy()
+    report("fault-dockerd", f"ninja rc {rc} with the test's own dockerd (pid {pid}) stopped during a build; "
+                            f"image stamps left {claimed}, all backed by images; the next run completed every node")
 
 
 def test_ninja_killed_at_random_points(make_stack, report):

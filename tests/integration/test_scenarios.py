@@ -1,11 +1,18 @@
 """End-to-end scenarios of `datahub-gen && ninja` on the sample stack, against
 the real docker daemon, the real ninja and a real registry (localhost:5000).
 
-Each test has its own scratch copy of the stack (a git repository), its own
-registry namespace and its own spec epoch; builds are counted from the daemon's
-events, pushes and tags from the registry's API (stack.py). Scenarios that do
-not need both plans run with `--plan PY39` (4 nodes instead of 7) to keep the
-suite short.
+Builds are counted from the daemon's events, pushes and tags from the
+registry's API (stack.py). Scenarios that do not need both plans run with
+`--plan PY39` (4 nodes instead of 7) to keep the suite short.
+
+First builds are shared: the stack is built once per module in each shape
+(`first_run`: every plan, whose first `ninja` scenario a checks; `built_py39`:
+--plan PY39), and a scenario that starts from a built stack (b, c, d, e, g, h)
+works in a copy of that workspace (stamps, build.ninja, .ninja_log; the same
+namespace, so the same local images), as a developer's second checkout would.
+Each change a scenario commits is its own, so no two scenarios ask for the
+same tag. Scenarios that need a registry namespace of their own (f, whose two
+runs expect different registry contents; the clone test) make their stack.
 
 Each test ends by reporting a line `SCENARIO <x>: builds expected N, seen M ...`
 (also repeated in the session summary).
@@ -70,23 +77,75 @@ def assert_no_daemon_work(stack, since, until, ids, what):
     return builds, created
 
 
+class FirstRun:
+    """A stack after its first `datahub-gen && ninja`, and what the daemon saw."""
+
+    def __init__(self, stack):
+        self.stack = stack
+        self.generated = generate(stack)
+        _, _, self.since, self.until = ninja(stack)
+        self.builds = stack.builds(self.since, self.until)
+
+
+def _first_run(tmp_path_factory, name, plans=()):
+    stack = stacklib.make_stack(tmp_path_factory.mktemp(name) / "stack", plans=plans)
+    try:
+        yield FirstRun(stack)
+    finally:
+        problems = stacklib.clean_up_stacks([stack])
+        assert not problems, "\n".join(problems)
+
+
+@pytest.fixture(scope="module")
+def first_run(environment, tmp_path_factory):
+    """The sample stack (every plan) after its first ninja: scenario a checks
+    that run; d and h start from copies of it."""
+    yield from _first_run(tmp_path_factory, "first-run")
+
+
+@pytest.fixture(scope="module")
+def built_py39(environment, tmp_path_factory):
+    """The sample stack, --plan PY39, built once for b, c, e and g."""
+    yield from _first_run(tmp_path_factory, "built-py39", plans=("PY39",))
+
+
+def _workspace(first: FirstRun, tmp_path):
+    """A copy of a built workspace; after the test, no container of the
+    namespace may be left (its images go with the module's stack)."""
+    stack = first.stack.copy_workspace(tmp_path / "workspace")
+    yield stack
+    left = stacklib.stack_containers(stack)
+    for container in left:
+        stacklib.remove_container(container["Id"])
+    assert not left, f"containers of namespace {stack.namespace} were left: {[c.get('Names') for c in left]}"
+
+
+@pytest.fixture
+def full_workspace(first_run, tmp_path):
+    yield from _workspace(first_run, tmp_path)
+
+
+@pytest.fixture
+def py39_workspace(built_py39, tmp_path):
+    yield from _workspace(built_py39, tmp_path)
+
+
 # --------------------------------------------------------------------------
 
 
-def test_a_first_run_builds_tests_documents_and_pushes_every_node(make_stack, report):
-    stack = make_stack()
+def test_a_first_run_builds_tests_documents_and_pushes_every_node(first_run, report):
+    stack = first_run.stack
     nodes = stack.nodes()
     assert len(nodes) == SAMPLE_NODE_COUNT, [n.id for n in nodes]
     head = stack.head()
     short = stack.short_head()  # independent of the tool: git rev-parse --short=7 HEAD
     assert len(short) == 7 and head.startswith(short)
 
-    generated = generate(stack)
+    generated = first_run.generated
     for node in nodes:
         assert generated[node.id].ref == node.ref_for(short), node.id
 
-    _, _, since, until = ninja(stack)
-    builds = stack.builds(since, until)
+    builds = first_run.builds
     expected = [node.ref_for(short) for node in nodes]
     assert_built_exactly(builds, expected, "first ninja")
 
@@ -136,10 +195,8 @@ def test_a_first_run_builds_tests_documents_and_pushes_every_node(make_stack, re
                 f"manifest pages {pages}/{len(nodes)}, pushed tags in registry {pushed}/{len(nodes)}")
 
 
-def test_b_second_ninja_does_nothing(make_stack, report):
-    stack = make_stack(plans=("PY39",))
-    generate(stack)
-    ninja(stack)
+def test_b_second_ninja_does_nothing(py39_workspace, report):
+    stack = py39_workspace
     ids = stack.image_ids()
 
     _, out, since, until = ninja(stack)
@@ -149,10 +206,8 @@ def test_b_second_ninja_does_nothing(make_stack, report):
                 f"ninja said {out.strip()!r}")
 
 
-def test_c_touching_context_files_builds_nothing(make_stack, report):
-    stack = make_stack(plans=("PY39",))
-    generate(stack)
-    ninja(stack)
+def test_c_touching_context_files_builds_nothing(py39_workspace, report):
+    stack = py39_workspace
     ids = stack.image_ids()
 
     touched = ["images/datascience-notebook/packages.txt", "images/base-notebook/Dockerfile"]
@@ -168,10 +223,8 @@ def test_c_touching_context_files_builds_nothing(make_stack, report):
                 f"then {again.strip()!r}")
 
 
-def test_d_child_change_rebuilds_child_and_descendants_from_parents_existing_tag(make_stack, report):
-    stack = make_stack()
-    generate(stack)
-    ninja(stack)
+def test_d_child_change_rebuilds_child_and_descendants_from_parents_existing_tag(full_workspace, report):
+    stack = full_workspace
     first = stack.short_head()
     nodes = stack.nodes()
     ids_before = {n.id: stack.image_attrs(n.ref_for(first))["Id"] for n in nodes}
@@ -213,10 +266,8 @@ def test_d_child_change_rebuilds_child_and_descendants_from_parents_existing_tag
     report("d", f"builds expected {len(expected)}, seen {len(builds)}: {build_refs(builds)}")
 
 
-def test_e_base_change_rebuilds_everything_below_it(make_stack, report):
-    stack = make_stack(plans=("PY39",))
-    generate(stack)
-    ninja(stack)
+def test_e_base_change_rebuilds_everything_below_it(py39_workspace, report):
+    stack = py39_workspace
     stack.append("images/base-notebook/start-notebook.sh", "# changed by scenario e\n")
     stack.git_commit("base-notebook: change the start script")
     short = stack.short_head()
@@ -273,10 +324,12 @@ def test_f_failing_test_keeps_node_and_descendants_out_of_the_registry(make_stac
 
 
 @pytest.mark.parametrize("signal_name", ["SIGINT", "SIGTERM"])
-def test_g_interrupted_build_leaves_no_stamp_and_is_redone(make_stack, report, signal_name):
-    stack = make_stack(plans=("PY39",))
+def test_g_interrupted_build_leaves_no_stamp_and_is_redone(py39_workspace, report, signal_name):
+    stack = py39_workspace
     slow = stack.node("scipy-ml-notebook", "PY39")
-    marker = f"it-slow-{stack.namespace}"
+    # Its own per signal: the two runs share the namespace, and each must
+    # commit a change (so a tag) of its own.
+    marker = f"it-slow-{stack.namespace}-{signal_name.lower()}"
     first = stack.short_head()
     stack.append(f"images/{slow.image}/Dockerfile", f"\nRUN sleep {SLOW_SECONDS} && echo {marker}\n")
     # A slow test of a sibling, so that the signal also finds a test step
@@ -332,10 +385,13 @@ def test_g_interrupted_build_leaves_no_stamp_and_is_redone(make_stack, report, s
                 for c in stacklib.stack_containers(stack)]
         raise AssertionError(f"after {signal_name} to ninja, containers are left: {left}\n"
                              f"{tail(output)}") from None
-    assert stack.stamps(slow, ".image") == [], f"an image stamp of {slow.id} after {signal_name}"
+    # The stamps of the current keys (the workspace holds the first commit's too).
+    def stamped(node_id):
+        return stack.path(generated[node_id].image_stamp).is_file()
+    assert not stamped(slow.id), f"an image stamp of {slow.id} after {signal_name}"
     assert stack.image_attrs(ref) is None, f"{ref} exists after {signal_name}"
 
-    done_before = {n.id for n in stack.nodes() if stack.stamps(n, ".image")}
+    done_before = {n.id for n in stack.nodes() if stamped(n.id)}
     _, _, since, until = ninja(stack)
     builds = stack.builds(since, until)
     assert ref in build_refs(builds), f"the next ninja did not build {ref}: {build_refs(builds)}"
@@ -345,16 +401,14 @@ def test_g_interrupted_build_leaves_no_stamp_and_is_redone(make_stack, report, s
     # waited for it or was interrupted with it.
     expected = sorted(r for r, node_id in refs_of.items() if node_id not in done_before)
     assert_built_exactly(builds, expected, "the next ninja")
-    assert stack.stamps(slow, ".image") and stack.image_attrs(ref) is not None
+    assert stamped(slow.id) and stack.image_attrs(ref) is not None
     report("g", f"[{signal_name}] builds expected {len(expected)}, seen {len(builds)} "
                 f"(interrupted ninja: rc {rc}, during the build of {slow.id} and a test run; "
                 f"nodes complete before: {len(done_before)})")
 
 
-def test_h_stable_tags_point_at_the_pushed_images(make_stack, report):
-    stack = make_stack()
-    generate(stack)
-    ninja(stack)
+def test_h_stable_tags_point_at_the_pushed_images(full_workspace, report):
+    stack = full_workspace
     ninja(stack, ["push"])
     short = stack.short_head()
     nodes = stack.nodes()
