@@ -939,6 +939,23 @@ def containers_with_command(marker: str) -> list[dict]:
     return [c for c in docker_client().api.containers(all=True) if marker in (c.get("Command") or "")]
 
 
+def processes_with_command(marker: str) -> list[int]:
+    """Pids of the machine's processes whose command line contains marker:
+    a build's RUN, whether the classic builder runs it in a container or
+    BuildKit in one of its own (which `docker ps` does not list)."""
+    found = []
+    for entry in pathlib.Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if marker in cmdline:
+            found.append(int(entry.name))
+    return found
+
+
 def remove_container(container_id: str, timeout: float = 60):
     """Removes a container (force), also one that its own step is removing at
     the same moment (docker answers 409 "removal already in progress")."""

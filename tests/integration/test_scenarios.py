@@ -348,8 +348,7 @@ def test_g_interrupted_build_leaves_no_stamp_and_is_redone(py39_workspace, repor
     process = stack.start_ninja()
     try:
         stacklib.wait_for(
-            lambda: any(c.get("State") == "running" for c in stacklib.containers_with_command(marker))
-            or process.poll() is not None,
+            lambda: stacklib.processes_with_command(marker) or process.poll() is not None,
             timeout=600, interval=0.3, what=f"the RUN sleep of {slow.id}'s build to run")
         assert process.poll() is None, \
             f"ninja ended before the slow build ran:\n{stack.path('ninja-bg.log').read_text()}"
@@ -370,10 +369,11 @@ def test_g_interrupted_build_leaves_no_stamp_and_is_redone(py39_workspace, repor
     # The daemon cancels a build whose client went away: the step must have
     # ended its docker build, not left it running on its own.
     try:
-        stacklib.wait_for(lambda: not stacklib.containers_with_command(marker), timeout=15,
-                          what="the interrupted build's container to go away")
+        stacklib.wait_for(
+            lambda: not stacklib.containers_with_command(marker) and not stacklib.processes_with_command(marker),
+            timeout=15, what="the interrupted build's RUN to end")
     except AssertionError:
-        left = stacklib.containers_with_command(marker)
+        left = stacklib.containers_with_command(marker) or stacklib.processes_with_command(marker)
         raise AssertionError(f"after {signal_name} to ninja, the build of {ref} goes on: {left}") from None
     # Nor may the steps interrupted with it (tests, manifests of other nodes)
     # leave their containers behind.
