@@ -113,18 +113,23 @@ void EnsureParentAlias(const BuildStep& step, StepServices& services) {
 }
 
 // The cache sources that the registry has (asked with HEAD; none answered is
-// no error: a cache source is a help, not an input). The classic builder
-// takes cache only from local images: those are pulled first, as DataHub's
-// `prepull` did.
+// no error: a cache source is a help, not an input). BuildKit reads their
+// inline cache from the registry. The classic builder takes cache only from
+// local images, and only from images it built itself: it gets those of the
+// sources that are on this machine, and nothing is pulled for it (a pull of a
+// DataHub image is 10-20 GB that it might not reuse).
 std::vector<std::string> CacheSources(const BuildStep& step, const Builder& builder, StepServices& services) {
   std::vector<std::string> sources;
   for (const std::string& ref : step.cache_from) {
     try {
+      if (!builder.buildkit) {
+        if (services.docker.InspectImage(ref)) sources.push_back(ref);
+        continue;
+      }
       if (!services.registry.Inspect(ref)) {
         services.log.Line("cache source " + ref + " is not in the registry");
         continue;
       }
-      if (!builder.buildkit && !services.docker.InspectImage(ref)) services.docker.Pull(ref);
       sources.push_back(ref);
     } catch (const std::exception& error) {
       services.log.Line("cache source " + ref + " left out: " + error.what());

@@ -93,7 +93,7 @@ TEST_CASE("builder: the command line of a build, each value one word") {
                                                        "r/x:0", "-"});
 }
 
-TEST_CASE("build: cache sources are the candidates the registry has; the classic builder pulls them first") {
+TEST_CASE("build: cache sources are the candidates the registry has; the classic builder's, those on the machine") {
   StepFixture f;
   StepServices services = f.Services();
   BuildStep step = f.Build();
@@ -109,11 +109,13 @@ TEST_CASE("build: cache sources are the candidates the registry has; the classic
     CHECK_FALSE(f.docker.Called("pull"));
     CHECK(f.LogText().find("cache source localhost:5000/x:2021.2-stable is not in the registry") != std::string::npos);
   }
-  SUBCASE("classic: pulled, then used") {
+  SUBCASE("classic: only the sources on this machine, nothing pulled or asked") {
     step.builder = "classic";
+    f.docker.local["localhost:5000/root:1"] = {"sha256:i1", {}};
     RunBuildStep(step, services);
-    CHECK(f.docker.Called("pull localhost:5000/x:2021.2-0000000"));
-    CHECK(f.docker.received_build.cache_from.size() == 2);
+    CHECK_FALSE(f.docker.Called("pull"));
+    CHECK_FALSE(f.docker.Called("registry localhost:5000/x:2021.2-0000000"));
+    CHECK(f.docker.received_build.cache_from == std::vector<std::string>{"localhost:5000/root:1"});
   }
   SUBCASE("a registry that cannot answer costs the cache, not the build") {
     f.docker.registry_error = "connection refused";
