@@ -125,7 +125,8 @@ def test_dockerd_stopped_during_a_build(make_stack, report, tmp_path):
         stack = make_stack(plans=(PLAN,), daemon=daemon)
         generate(stack)
         process = stack.start_ninja()
-        wait_for(lambda: step_log_mentions(stack, "build", "$ docker build"), 120, interval=0.05,
+        # "$ docker build -t" (classic) or "$ /usr/bin/docker build -t" (BuildKit).
+        wait_for(lambda: step_log_mentions(stack, "build", "docker build -t"), 120, interval=0.05,
                  what="the first docker build")
         pid = daemon.process.pid
         daemon.terminate()
