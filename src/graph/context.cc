@@ -204,13 +204,16 @@ ContextArgs ArgsNamedIn(const std::optional<std::string>& dockerfile, const Cont
   ContextArgs named;
   if (!dockerfile || args.empty()) return named;
   ParsedDockerfile parsed = ParseDockerfile(*dockerfile);
-  for (const auto& [name, value] : args) {
+  for (const auto& arg : args) {
+    // A named variable, not a structured binding: clang before 16 cannot
+    // capture those in a lambda.
+    const std::string& name = arg.first;
     for (const Instruction& instruction : parsed.instructions) {
       bool in_heredoc =
           std::any_of(instruction.heredocs.begin(), instruction.heredocs.end(),
                       [&](const Heredoc& heredoc) { return heredoc.content.find(name) != std::string::npos; });
       if (in_heredoc || instruction.original.find(name) != std::string::npos) {
-        named.emplace(name, value);
+        named.emplace(name, arg.second);
         break;
       }
     }
