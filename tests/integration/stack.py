@@ -855,12 +855,28 @@ class Stack:
                 client.images.remove(ref, force=True)
             except docker.errors.APIError as error:
                 print(f"cleanup: could not remove {ref}: {error}")
+        self.delete_registry_tags()
+
+    def delete_registry_tags(self):
+        """Deletes every tag of the nodes' repositories from the registry
+        (clones may have pushed some and removed them locally)."""
         try:
             for ref in self.registry_refs():
                 repo, tag = ref.rsplit(":", 1)
                 self.registry.delete(repo, tag)
         except (urllib.error.URLError, OSError) as error:
             print(f"cleanup: could not list the registry's tags of {self.namespace}: {error}")
+
+
+def assert_built_from(attrs: dict, parent_attrs: dict, parent_ref: str, what: str):
+    """The image of `attrs` was built FROM parent_ref: its base label names
+    it and the parent's layers are the first of its own."""
+    assert attrs["Config"]["Labels"].get("io.datahub-gen.base") == parent_ref, \
+        f"{what} was not built FROM {parent_ref}: {attrs['Config']['Labels']}"
+    parent_layers = parent_attrs["RootFS"]["Layers"]
+    layers = attrs["RootFS"]["Layers"]
+    assert layers[:len(parent_layers)] == parent_layers and len(layers) > len(parent_layers), \
+        f"{what}: the layers of {parent_ref} are not a prefix of its own"
 
 
 def make_stack(tmp: pathlib.Path, namespace: str | None = None, plans=(), epoch: str | None = None,
@@ -993,12 +1009,7 @@ def clean_up_stacks(stacks) -> list[str]:
         if stack.daemon is not None:
             # A daemon of the test's own: its images and containers go with
             # it (PrivateDockerd.destroy); the registry's tags are removed.
-            try:
-                for ref in stack.registry_refs():
-                    repo, tag = ref.rsplit(":", 1)
-                    stack.registry.delete(repo, tag)
-            except (urllib.error.URLError, OSError) as error:
-                print(f"cleanup: could not list the registry's tags of {stack.namespace}: {error}")
+            stack.delete_registry_tags()
             continue
         # Every step has ended: a container of the stack's images now is one
         # that a step (or the images' own tests) left behind.

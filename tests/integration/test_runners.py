@@ -128,13 +128,7 @@ def check_child_built_from_registry_tag(row, runners_by_name):
     assert parent in runner.pulled, \
         f"{row['job']} on {row['runner']}: {parent} was never pulled there: {sorted(runner.pulled)}"
     assert parent not in runner.built, f"{row['runner']} built {parent} itself"
-    attrs = runner.image_attrs(ref)
-    assert attrs["Config"]["Labels"].get("io.datahub-gen.base") == parent, \
-        f"{ref} was not built FROM {parent}: {attrs['Config']['Labels']}"
-    parent_layers = runner.image_attrs(parent)["RootFS"]["Layers"]
-    layers = attrs["RootFS"]["Layers"]
-    assert layers[:len(parent_layers)] == parent_layers and len(layers) > len(parent_layers), \
-        f"{ref}: the layers of {parent} are not a prefix of its own"
+    stacklib.assert_built_from(runner.image_attrs(ref), runner.image_attrs(parent), parent, ref)
 
 
 def table(rows) -> str:

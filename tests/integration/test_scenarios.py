@@ -256,13 +256,8 @@ def test_d_child_change_rebuilds_child_and_descendants_from_parents_existing_tag
             continue
         parent = stack.node(node.parent, node.plan)
         parent_ref = parent.ref_for(second if parent.image in changed else first)
-        attrs = stack.image_attrs(node.ref_for(second))
-        assert attrs["Config"]["Labels"].get("io.datahub-gen.base") == parent_ref, \
-            f"{node.id} was not built FROM {parent_ref}"
-        parent_layers = stack.image_attrs(parent_ref)["RootFS"]["Layers"]
-        layers = attrs["RootFS"]["Layers"]
-        assert layers[:len(parent_layers)] == parent_layers and len(layers) > len(parent_layers), \
-            f"{node.id}: the layers of {parent_ref} are not a prefix of its own"
+        stacklib.assert_built_from(stack.image_attrs(node.ref_for(second)), stack.image_attrs(parent_ref),
+                                   parent_ref, node.id)
     report("d", f"builds expected {len(expected)}, seen {len(builds)}: {build_refs(builds)}")
 
 
