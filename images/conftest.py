@@ -15,9 +15,12 @@ Fixtures:
   container      a container of the image, running `sleep` with no network,
                  shared by the session and always removed (also on failure,
                  SIGTERM, and, after two hours, SIGKILL)
-  run            run(cmd, user=None) -> (exit_code, output): runs a command in
-                 that container (a string is split like a shell would, no
-                 expansion; use ["sh", "-c", "..."] for pipelines)
+  run            run(cmd, user=None, prints=True) -> (exit_code, output): runs
+                 a command in that container (a string is split like a shell
+                 would, no expansion; use ["sh", "-c", "..."] for pipelines);
+                 prints=False for a command whose output does not matter
+                 (`test -x PATH`): each command is a `docker exec`, and only
+                 a command that prints is asked twice when its output is empty
   read_file      read_file(path) -> the file's contents in the image, stripped
   stack          what images/spec.yml says about the image under test: its key,
                  its plan, its ancestors and their build args, so that tests
@@ -261,13 +264,13 @@ def container(docker_client, image):
 
 @pytest.fixture(scope="session")
 def run(container):
-    """run(cmd, user=None) -> (exit_code, output as text, stripped)."""
+    """run(cmd, user=None, prints=True) -> (exit_code, output as text, stripped)."""
 
-    def run_command(cmd, user=None):
+    def run_command(cmd, user=None, prints=True):
         argv = shlex.split(cmd) if isinstance(cmd, str) else list(cmd)
         kwargs = {"user": user} if user else {}
         result = container.exec_run(argv, **kwargs)
-        if result.exit_code == 0 and not result.output:
+        if prints and result.exit_code == 0 and not result.output:
             # dockerd 20.10 can lose the output of an exec that ends before its
             # stream is attached (seen on a loaded machine: `cat` of a file
             # that another test read fine gave ""); ask once more.

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs what datahub-gen needs on a Debian bookworm machine (only what is
 # missing; `apt-get update` runs once, and only then), then configures and
-# builds the tool with meson into build/ at the repository root.
+# builds the tool with meson into build/ at the repository root (only the
+# tool: `meson test -C build` builds what the tests it runs need, and
+# scripts/test.sh runs the unit tests from build-asan/, scripts/sanitize.sh).
 #
 #   scripts/setup.sh              install + build
 #   scripts/setup.sh --no-build   install only
@@ -43,7 +45,7 @@ build=1
 for arg in "$@"; do
   case $arg in
     --no-build) build=0 ;;
-    -h | --help) sed -n '2,9s/^# \{0,1\}//p' "$0"; exit 0 ;;
+    -h | --help) sed -n '2,11s/^# \{0,1\}//p' "$0"; exit 0 ;;
     *) die "unknown argument '$arg' (usage: $0 [--no-build])" ;;
   esac
 done
@@ -77,6 +79,6 @@ else
   meson setup "$BUILD_DIR"
 fi
 # `meson compile` reconfigures by itself when a meson.build changed.
-meson compile -C "$BUILD_DIR"
+meson compile -C "$BUILD_DIR" datahub-gen
 [[ -x $BUILD_DIR/datahub-gen ]] || die "the build did not produce $BUILD_DIR/datahub-gen"
 log "built $BUILD_DIR/datahub-gen"

@@ -7,9 +7,10 @@
 #   3. scripts/make-root-image.sh  the sample stack's root image
 #   then three lanes side by side (one after the other with
 #   DATAHUB_TEST_LANES=1, and on a one-core machine):
-#     cpu      meson-test (meson test -C build), sanitizers
-#              (scripts/sanitize.sh, build-asan/), fuzz (scripts/fuzz.sh 60,
-#              build-fuzz/)
+#     cpu      meson-test (meson test -C build, all but the unit tests),
+#              sanitizers (the unit tests under ASan and UBSan,
+#              scripts/sanitize.sh, build-asan/: they are compiled once, there),
+#              fuzz (scripts/fuzz.sh 60, build-fuzz/)
 #     docker   integration (pytest tests/integration, less the two below)
 #     docker2  registry (tests/integration/test_registry.py, with the classic
 #              builder: DATAHUB_TEST_BUILDER=classic; the rest use BuildKit), faults
@@ -29,7 +30,7 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT" || exit 1
 
 case ${1:-} in
-  -h | --help) sed -n '2,24s/^# \{0,1\}//p' "$0"; exit 0 ;;
+  -h | --help) sed -n '2,25s/^# \{0,1\}//p' "$0"; exit 0 ;;
 esac
 
 # No __pycache__ in images/ (it would be in the build contexts) or tests/.
@@ -164,7 +165,9 @@ classic_builder() {
 # the services failed. (Not at a lower priority: on a machine that other
 # builds share, a niced lane gets almost nothing; measured, issue 15.)
 cpu_lane() {
-  suite meson-test meson test -C build --print-errorlogs
+  # The unit tests run in `sanitizers` (compiled there with clang, which is
+  # faster than compiling them a second time here).
+  suite meson-test meson test -C build --no-suite unit --print-errorlogs
   suite sanitizers scripts/sanitize.sh
   suite fuzz scripts/fuzz.sh 60
 }

@@ -106,7 +106,10 @@ TEST_CASE("-D values arrive verbatim, commas included; names and values build.ni
        "-D V: the value is not UTF-8 text, which docker would not get as written"},
       {"=x", "-D expects NAME=VALUE, got '=x'"},
   };
-  for (const auto& [define, expected] : rejected) {
+  for (const auto& entry : rejected) {
+    // Not a structured binding: clang 14 cannot capture one in CAPTURE's lambda.
+    const auto& define = entry.first;
+    const auto& expected = entry.second;
     CAPTURE(define);
     CHECK(Parse({"-D", define}, &options, &message) == ParseOutcome::kUsageError);
     CHECK(message == expected);

@@ -96,7 +96,10 @@ TEST_CASE("hostile build-arg values reach docker byte for byte") {
   ninja::File file = Emit(graph, DefaultOptions());
   const graph::Node& child = stack.Node("child", "P1");
   std::map<std::string, std::string> args = Assignments(Argv(BuildOf(file, PathsOf(child).image_stamp)), "--build-arg");
-  for (const auto& [name, value] : kHostileArgs) {
+  for (const auto& entry : kHostileArgs) {
+    // Not a structured binding: clang 14 cannot capture one in CAPTURE's lambda.
+    const auto& name = entry.first;
+    const auto& value = entry.second;
     CAPTURE(name);
     REQUIRE(args.count(name));
     CHECK(args.at(name) == value);

@@ -27,7 +27,7 @@ std::string ParentDir(const std::string& path) {
   return slash == 0 || slash == std::string::npos ? "/" : path.substr(0, slash);
 }
 
-std::string JoinPath(const std::string& dir, const std::string& name) {
+std::string JoinAbsolutePath(const std::string& dir, const std::string& name) {
   return dir == "/" ? "/" + name : dir + "/" + name;
 }
 
@@ -111,7 +111,7 @@ enum class DotGit { kRepository, kNoRepository, kUnknown };
 // tree of a repository in the plain case (into *layout), no repository (a
 // folder named .git that is none), or a case this reader leaves to libgit2.
 DotGit LayoutFromDotGit(const std::string& dir, const struct stat& info, std::optional<RepositoryLayout>* layout) {
-  std::string dot_git = JoinPath(dir, ".git");
+  std::string dot_git = JoinAbsolutePath(dir, ".git");
   std::optional<std::string> git_dir;
   if (S_ISDIR(info.st_mode)) {
     git_dir = dot_git;  // as libgit2 names it, also when .git is a symlink
@@ -281,7 +281,7 @@ std::optional<std::string> ReadExcludesFile(const RepositoryLayout& layout) {
   }
   if (excludes_file.starts_with("~") || excludes_file.starts_with("%(")) return std::nullopt;
   // A relative path is taken from where git runs: the working tree's root.
-  return excludes_file.front() == '/' ? excludes_file : JoinPath(layout.work_dir, excludes_file);
+  return excludes_file.front() == '/' ? excludes_file : JoinAbsolutePath(layout.work_dir, excludes_file);
 }
 
 std::optional<RepositoryLayout> FindRepositoryLayout(const std::string& path) {
@@ -291,7 +291,7 @@ std::optional<RepositoryLayout> FindRepositoryLayout(const std::string& path) {
   std::optional<dev_t> device;  // libgit2 does not search across file systems
   for (std::string dir = *start;; dir = ParentDir(dir)) {
     struct stat info {};
-    if (stat(JoinPath(dir, ".git").c_str(), &info) == 0) {
+    if (stat(JoinAbsolutePath(dir, ".git").c_str(), &info) == 0) {
       if (info.st_dev != device.value_or(info.st_dev)) return std::nullopt;
       device = info.st_dev;
       switch (std::optional<RepositoryLayout> layout; LayoutFromDotGit(dir, info, &layout)) {

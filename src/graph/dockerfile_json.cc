@@ -6,7 +6,7 @@ namespace dhg::graph {
 namespace {
 
 // encoding/json's maxNestingDepth.
-constexpr size_t kMaxNesting = 10000;
+constexpr size_t kMaxJsonNesting = 10000;
 
 void AppendUtf8(char32_t rune, std::string* out) {
   if (rune < 0x80) {
@@ -75,14 +75,14 @@ class JsonReader {
         SkipBlanks();
         if (!Consume(']')) {
           closers += ']';
-          if (closers.size() > kMaxNesting) return false;
+          if (closers.size() > kMaxJsonNesting) return false;
           continue;
         }
       } else if (Consume('{')) {
         SkipBlanks();
         if (!Consume('}')) {
           closers += '}';
-          if (closers.size() > kMaxNesting || !Key()) return false;
+          if (closers.size() > kMaxJsonNesting || !Key()) return false;
           continue;
         }
       } else if (!Scalar()) {

@@ -74,7 +74,7 @@ namespace {
 
 constexpr int kEof = -1;
 // ${...} nested deeper than this is refused, so that no input can exhaust the stack.
-constexpr int kMaxNesting = 100;
+constexpr int kMaxSubstitutionNesting = 100;
 // A ${NAME#pattern}-style substitution whose pattern and value are larger
 // than this (tokens times bytes) is refused rather than matched slowly.
 constexpr size_t kMaxPatternWork = size_t{1} << 18;
@@ -398,7 +398,7 @@ class Lexer {
     int c = Peek();
     if (c == kEof) return Fail("syntax error: missing '}'");
     if (c == '{' || c == '}' || c == ':') return Fail("syntax error: bad substitution");
-    if (++depth_ > kMaxNesting) return Fail("substitutions nested too deeply");
+    if (++depth_ > kMaxSubstitutionNesting) return Fail("substitutions nested too deeply");
     std::string result = Braced();
     --depth_;
     return result;

@@ -30,7 +30,10 @@ TEST_CASE("a dirty working tree: only the affected nodes are dirty, with tags no
   }
   auto dirty = Identify(repo);
   std::set<std::string> references;
-  for (const auto& [id, identity] : dirty->ids) {
+  for (const auto& entry : dirty->ids) {
+    // Not a structured binding: clang 14 cannot capture one in CAPTURE's lambda.
+    const auto& id = entry.first;
+    const auto& identity = entry.second;
     CAPTURE(id);
     bool affected = id.starts_with("mid/") || id.starts_with("leaf/");
     CHECK(identity.dirty == affected);
@@ -57,7 +60,10 @@ TEST_CASE("a dirty working tree: only the affected nodes are dirty, with tags no
     return now;
   }());
   auto committed = Identify(repo);
-  for (const auto& [id, identity] : committed->ids) {
+  for (const auto& entry : committed->ids) {
+    // Not a structured binding: clang 14 cannot capture one in CAPTURE's lambda.
+    const auto& id = entry.first;
+    const auto& identity = entry.second;
     CAPTURE(id);
     CHECK_FALSE(identity.dirty);
     CHECK(identity.key == (*dirty)[id].key);
@@ -84,7 +90,10 @@ TEST_CASE("a repository without commits: everything is dirty") {
   for (const auto& [path, file] : InitialFiles()) repo.SetWorkFile(path, file.content, file.mode);
   auto r = Identify(repo);
   CHECK(r->diagnostics.Format() == "");
-  for (const auto& [id, identity] : r->ids) {
+  for (const auto& entry : r->ids) {
+    // Not a structured binding: clang 14 cannot capture one in CAPTURE's lambda.
+    const auto& id = entry.first;
+    const auto& identity = entry.second;
     CAPTURE(id);
     CHECK(identity.dirty);
     CHECK(identity.source_commit == "");
@@ -274,7 +283,10 @@ struct History3 {
 
 void CheckSameIdentities(const Result& a, const Result& b) {
   REQUIRE(a.ids.size() == b.ids.size());
-  for (const auto& [id, identity] : a.ids) {
+  for (const auto& entry : a.ids) {
+    // Not a structured binding: clang 14 cannot capture one in CAPTURE's lambda.
+    const auto& id = entry.first;
+    const auto& identity = entry.second;
     CAPTURE(id);
     CHECK(b[id].key == identity.key);
     CHECK(b[id].tag == identity.tag);

@@ -22,7 +22,10 @@ TEST_CASE("one commit: every node is clean and tagged <prefix>-<commit>") {
   auto r = Identify(repo);
   CHECK(r->diagnostics.Format() == "");
   REQUIRE(r->ids.size() == 8);
-  for (const auto& [id, identity] : r->ids) {
+  for (const auto& entry : r->ids) {
+    // Not a structured binding: clang 14 cannot capture one in CAPTURE's lambda.
+    const auto& id = entry.first;
+    const auto& identity = entry.second;
     CAPTURE(id);
     CHECK_FALSE(identity.dirty);
     CHECK(identity.key.size() == 64);
@@ -147,7 +150,10 @@ TEST_CASE("a change in test files changes no key and no tag, but the test hash")
   SUBCASE("the image's own tests, which its descendants inherit in generation 1") {
     CommitChanges(repo, files, {{"images/mid/test/test_mid.py", {"def test(): assert True\n"}}});
     auto after = Identify(repo);
-    for (const auto& [id, identity] : after->ids) {
+    for (const auto& entry : after->ids) {
+      // Not a structured binding: clang 14 cannot capture one in CAPTURE's lambda.
+      const auto& id = entry.first;
+      const auto& identity = entry.second;
       CAPTURE(id);
       CHECK(identity.key == (*before)[id].key);
       CHECK(identity.tag == (*before)[id].tag);
@@ -167,7 +173,10 @@ TEST_CASE("a change in test files changes no key and no tag, but the test hash")
       CAPTURE(path);
       CommitChanges(repo, files, {{path, {"# changed\n"}}});
       auto after = Identify(repo);
-      for (const auto& [id, identity] : after->ids) {
+      for (const auto& entry : after->ids) {
+        // Not a structured binding: clang 14 cannot capture one in CAPTURE's lambda.
+        const auto& id = entry.first;
+        const auto& identity = entry.second;
         CAPTURE(id);
         CHECK(identity.key == (*before)[id].key);
         CHECK(identity.tag == (*before)[id].tag);
@@ -231,7 +240,10 @@ TEST_CASE("a build arg change in one plan changes only that plan's nodes") {
   auto before = Identify(repo);
   std::string c1 = CommitChanges(repo, files, {{"images/spec.yml", {SpecWith("P2: {V: '2'}", "P2: {V: '3'}")}}});
   auto after = Identify(repo);
-  for (const auto& [id, identity] : after->ids) {
+  for (const auto& entry : after->ids) {
+    // Not a structured binding: clang 14 cannot capture one in CAPTURE's lambda.
+    const auto& id = entry.first;
+    const auto& identity = entry.second;
     CAPTURE(id);
     bool affected = id == "base/P2" || id == "mid/P2" || id == "leaf/P2";
     CHECK((identity.key != (*before)[id].key) == affected);
@@ -249,7 +261,10 @@ TEST_CASE("spec edits that are not build inputs change no key") {
   spec = spec.replace(spec.find("P1: {tag_prefix: 'p1'}"), 22, "P1: {tag_prefix: 'p1', tag_stable_postfix: -prod}");
   CommitChanges(repo, files, {{"images/spec.yml", {spec}}});
   auto after = Identify(repo);
-  for (const auto& [id, identity] : after->ids) {
+  for (const auto& entry : after->ids) {
+    // Not a structured binding: clang 14 cannot capture one in CAPTURE's lambda.
+    const auto& id = entry.first;
+    const auto& identity = entry.second;
     CAPTURE(id);
     CHECK(identity.key == (*before)[id].key);
     CHECK(identity.source_commit == c0);
@@ -266,7 +281,10 @@ TEST_CASE("epoch: global changes every key, per image that image and its descend
     std::string c1 = CommitChanges(
         repo, files, {{"images/spec.yml", {SpecWith("image_name: x/mid,", "image_name: x/mid, epoch: '2',")}}});
     auto after = Identify(repo);
-    for (const auto& [id, identity] : after->ids) {
+    for (const auto& entry : after->ids) {
+      // Not a structured binding: clang 14 cannot capture one in CAPTURE's lambda.
+      const auto& id = entry.first;
+      const auto& identity = entry.second;
       CAPTURE(id);
       bool affected = id.starts_with("mid/") || id.starts_with("leaf/");
       CHECK((identity.key != (*before)[id].key) == affected);
@@ -281,7 +299,10 @@ TEST_CASE("epoch: global changes every key, per image that image and its descend
   SUBCASE("global") {
     std::string c1 = CommitChanges(repo, files, {{"images/spec.yml", {std::string("epoch: '2024-06'\n") + kSpec}}});
     auto after = Identify(repo);
-    for (const auto& [id, identity] : after->ids) {
+    for (const auto& entry : after->ids) {
+      // Not a structured binding: clang 14 cannot capture one in CAPTURE's lambda.
+      const auto& id = entry.first;
+      const auto& identity = entry.second;
       CAPTURE(id);
       CHECK(identity.key != (*before)[id].key);
       CHECK(identity.source_commit == c1);
@@ -299,7 +320,10 @@ TEST_CASE("a revert to earlier content returns the earlier tag") {
   CHECK((*second)["mid/P1"].source_commit == c1);
   std::string c2 = CommitChanges(repo, files, {{"images/mid/file.txt", {"content of mid\n"}}});
   auto reverted = Identify(repo);
-  for (const auto& [id, identity] : reverted->ids) {
+  for (const auto& entry : reverted->ids) {
+    // Not a structured binding: clang 14 cannot capture one in CAPTURE's lambda.
+    const auto& id = entry.first;
+    const auto& identity = entry.second;
     CAPTURE(id);
     CHECK(identity.key == (*first)[id].key);
     CHECK(identity.tag == (*first)[id].tag);
@@ -324,7 +348,10 @@ TEST_CASE("a multi-commit push gives the tags of the commits where each node las
   REQUIRE(a.WorkTree().List("") == b.WorkTree().List(""));
   auto ra = Identify(a);
   auto rb = Identify(b);
-  for (const auto& [id, identity] : ra->ids) {
+  for (const auto& entry : ra->ids) {
+    // Not a structured binding: clang 14 cannot capture one in CAPTURE's lambda.
+    const auto& id = entry.first;
+    const auto& identity = entry.second;
     CAPTURE(id);
     CHECK(identity.key == (*rb)[id].key);  // same end state, same keys
     CHECK_FALSE(identity.dirty);
@@ -355,7 +382,10 @@ TEST_CASE("the tags do not depend on how many runs saw the intermediate commits"
   CommitChanges(repo, files, {{"images/leaf/file.txt", {"v2"}}});
   auto final_run = Identify(repo);
   auto fresh = Identify(repo);
-  for (const auto& [id, identity] : final_run->ids) {
+  for (const auto& entry : final_run->ids) {
+    // Not a structured binding: clang 14 cannot capture one in CAPTURE's lambda.
+    const auto& id = entry.first;
+    const auto& identity = entry.second;
     CAPTURE(id);
     CHECK(identity.tag == (*fresh)[id].tag);
     if (!id.starts_with("leaf/")) CHECK(identity.tag == (*incremental)[id].tag);
@@ -394,7 +424,10 @@ TEST_CASE("HEAD moved back to an older commit: later commits do not count") {
   repo.SetHead(c0);
   repo.ResetWorkTreeToHead();
   auto r = Identify(repo);
-  for (const auto& [id, identity] : r->ids) {
+  for (const auto& entry : r->ids) {
+    // Not a structured binding: clang 14 cannot capture one in CAPTURE's lambda.
+    const auto& id = entry.first;
+    const auto& identity = entry.second;
     CAPTURE(id);
     CHECK_FALSE(identity.dirty);
     CHECK(identity.source_commit == c0);

@@ -83,7 +83,7 @@ class JsonParser {
       std::string key;
       JsonValue member;
       if (!ParseString(&key) || !Consume(':') || !ParseValue(&member, depth + 1)) return false;
-      value->members.emplace_back(std::move(key), std::move(member));
+      value->members.push_back({std::move(key), std::move(member)});
     } while (Consume(','));
     return Consume('}');
   }

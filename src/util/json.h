@@ -10,17 +10,25 @@
 
 namespace dhg {
 
+struct JsonMember;
+
 struct JsonValue {
   enum class Kind { kNull, kBool, kNumber, kString, kArray, kObject };
   Kind kind = Kind::kNull;
   std::string text;  // string value, or the literal of a number/bool
   std::vector<JsonValue> items;
-  std::vector<std::pair<std::string, JsonValue>> members;
+  std::vector<JsonMember> members;  // (not pairs: clang 14 wants the pair's JsonValue complete here)
 
   // The first member called `name`, or null (also when this is no object).
   const JsonValue* Member(std::string_view name) const;
   // The member `name` when it is a string, else "".
   std::string StringMember(std::string_view name) const;
+};
+
+// One member of an object: `"name": value`.
+struct JsonMember {
+  std::string name;
+  JsonValue value;
 };
 
 // The value of a whole document (surrounding white space allowed); nullopt

@@ -81,6 +81,64 @@ def make_stack(environment, tmp_path):
     assert not problems, "\n".join(problems)
 
 
+# First builds shared by several tests (a workspace copy each).
+
+
+class FirstRun:
+    """A stack after its first `datahub-gen && ninja`, and what the daemon saw."""
+
+    def __init__(self, stack):
+        from test_scenarios import generate, ninja  # pylint: disable=import-outside-toplevel
+        self.stack = stack
+        self.generated = generate(stack)
+        _, _, self.since, self.until = ninja(stack)
+        self.builds = stack.builds(self.since, self.until)
+
+
+def _first_run(tmp_path_factory, name, plans=()):
+    stack = stacklib.make_stack(tmp_path_factory.mktemp(name) / "stack", plans=plans)
+    try:
+        yield FirstRun(stack)
+    finally:
+        problems = stacklib.clean_up_stacks([stack])
+        assert not problems, "\n".join(problems)
+
+
+@pytest.fixture(scope="module")
+def first_run(environment, tmp_path_factory):
+    """The sample stack (every plan) after its first ninja: scenario a checks
+    that run; d and h start from copies of it."""
+    yield from _first_run(tmp_path_factory, "first-run")
+
+
+@pytest.fixture(scope="session")
+def built_py39(environment, tmp_path_factory):
+    """The sample stack, --plan PY39, built once for the session: scenarios b,
+    c, e and g and test_report.py's index test start from copies of it."""
+    yield from _first_run(tmp_path_factory, "built-py39", plans=("PY39",))
+
+
+def _workspace(first: FirstRun, tmp_path):
+    """A copy of a built workspace; after the test, no container of the
+    namespace may be left (its images go with the module's stack)."""
+    stack = first.stack.copy_workspace(tmp_path / "workspace")
+    yield stack
+    left = stacklib.stack_containers(stack)
+    for container in left:
+        stacklib.remove_container(container["Id"])
+    assert not left, f"containers of namespace {stack.namespace} were left: {[c.get('Names') for c in left]}"
+
+
+@pytest.fixture
+def full_workspace(first_run, tmp_path):
+    yield from _workspace(first_run, tmp_path)
+
+
+@pytest.fixture
+def py39_workspace(built_py39, tmp_path):
+    yield from _workspace(built_py39, tmp_path)
+
+
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
     lines = config.stash.get(SCENARIO_LINES, [])
     if lines:

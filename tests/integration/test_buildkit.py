@@ -1,5 +1,5 @@
 """BuildKit and the registry as cache (issue 14), on the cache stack
-(stacks/cache/images: base, slow with a 30 s RUN, vault with a build secret).
+(stacks/cache/images: base, slow with a 20 s RUN, vault with a build secret).
 
 * A fresh runner: a docker daemon of the test's own (daemons.PrivateDockerd:
   no image but the root image, no build cache) builds a commit that changes
@@ -35,7 +35,7 @@ from stack import failed_step_logs, tail
 pytestmark = pytest.mark.skipif(stacklib.BUILDER == "classic", reason="BuildKit scenarios")
 
 CACHE_IMAGES = pathlib.Path(__file__).resolve().parent / "stacks" / "cache" / "images"
-SLOW_SECONDS = 30  # the RUN of stacks/cache/images/slow/Dockerfile
+SLOW_SECONDS = 20  # the RUN of stacks/cache/images/slow/Dockerfile
 
 
 def build_seconds(stack, node_id: str) -> float:

@@ -5,10 +5,10 @@ Builds are counted from the daemon's events, pushes and tags from the
 registry's API (stack.py). Scenarios that do not need both plans run with
 `--plan PY39` (4 nodes instead of 7) to keep the suite short.
 
-First builds are shared: the stack is built once per module in each shape
-(`first_run`: every plan, whose first `ninja` scenario a checks; `built_py39`:
---plan PY39), and a scenario that starts from a built stack (b, c, d, e, g, h)
-works in a copy of that workspace (stamps, build.ninja, .ninja_log; the same
+First builds are shared (fixtures of conftest.py): the stack is built once in
+each shape (`first_run`: every plan, whose first `ninja` scenario a checks;
+`built_py39`: --plan PY39, also used by test_report.py), and a scenario that
+starts from a built stack (b, c, d, e, g, h) works in a copy of that workspace (stamps, build.ninja, .ninja_log; the same
 namespace, so the same local images), as a developer's second checkout would.
 Each change a scenario commits is its own, so no two scenarios ask for the
 same tag. Scenarios that need a registry namespace of their own (f, whose two
@@ -75,59 +75,6 @@ def assert_no_daemon_work(stack, since, until, ids, what):
     assert created == [], (f"{what}: the daemon created containers: "
                            f"{[c['Actor']['Attributes'].get('image') for c in created]}")
     return builds, created
-
-
-class FirstRun:
-    """A stack after its first `datahub-gen && ninja`, and what the daemon saw."""
-
-    def __init__(self, stack):
-        self.stack = stack
-        self.generated = generate(stack)
-        _, _, self.since, self.until = ninja(stack)
-        self.builds = stack.builds(self.since, self.until)
-
-
-def _first_run(tmp_path_factory, name, plans=()):
-    stack = stacklib.make_stack(tmp_path_factory.mktemp(name) / "stack", plans=plans)
-    try:
-        yield FirstRun(stack)
-    finally:
-        problems = stacklib.clean_up_stacks([stack])
-        assert not problems, "\n".join(problems)
-
-
-@pytest.fixture(scope="module")
-def first_run(environment, tmp_path_factory):
-    """The sample stack (every plan) after its first ninja: scenario a checks
-    that run; d and h start from copies of it."""
-    yield from _first_run(tmp_path_factory, "first-run")
-
-
-@pytest.fixture(scope="module")
-def built_py39(environment, tmp_path_factory):
-    """The sample stack, --plan PY39, built once for b, c, e and g."""
-    yield from _first_run(tmp_path_factory, "built-py39", plans=("PY39",))
-
-
-def _workspace(first: FirstRun, tmp_path):
-    """A copy of a built workspace; after the test, no container of the
-    namespace may be left (its images go with the module's stack)."""
-    stack = first.stack.copy_workspace(tmp_path / "workspace")
-    yield stack
-    left = stacklib.stack_containers(stack)
-    for container in left:
-        stacklib.remove_container(container["Id"])
-    assert not left, f"containers of namespace {stack.namespace} were left: {[c.get('Names') for c in left]}"
-
-
-@pytest.fixture
-def full_workspace(first_run, tmp_path):
-    yield from _workspace(first_run, tmp_path)
-
-
-@pytest.fixture
-def py39_workspace(built_py39, tmp_path):
-    yield from _workspace(built_py39, tmp_path)
 
 
 # --------------------------------------------------------------------------

@@ -18,7 +18,7 @@ def test_r_and_rstudio_packages(read_file, stack):
 
 @pytest.mark.parametrize("package", ["tidyverse", "shiny", "rmarkdown"])
 def test_r_libraries(run, package):
-    assert run(["test", "-d", f"/usr/lib/R/library/{package}"])[0] == 0
+    assert run(["test", "-d", f"/usr/lib/R/library/{package}"], prints=False)[0] == 0
 
 
 def test_site_profile_points_at_the_library(read_file):
@@ -27,4 +27,4 @@ def test_site_profile_points_at_the_library(read_file):
 
 def test_is_a_sibling_of_datascience(run, stack):
     assert stack.lineage() == ["base-notebook", "rstudio-notebook"]
-    assert run(["test", "-e", "/opt/packages/pandas"])[0] != 0
+    assert run(["test", "-e", "/opt/packages/pandas"], prints=False)[0] != 0
