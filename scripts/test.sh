@@ -11,11 +11,12 @@
 #              sanitizers (the unit tests under ASan and UBSan,
 #              scripts/sanitize.sh, build-asan/: they are compiled once, there),
 #              fuzz (scripts/fuzz.sh 60, build-fuzz/)
-#     docker   integration (pytest tests/integration, less the two below)
+#     docker   integration (pytest tests/integration, less what docker2 runs)
 #     docker2  registry (tests/integration/test_registry.py, with the classic
 #              builder: DATAHUB_TEST_BUILDER=classic; the rest use BuildKit), faults
-#              (pytest -m faults) and runners (test_runners.py); the last two
-#              stop only daemons and registries they started themselves
+#              (pytest -m faults), runners (test_runners.py) and stacks
+#              (test_buildkit.py, test_datahub.py: stacks of their own); faults
+#              and runners stop only daemons and registries they started themselves
 #
 # Every suite runs even when another one failed. A suite's output goes to
 # .datahub/test-logs/<suite>.log and is printed whole when the suite ends,
@@ -30,7 +31,7 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT" || exit 1
 
 case ${1:-} in
-  -h | --help) sed -n '2,25s/^# \{0,1\}//p' "$0"; exit 0 ;;
+  -h | --help) sed -n '2,27s/^# \{0,1\}//p' "$0"; exit 0 ;;
 esac
 
 # No __pycache__ in images/ (it would be in the build contexts) or tests/.
@@ -175,7 +176,8 @@ cpu_lane() {
 docker_lane() {
   if ((services_up)); then
     suite integration pytest_suite "tests/integration" tests/integration -m "not faults" \
-      --ignore=tests/integration/test_registry.py --ignore=tests/integration/test_runners.py "${PYTEST_ARGS[@]}"
+      --ignore=tests/integration/test_registry.py --ignore=tests/integration/test_runners.py \
+      --ignore=tests/integration/test_buildkit.py --ignore=tests/integration/test_datahub.py "${PYTEST_ARGS[@]}"
   else
     not_run integration "the services did not start"
   fi
@@ -191,10 +193,13 @@ docker2_lane() {
       "${PYTEST_ARGS[@]}"
     suite faults pytest_suite "the fault tests" tests/integration -m faults "${PYTEST_ARGS[@]}"
     suite runners pytest_suite "test_runners.py" tests/integration/test_runners.py "${PYTEST_ARGS[@]}"
+    suite stacks pytest_suite "test_buildkit.py and test_datahub.py" tests/integration/test_buildkit.py \
+      tests/integration/test_datahub.py -m "not faults" "${PYTEST_ARGS[@]}"
   else
     not_run registry "the services did not start"
     not_run faults "the services did not start"
     not_run runners "the services did not start"
+    not_run stacks "the services did not start"
   fi
 }
 
