@@ -8,9 +8,9 @@
 #   then three lanes side by side (one after the other with
 #   DATAHUB_TEST_LANES=1, and on a one-core machine):
 #     cpu      meson-test (meson test -C build, all but the unit tests),
-#              sanitizers (the unit tests under ASan and UBSan,
-#              scripts/sanitize.sh, build-asan/: they are compiled once, there),
-#              fuzz (scripts/fuzz.sh 60, build-fuzz/)
+#              fuzz (scripts/fuzz.sh 60, build-fuzz/), sanitizers (the unit
+#              tests under ASan and UBSan, scripts/sanitize.sh, build-asan/:
+#              they are compiled once, there)
 #     docker   integration (pytest tests/integration, less what docker2 runs)
 #     docker2  registry (tests/integration/test_registry.py, with the classic
 #              builder: DATAHUB_TEST_BUILDER=classic; the rest use BuildKit), faults
@@ -169,8 +169,11 @@ cpu_lane() {
   # The unit tests run in `sanitizers` (compiled there with clang, which is
   # faster than compiling them a second time here).
   suite meson-test meson test -C build --no-suite unit --print-errorlogs
-  suite sanitizers scripts/sanitize.sh
+  # The fuzzers before the sanitizer build: they run one process at a time,
+  # so beside the docker lanes; the build (ninja, parallel) takes both cores
+  # when it is the last thing running.
   suite fuzz scripts/fuzz.sh 60
+  suite sanitizers scripts/sanitize.sh
 }
 
 docker_lane() {
