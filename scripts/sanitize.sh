@@ -34,7 +34,7 @@ fi
 if [[ ! -f $BUILD_DIR/meson-private/coredata.dat ]]; then
   echo "sanitize.sh: configuring $BUILD_DIR" >&2
   CXX=clang++ meson setup "$BUILD_DIR" -Db_sanitize=address,undefined -Db_lundef=false \
-    -Dbuildtype=debug -Dcpp_args=-fno-sanitize-recover=all >/dev/null
+    -Dbuildtype=debug -Dcpp_args="-fno-sanitize-recover=all -gline-tables-only" >/dev/null
 fi
 ninja -C "$BUILD_DIR" tests/unit_tests
 
