@@ -972,6 +972,40 @@ def processes_with_command(marker: str) -> list[int]:
     return found
 
 
+def session_processes(session_id: int) -> list[int]:
+    """Pids of the live (not zombie) processes of a session."""
+    found = []
+    for entry in pathlib.Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text(errors="replace")
+        except OSError:
+            continue
+        # "pid (comm) state ppid pgrp session ...": comm may hold spaces and ')'.
+        fields = stat[stat.rfind(")") + 2:].split()
+        if fields[0] != "Z" and int(fields[3]) == session_id:
+            found.append(int(entry.name))
+    return found
+
+
+def kill_session(session_id: int, timeout: float = 30):
+    """SIGKILLs every process of a session that the test started (a process
+    started with start_new_session=True leads one), as a CI runner ends a
+    cancelled job's whole process tree: ninja puts each step in a process
+    group of its own, so a signal to ninja's group leaves the steps running."""
+    deadline = time.monotonic() + timeout
+    while members := session_processes(session_id):
+        for pid in members:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        if time.monotonic() > deadline:
+            raise AssertionError(f"processes of session {session_id} outlived SIGKILL: {members}")
+        time.sleep(0.05)
+
+
 def remove_container(container_id: str, timeout: float = 60):
     """Removes a container (force), also one that its own step is removing at
     the same moment (docker answers 409 "removal already in progress")."""
