@@ -107,7 +107,6 @@ TEST_CASE("-D values arrive verbatim, commas included; names and values build.ni
       {"=x", "-D expects NAME=VALUE, got '=x'"},
   };
   for (const auto& entry : rejected) {
-    // Not a structured binding: clang 14 cannot capture one in CAPTURE's lambda.
     const auto& define = entry.first;
     const auto& expected = entry.second;
     CAPTURE(define);

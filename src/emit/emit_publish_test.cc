@@ -300,7 +300,6 @@ TEST_CASE("through the real ninja: the file loads and a step gets the build args
   CHECK(calls[1] == meant);
   std::map<std::string, std::string> received = Assignments(calls[1], "--build-arg");
   for (const auto& entry : kHostileArgs) {
-    // Not a structured binding: clang 14 cannot capture one in CAPTURE's lambda.
     const auto& name = entry.first;
     const auto& value = entry.second;
     CAPTURE(name);

@@ -97,7 +97,6 @@ TEST_CASE("hostile build-arg values reach docker byte for byte") {
   const graph::Node& child = stack.Node("child", "P1");
   std::map<std::string, std::string> args = Assignments(Argv(BuildOf(file, PathsOf(child).image_stamp)), "--build-arg");
   for (const auto& entry : kHostileArgs) {
-    // Not a structured binding: clang 14 cannot capture one in CAPTURE's lambda.
     const auto& name = entry.first;
     const auto& value = entry.second;
     CAPTURE(name);

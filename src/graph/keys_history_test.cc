@@ -31,7 +31,6 @@ TEST_CASE("a dirty working tree: only the affected nodes are dirty, with tags no
   auto dirty = Identify(repo);
   std::set<std::string> references;
   for (const auto& entry : dirty->ids) {
-    // Not a structured binding: clang 14 cannot capture one in CAPTURE's lambda.
     const auto& id = entry.first;
     const auto& identity = entry.second;
     CAPTURE(id);
@@ -61,7 +60,6 @@ TEST_CASE("a dirty working tree: only the affected nodes are dirty, with tags no
   }());
   auto committed = Identify(repo);
   for (const auto& entry : committed->ids) {
-    // Not a structured binding: clang 14 cannot capture one in CAPTURE's lambda.
     const auto& id = entry.first;
     const auto& identity = entry.second;
     CAPTURE(id);
@@ -91,7 +89,6 @@ TEST_CASE("a repository without commits: everything is dirty") {
   auto r = Identify(repo);
   CHECK(r->diagnostics.Format() == "");
   for (const auto& entry : r->ids) {
-    // Not a structured binding: clang 14 cannot capture one in CAPTURE's lambda.
     const auto& id = entry.first;
     const auto& identity = entry.second;
     CAPTURE(id);
@@ -284,7 +281,6 @@ struct History3 {
 void CheckSameIdentities(const Result& a, const Result& b) {
   REQUIRE(a.ids.size() == b.ids.size());
   for (const auto& entry : a.ids) {
-    // Not a structured binding: clang 14 cannot capture one in CAPTURE's lambda.
     const auto& id = entry.first;
     const auto& identity = entry.second;
     CAPTURE(id);

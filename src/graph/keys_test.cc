@@ -23,7 +23,6 @@ TEST_CASE("one commit: every node is clean and tagged <prefix>-<commit>") {
   CHECK(r->diagnostics.Format() == "");
   REQUIRE(r->ids.size() == 8);
   for (const auto& entry : r->ids) {
-    // Not a structured binding: clang 14 cannot capture one in CAPTURE's lambda.
     const auto& id = entry.first;
     const auto& identity = entry.second;
     CAPTURE(id);
@@ -151,7 +150,6 @@ TEST_CASE("a change in test files changes no key and no tag, but the test hash")
     CommitChanges(repo, files, {{"images/mid/test/test_mid.py", {"def test(): assert True\n"}}});
     auto after = Identify(repo);
     for (const auto& entry : after->ids) {
-      // Not a structured binding: clang 14 cannot capture one in CAPTURE's lambda.
       const auto& id = entry.first;
       const auto& identity = entry.second;
       CAPTURE(id);
@@ -174,7 +172,6 @@ TEST_CASE("a change in test files changes no key and no tag, but the test hash")
       CommitChanges(repo, files, {{path, {"# changed\n"}}});
       auto after = Identify(repo);
       for (const auto& entry : after->ids) {
-        // Not a structured binding: clang 14 cannot capture one in CAPTURE's lambda.
         const auto& id = entry.first;
         const auto& identity = entry.second;
         CAPTURE(id);
@@ -241,7 +238,6 @@ TEST_CASE("a build arg change in one plan changes only that plan's nodes") {
   std::string c1 = CommitChanges(repo, files, {{"images/spec.yml", {SpecWith("P2: {V: '2'}", "P2: {V: '3'}")}}});
   auto after = Identify(repo);
   for (const auto& entry : after->ids) {
-    // Not a structured binding: clang 14 cannot capture one in CAPTURE's lambda.
     const auto& id = entry.first;
     const auto& identity = entry.second;
     CAPTURE(id);
@@ -262,7 +258,6 @@ TEST_CASE("spec edits that are not build inputs change no key") {
   CommitChanges(repo, files, {{"images/spec.yml", {spec}}});
   auto after = Identify(repo);
   for (const auto& entry : after->ids) {
-    // Not a structured binding: clang 14 cannot capture one in CAPTURE's lambda.
     const auto& id = entry.first;
     const auto& identity = entry.second;
     CAPTURE(id);
@@ -282,7 +277,6 @@ TEST_CASE("epoch: global changes every key, per image that image and its descend
         repo, files, {{"images/spec.yml", {SpecWith("image_name: x/mid,", "image_name: x/mid, epoch: '2',")}}});
     auto after = Identify(repo);
     for (const auto& entry : after->ids) {
-      // Not a structured binding: clang 14 cannot capture one in CAPTURE's lambda.
       const auto& id = entry.first;
       const auto& identity = entry.second;
       CAPTURE(id);
@@ -300,7 +294,6 @@ TEST_CASE("epoch: global changes every key, per image that image and its descend
     std::string c1 = CommitChanges(repo, files, {{"images/spec.yml", {std::string("epoch: '2024-06'\n") + kSpec}}});
     auto after = Identify(repo);
     for (const auto& entry : after->ids) {
-      // Not a structured binding: clang 14 cannot capture one in CAPTURE's lambda.
       const auto& id = entry.first;
       const auto& identity = entry.second;
       CAPTURE(id);
@@ -321,7 +314,6 @@ TEST_CASE("a revert to earlier content returns the earlier tag") {
   std::string c2 = CommitChanges(repo, files, {{"images/mid/file.txt", {"content of mid\n"}}});
   auto reverted = Identify(repo);
   for (const auto& entry : reverted->ids) {
-    // Not a structured binding: clang 14 cannot capture one in CAPTURE's lambda.
     const auto& id = entry.first;
     const auto& identity = entry.second;
     CAPTURE(id);
@@ -349,7 +341,6 @@ TEST_CASE("a multi-commit push gives the tags of the commits where each node las
   auto ra = Identify(a);
   auto rb = Identify(b);
   for (const auto& entry : ra->ids) {
-    // Not a structured binding: clang 14 cannot capture one in CAPTURE's lambda.
     const auto& id = entry.first;
     const auto& identity = entry.second;
     CAPTURE(id);
@@ -383,7 +374,6 @@ TEST_CASE("the tags do not depend on how many runs saw the intermediate commits"
   auto final_run = Identify(repo);
   auto fresh = Identify(repo);
   for (const auto& entry : final_run->ids) {
-    // Not a structured binding: clang 14 cannot capture one in CAPTURE's lambda.
     const auto& id = entry.first;
     const auto& identity = entry.second;
     CAPTURE(id);
@@ -425,7 +415,6 @@ TEST_CASE("HEAD moved back to an older commit: later commits do not count") {
   repo.ResetWorkTreeToHead();
   auto r = Identify(repo);
   for (const auto& entry : r->ids) {
-    // Not a structured binding: clang 14 cannot capture one in CAPTURE's lambda.
     const auto& id = entry.first;
     const auto& identity = entry.second;
     CAPTURE(id);
