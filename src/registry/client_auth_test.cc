@@ -13,11 +13,11 @@
 namespace dhg::registry {
 namespace {
 
-using testing::Answer;
 using testing::FakeJwt;
 using testing::FakeTransport;
 using testing::HeaderOf;
 using testing::Ref;
+using testing::Respond;
 using Fixture = testing::ClientFixture;
 
 constexpr const char* kCanary = "CANARY-pa55w0rd-7f3a";
@@ -28,19 +28,19 @@ constexpr const char* kUnauthorized = R"({"errors":[{"code":"UNAUTHORIZED","mess
 HttpResponse TokenFor(const std::string& repository, const std::string& actions, const std::string& id = "1") {
   std::string jwt = FakeJwt(R"({"id":")" + id + R"(","access":[{"type":"repository","name":")" + repository +
                             R"(","actions":[)" + actions + "]}]}");
-  return Answer(200, {{"content-type", "application/json"}}, R"({"token":")" + jwt + R"(","expires_in":300})");
+  return Respond(200, {{"content-type", "application/json"}}, R"({"token":")" + jwt + R"(","expires_in":300})");
 }
 
 HttpResponse Challenge401(const std::string& repository, const std::string& error = "") {
   std::string header = std::string("Bearer realm=\"") + kRealm +
                        "\",service=\"registry.example\",scope=\"repository:" + repository + ":pull\"" +
                        (error.empty() ? "" : ",error=\"" + error + "\"");
-  return Answer(401, {{"www-authenticate", header}, {"content-type", "application/json"}}, kUnauthorized);
+  return Respond(401, {{"www-authenticate", header}, {"content-type", "application/json"}}, kUnauthorized);
 }
 
 HttpResponse Present() {
-  return Answer(200, {{"content-type", "application/vnd.oci.image.manifest.v1+json"},
-                      {"docker-content-digest", "sha256:" + std::string(64, 'a')}});
+  return Respond(200, {{"content-type", "application/vnd.oci.image.manifest.v1+json"},
+                       {"docker-content-digest", "sha256:" + std::string(64, 'a')}});
 }
 
 std::vector<std::string> TokenRequests(const FakeTransport& transport) {
@@ -141,11 +141,11 @@ TEST_CASE("anonymous and refused: the message says there were no credentials and
 TEST_CASE("a token service that refuses push scope is asked for pull alone") {
   Fixture f([](const HttpRequest& request) {
     if (StartsWith(request.url, kRealm)) {
-      if (request.url.find("push") != std::string::npos) return Answer(403, {}, R"({"details":"push denied"})");
-      return Answer(200, {}, R"({"token":"opaque-pull-token"})");
+      if (request.url.find("push") != std::string::npos) return Respond(403, {}, R"({"details":"push denied"})");
+      return Respond(200, {}, R"({"token":"opaque-pull-token"})");
     }
     if (HeaderOf(request, "Authorization") != "Bearer opaque-pull-token") return Challenge401("org/app");
-    return Answer(403, {}, R"({"errors":[{"code":"DENIED","message":"denied"}]})");
+    return Respond(403, {}, R"({"errors":[{"code":"DENIED","message":"denied"}]})");
   });
   f.credentials.Set("ghcr.io", "u", kCanary);
   Result result = f.client.Head(Ref("ghcr.io/org/app:1"));
@@ -161,8 +161,8 @@ TEST_CASE("wrong credentials at the token service: refused with its words, the c
   Fixture f([](const HttpRequest& request) {
     if (StartsWith(request.url, kRealm)) {
       // A hostile token service repeats what it got.
-      return Answer(401, {},
-                    R"({"details":"incorrect username or password: )" + HeaderOf(request, "Authorization") + "\"}");
+      return Respond(401, {},
+                     R"({"details":"incorrect username or password: )" + HeaderOf(request, "Authorization") + "\"}");
     }
     return Challenge401("team/app");
   });
@@ -216,7 +216,7 @@ TEST_CASE("Basic: credentials after the challenge, then up front; none or wrong 
   Fixture f([&](const HttpRequest& request) {
     std::string sent = HeaderOf(request, "Authorization");
     if (sent == BasicAuthorization("robot", password)) return Present();
-    return Answer(401, {{"www-authenticate", "Basic realm=\"Registry Realm\""}}, kUnauthorized);
+    return Respond(401, {{"www-authenticate", "Basic realm=\"Registry Realm\""}}, kUnauthorized);
   });
   f.credentials.Set("127.0.0.1:5001", "robot", kCanary);
   CHECK(f.client.Head(Ref("127.0.0.1:5001/a:1")).ok());
@@ -241,9 +241,9 @@ TEST_CASE("Basic: credentials after the challenge, then up front; none or wrong 
 TEST_CASE("ECR's expired token: 403 with a body that is no JSON, quoted as it is") {
   Fixture f([](const HttpRequest& request) {
     if (HeaderOf(request, "Authorization").empty()) {
-      return Answer(401, {{"www-authenticate", "Basic realm=\"https://1.dkr.ecr.us-east-1.amazonaws.com/\""}});
+      return Respond(401, {{"www-authenticate", "Basic realm=\"https://1.dkr.ecr.us-east-1.amazonaws.com/\""}});
     }
-    return Answer(403, {{"content-type", "text/plain"}}, "Not Authorized\n");
+    return Respond(403, {{"content-type", "text/plain"}}, "Not Authorized\n");
   });
   f.credentials.Set("1.dkr.ecr.us-east-1.amazonaws.com", "AWS", kCanary);
   Result result = f.client.Head(Ref("1.dkr.ecr.us-east-1.amazonaws.com/team/app:1"));
@@ -254,7 +254,7 @@ TEST_CASE("ECR's expired token: 403 with a body that is no JSON, quoted as it is
 
 TEST_CASE("a registry marked as answering refusals for what does not exist: 403 is absent") {
   Fixture f(
-      [](const HttpRequest&) { return Answer(403, {}, R"({"errors":[{"code":"DENIED","message":"forbidden"}]})"); },
+      [](const HttpRequest&) { return Respond(403, {}, R"({"errors":[{"code":"DENIED","message":"forbidden"}]})"); },
       ClientOptions{.refusal_means_absent = {"art.example"}});
   Result marked = f.client.Head(Ref("art.example/docker-local/app:1"));
   CHECK(marked.outcome == Outcome::kAbsent);
@@ -266,7 +266,7 @@ TEST_CASE("a registry marked as answering refusals for what does not exist: 403 
 TEST_CASE("an identity token is POSTed as an OAuth2 refresh token, never shown") {
   Fixture f([](const HttpRequest& request) {
     if (StartsWith(request.url, kRealm))
-      return Answer(200, {}, R"({"access_token":"access-abc-123","scope":"repository:org/app:pull"})");
+      return Respond(200, {}, R"({"access_token":"access-abc-123","scope":"repository:org/app:pull"})");
     if (HeaderOf(request, "Authorization") != "Bearer access-abc-123") return Challenge401("org/app");
     return Present();
   });
@@ -284,7 +284,7 @@ TEST_CASE("an identity token is POSTed as an OAuth2 refresh token, never shown")
 TEST_CASE("no credentials to a plain-http token service; credential errors are errors") {
   Fixture f([](const HttpRequest& request) {
     if (StartsWith(request.url, "http://auth.example")) return TokenFor("org/app", R"("pull")");
-    return Answer(401, {{"www-authenticate", R"(Bearer realm="http://auth.example/token",service="s")"}});
+    return Respond(401, {{"www-authenticate", R"(Bearer realm="http://auth.example/token",service="s")"}});
   });
   f.credentials.Set("registry.example", "u", kCanary);
   Result plain = f.client.Head(Ref("registry.example/org/app:1"));
@@ -304,7 +304,7 @@ TEST_CASE("the token service's 429 and 5xx are retried like the registry's") {
   int calls = 0;
   Fixture f([&](const HttpRequest& request) {
     if (StartsWith(request.url, kRealm))
-      return ++calls < 3 ? Answer(calls == 1 ? 429 : 503) : TokenFor("a/b", R"("pull")");
+      return ++calls < 3 ? Respond(calls == 1 ? 429 : 503) : TokenFor("a/b", R"("pull")");
     if (HeaderOf(request, "Authorization").empty()) return Challenge401("a/b");
     return Present();
   });
@@ -313,7 +313,7 @@ TEST_CASE("the token service's 429 and 5xx are retried like the registry's") {
   CHECK(f.clock.sleeps.size() == 2);
 
   Fixture g([&](const HttpRequest& request) {
-    if (StartsWith(request.url, kRealm)) return Answer(500, {}, "<html><title>oops</title></html>");
+    if (StartsWith(request.url, kRealm)) return Respond(500, {}, "<html><title>oops</title></html>");
     return Challenge401("a/b");
   });
   Result failed = g.client.Head(Ref("a/b:1"));

@@ -11,9 +11,9 @@ namespace dhg::registry {
 namespace {
 
 using std::chrono::milliseconds;
-using testing::Answer;
 using testing::ConnectionRefused;
 using testing::Ref;
+using testing::Respond;
 using Fixture = testing::ClientFixture;
 
 constexpr const char* kManifest = R"({"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json",)"
@@ -25,7 +25,7 @@ std::string DigestOf(const std::string& bytes) { return "sha256:" + Sha256Hex(by
 
 HttpResponse ManifestAnswer(const HttpRequest& request) {
   Headers headers{{"content-type", kOciManifest}, {"docker-content-digest", DigestOf(kManifest)}};
-  return Answer(200, headers, request.method == "HEAD" ? "" : kManifest);
+  return Respond(200, headers, request.method == "HEAD" ? "" : kManifest);
 }
 
 TEST_CASE("HEAD of a present tag: digest and media type, one request with the Accept types of Docker v2 and OCI") {
@@ -68,7 +68,7 @@ TEST_CASE("https for every registry but loopback and those marked insecure; Dock
 TEST_CASE("HEAD 404 is confirmed by a GET: MANIFEST_UNKNOWN is absent, a bare 404 is an error") {
   std::string get_body = kManifestUnknown;
   Fixture f([&](const HttpRequest& request) {
-    return Answer(404, {{"content-type", "application/json"}}, request.method == "HEAD" ? "" : get_body);
+    return Respond(404, {{"content-type", "application/json"}}, request.method == "HEAD" ? "" : get_body);
   });
   Result absent = f.client.Head(Ref("localhost:5000/team/app:missing"));
   CHECK(absent.outcome == Outcome::kAbsent);
@@ -87,7 +87,7 @@ TEST_CASE("HEAD 404 is confirmed by a GET: MANIFEST_UNKNOWN is absent, a bare 40
 
 TEST_CASE("a HEAD without Docker-Content-Digest: the GET's bytes give the digest") {
   Fixture f([](const HttpRequest& request) {
-    return Answer(200, {{"content-type", "application/json"}}, request.method == "HEAD" ? "" : kManifest);
+    return Respond(200, {{"content-type", "application/json"}}, request.method == "HEAD" ? "" : kManifest);
   });
   Result result = f.client.Head(Ref("localhost:5000/a:1"));
   CHECK(result.outcome == Outcome::kPresent);
@@ -100,7 +100,7 @@ TEST_CASE("GET of a manifest checks the bytes against the digest asked for and t
   std::string body = kManifest;
   std::string announced = DigestOf(kManifest);
   Fixture f([&](const HttpRequest&) {
-    return Answer(200, {{"content-type", kOciManifest}, {"docker-content-digest", announced}}, body);
+    return Respond(200, {{"content-type", kOciManifest}, {"docker-content-digest", announced}}, body);
   });
   Result good = f.client.GetManifest(Ref("localhost:5000/a@" + DigestOf(kManifest)));
   CHECK(good.outcome == Outcome::kPresent);
@@ -122,8 +122,8 @@ TEST_CASE("GET of a manifest checks the bytes against the digest asked for and t
 TEST_CASE("GET of a blob: checked against its digest; BLOB_UNKNOWN is absent") {
   std::string config = R"({"architecture":"amd64","config":{"Labels":{"a":"b"}}})";
   Fixture f([&](const HttpRequest& request) {
-    if (request.url.find(DigestOf(config)) != std::string::npos) return Answer(200, {}, config);
-    return Answer(404, {}, R"({"errors":[{"code":"BLOB_UNKNOWN","message":"blob unknown to registry"}]})");
+    if (request.url.find(DigestOf(config)) != std::string::npos) return Respond(200, {}, config);
+    return Respond(404, {}, R"({"errors":[{"code":"BLOB_UNKNOWN","message":"blob unknown to registry"}]})");
   });
   Result blob = f.client.GetBlob(Ref("localhost:5000/a:1"), DigestOf(config));
   CHECK(blob.outcome == Outcome::kPresent);
@@ -136,10 +136,10 @@ TEST_CASE("GET of a blob: checked against its digest; BLOB_UNKNOWN is absent") {
 }
 
 TEST_CASE("429 is retried after Retry-After (capped), 5xx and connection errors with doubling backoff") {
-  std::vector<HttpResponse> script{Answer(429, {{"retry-after", "7"}}),
-                                   Answer(429, {{"retry-after", "3600"}}),
-                                   Answer(503),
-                                   Answer(500),
+  std::vector<HttpResponse> script{Respond(429, {{"retry-after", "7"}}),
+                                   Respond(429, {{"retry-after", "3600"}}),
+                                   Respond(503),
+                                   Respond(500),
                                    ConnectionRefused(),
                                    ManifestAnswer({"HEAD"})};
   size_t next = 0;
@@ -160,7 +160,7 @@ TEST_CASE("Retry-After as an HTTP date; backoff capped; attempts limited") {
   size_t calls = 0;
   Fixture f([&](const HttpRequest&) {
     ++calls;
-    return Answer(429, {{"retry-after", "Thu, 01 Jan 2026 00:00:05 GMT"}});
+    return Respond(429, {{"retry-after", "Thu, 01 Jan 2026 00:00:05 GMT"}});
   });
   Result result = f.client.Head(Ref("localhost:5000/a:1"));
   CHECK(result.outcome == Outcome::kError);
@@ -171,7 +171,7 @@ TEST_CASE("Retry-After as an HTTP date; backoff capped; attempts limited") {
   CHECK(result.message == "manifest of localhost:5000/a:1: rate limited by the registry (429) after 5 attempts");
 
   Fixture g(
-      [&](const HttpRequest&) { return Answer(502); },
+      [&](const HttpRequest&) { return Respond(502); },
       ClientOptions{.total_timeout = milliseconds(3600000), .max_attempts = 8, .max_backoff = milliseconds(5000)});
   Result failed = g.client.Head(Ref("localhost:5000/a:1"));
   CHECK(failed.outcome == Outcome::kError);
@@ -187,7 +187,7 @@ TEST_CASE("the total timeout stops the retries before a wait would pass it") {
       [&](const HttpRequest& request) {
         ++calls;
         CHECK(request.timeout <= milliseconds(10000));
-        return Answer(429, {{"retry-after", "20"}});
+        return Respond(429, {{"retry-after", "20"}});
       },
       ClientOptions{.total_timeout = milliseconds(45000), .request_timeout = milliseconds(10000)});
   Result result = f.client.Head(Ref("localhost:5000/a:1"));
@@ -218,13 +218,13 @@ TEST_CASE("redirects: followed, without Authorization to another host, never fro
   std::string config = "{}";
   std::string storage = "https://storage.example/blob?sig=abc";
   Fixture f([&](const HttpRequest& request) {
-    if (request.url == storage) return Answer(200, {}, config);
+    if (request.url == storage) return Respond(200, {}, config);
     bool authorized = std::any_of(request.headers.begin(), request.headers.end(),
                                   [](const auto& header) { return header.first == "Authorization"; });
-    if (!authorized) return Answer(401, {{"www-authenticate", "Basic realm=\"ghcr\""}});
-    if (request.url.find("/blobs/") != std::string::npos) return Answer(307, {{"location", storage}});
-    if (request.url.find("/relative/") != std::string::npos) return Answer(302, {{"location", "/v2/a/blobs/x"}});
-    return Answer(302, {{"location", "http://storage.example/plain"}});
+    if (!authorized) return Respond(401, {{"www-authenticate", "Basic realm=\"ghcr\""}});
+    if (request.url.find("/blobs/") != std::string::npos) return Respond(307, {{"location", storage}});
+    if (request.url.find("/relative/") != std::string::npos) return Respond(302, {{"location", "/v2/a/blobs/x"}});
+    return Respond(302, {{"location", "http://storage.example/plain"}});
   });
   f.credentials.Set("ghcr.io", "u", "p");
   Result blob = f.client.GetBlob(Ref("ghcr.io/a:1"), DigestOf(config));
@@ -249,12 +249,12 @@ TEST_CASE("PUT stores the bytes under the tag with their media type; Retag keeps
         if (name == "Content-Type") type = value;
       }
       stored[tag] = {type, request.body};
-      return Answer(201, {{"docker-content-digest", DigestOf(request.body)}});
+      return Respond(201, {{"docker-content-digest", DigestOf(request.body)}});
     }
     auto it = stored.find(tag);
-    if (it == stored.end()) return Answer(404, {}, request.method == "HEAD" ? "" : kManifestUnknown);
-    return Answer(200, {{"content-type", it->second.first}, {"docker-content-digest", DigestOf(it->second.second)}},
-                  request.method == "HEAD" ? "" : it->second.second);
+    if (it == stored.end()) return Respond(404, {}, request.method == "HEAD" ? "" : kManifestUnknown);
+    return Respond(200, {{"content-type", it->second.first}, {"docker-content-digest", DigestOf(it->second.second)}},
+                   request.method == "HEAD" ? "" : it->second.second);
   });
   Result moved = f.client.Retag(Ref("localhost:5000/team/app:1.0"), "stable");
   CHECK(moved.outcome == Outcome::kPresent);
@@ -273,7 +273,7 @@ TEST_CASE("PUT stores the bytes under the tag with their media type; Retag keeps
 
 TEST_CASE("a PUT whose stored digest differs from the bytes' is an error") {
   Fixture f([](const HttpRequest&) {
-    return Answer(201, {{"docker-content-digest", "sha256:" + std::string(64, '0')}});
+    return Respond(201, {{"docker-content-digest", "sha256:" + std::string(64, '0')}});
   });
   Result result = f.client.PutManifest(Ref("localhost:5000/a:b"), kManifest, kOciManifest);
   CHECK(result.outcome == Outcome::kError);

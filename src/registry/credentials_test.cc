@@ -15,7 +15,7 @@ namespace {
 
 using dhg::testing::TempDir;
 
-constexpr const char* kCanary = "CANARY-pa55w0rd-7f3a";
+constexpr const char* kStoredPassword = "CANARY-pa55w0rd-7f3a";
 
 // A folder with config.json and a bin/ folder for fake helpers.
 struct DockerHome {
@@ -59,24 +59,24 @@ TEST_CASE("config.json: auths with base64 auth, username/password and identityto
 
 TEST_CASE("config.json that cannot be read: an error that quotes no value") {
   std::string error;
-  CHECK_FALSE(ParseDockerConfig(std::string("{\"auths\": ") + kCanary, &error));
+  CHECK_FALSE(ParseDockerConfig(std::string("{\"auths\": ") + kStoredPassword, &error));
   CHECK(error == "it is not a JSON object");
   CHECK_FALSE(ParseDockerConfig(R"({"auths": {"x": {"auth": "bm9jb2xvbg=="}}})", &error));  // "nocolon"
   CHECK(error.find("is not base64 of user:password") != std::string::npos);
   CHECK(error.find("bm9jb2xvbg") == std::string::npos);
 
   DockerHome home;
-  home.Config(std::string("{\"auths\": {\"ghcr.io\": {\"auth\": \"") + kCanary + "\"}}}");
+  home.Config(std::string("{\"auths\": {\"ghcr.io\": {\"auth\": \"") + kStoredPassword + "\"}}}");
   CredentialLookup lookup = home.Store().Lookup("ghcr.io");
   CHECK_FALSE(lookup.credentials);
   CHECK(lookup.error.find("cannot read docker's configuration " + home.dir.path() + "/config.json") == 0);
-  CHECK(lookup.error.find(kCanary) == std::string::npos);
+  CHECK(lookup.error.find(kStoredPassword) == std::string::npos);
 }
 
 TEST_CASE("auths: Docker Hub under docker's key, other registries by host, no config no credentials") {
   DockerHome home;
   CHECK_FALSE(home.Store().Lookup("docker.io").credentials);  // no config.json at all
-  std::string auths = R"("https://index.docker.io/v1/": {"auth": ")" + Auth("hub", kCanary) + R"("},)";
+  std::string auths = R"("https://index.docker.io/v1/": {"auth": ")" + Auth("hub", kStoredPassword) + R"("},)";
   auths += R"("https://ghcr.io": {"auth": ")" + Auth("gh", "ghpw") + R"("},)";
   auths += R"("localhost:5000": {"auth": ")" + Auth("local", "lpw") + R"("},)";
   auths += R"("quay.io": {"username": "q", "identitytoken": "idtok"})";
@@ -85,7 +85,7 @@ TEST_CASE("auths: Docker Hub under docker's key, other registries by host, no co
   CredentialLookup hub = store.Lookup("docker.io");
   REQUIRE(hub.credentials);
   CHECK(hub.credentials->username == "hub");
-  CHECK(hub.credentials->password == kCanary);
+  CHECK(hub.credentials->password == kStoredPassword);
   CHECK(hub.source == "auths in " + home.dir.path() + "/config.json");
   CHECK(store.Lookup("ghcr.io").credentials->password == "ghpw");
   CHECK(store.Lookup("localhost:5000").credentials->username == "local");
@@ -99,13 +99,13 @@ TEST_CASE("auths: Docker Hub under docker's key, other registries by host, no co
 TEST_CASE("credsStore: the helper gets `get` and the server name on stdin; \"<token>\" is an identity token") {
   DockerHome home;
   home.Config(R"({"credsStore": "fake", "auths": {"ghcr.io": {"auth": ")" + Auth("ignored", "ignored") + R"("}}})");
-  home.Helper("fake",
-              std::string("echo '{\"ServerURL\":\"x\",\"Username\":\"robot\",\"Secret\":\"") + kCanary + "\"}'");
+  home.Helper("fake", std::string("echo '{\"ServerURL\":\"x\",\"Username\":\"robot\",\"Secret\":\"") + kStoredPassword +
+                          "\"}'");
   DockerCredentials store = home.Store();
   CredentialLookup lookup = store.Lookup("docker.io");
   REQUIRE(lookup.credentials);
   CHECK(lookup.credentials->username == "robot");
-  CHECK(lookup.credentials->password == kCanary);
+  CHECK(lookup.credentials->password == kStoredPassword);
   CHECK(lookup.source == "docker-credential-fake (credsStore in " + home.dir.path() + "/config.json)");
   CHECK(home.Read("fake.args") == "get\n");
   CHECK(home.Read("fake.stdin") == "https://index.docker.io/v1/");
@@ -141,7 +141,7 @@ TEST_CASE("credential helpers that fail: not found means none; other failures ar
   home.Helper("broken",
               "echo 'error getting credentials - err: exit status 1, out: `pass not initialized`' >&2; exit 1");
   home.Helper("junk", "echo 'this is no JSON'");
-  home.Helper("leaky", std::string("echo '{\"Username\":\"u\",\"Secret\":\"") + kCanary + "\"}'; exit 2");
+  home.Helper("leaky", std::string("echo '{\"Username\":\"u\",\"Secret\":\"") + kStoredPassword + "\"}'; exit 2");
   home.Helper("slow", "sleep 5");
   home.Helper("empty", R"(echo '{"ServerURL":"h.io","Username":"","Secret":""}')");
   DockerCredentials store = home.Store(std::chrono::milliseconds(300));
@@ -164,7 +164,7 @@ TEST_CASE("credential helpers that fail: not found means none; other failures ar
   CredentialLookup leaky = store.Lookup("f.io");
   CHECK_FALSE(leaky.credentials);
   CHECK(leaky.error == "docker-credential-leaky get failed for f.io (exit code 2)");
-  CHECK(leaky.error.find(kCanary) == std::string::npos);
+  CHECK(leaky.error.find(kStoredPassword) == std::string::npos);
 
   auto start = std::chrono::steady_clock::now();
   CredentialLookup slow = store.Lookup("g.io");

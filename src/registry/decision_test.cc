@@ -5,15 +5,16 @@
 namespace dhg::registry {
 namespace {
 
-constexpr const char* kManifestUnknown =
+constexpr const char* kManifestUnknownBody =
     R"({"errors":[{"code":"MANIFEST_UNKNOWN","message":"manifest unknown","detail":{"Tag":"x"}}]})";
-constexpr const char* kNameUnknown =
+constexpr const char* kNameUnknownBody =
     R"({"errors":[{"code":"NAME_UNKNOWN","message":"repository name not known to registry"}]})";
-constexpr const char* kBlobUnknown = R"({"errors":[{"code":"BLOB_UNKNOWN","message":"blob unknown to registry"}]})";
-constexpr const char* kUnauthorized =
+constexpr const char* kBlobUnknownBody = R"({"errors":[{"code":"BLOB_UNKNOWN","message":"blob unknown to registry"}]})";
+constexpr const char* kUnauthorizedBody =
     R"({"errors":[{"code":"UNAUTHORIZED","message":"authentication required","detail":null}]})";
-constexpr const char* kDenied = R"({"errors":[{"code":"DENIED","message":"Permission \"artifactregistry.repositories.)"
-                                R"(downloadArtifacts\" denied on resource (or it may not exist)."}]})";
+constexpr const char* kDeniedBody =
+    R"({"errors":[{"code":"DENIED","message":"Permission \"artifactregistry.repositories.)"
+    R"(downloadArtifacts\" denied on resource (or it may not exist)."}]})";
 constexpr const char* kTooMany =
     R"({"errors":[{"code":"TOOMANYREQUESTS","message":"You have reached your pull rate limit."}]})";
 
@@ -47,31 +48,31 @@ const Row kTable[] = {
     {kToken, 200, "{}", kUnknown, false, kPresent, false, false, "present"},
     // Not there: only a 404 with the registry's code.
     {kHeadManifest, 404, "", kUnknown, false, kError, true, false, "404 to a HEAD"},
-    {kGetManifest, 404, kManifestUnknown, kUnknown, false, kAbsent, false, false, "absent (404)"},
-    {kGetManifest, 404, kNameUnknown, kUnknown, false, kAbsent, false, false, "absent (404)"},
+    {kGetManifest, 404, kManifestUnknownBody, kUnknown, false, kAbsent, false, false, "absent (404)"},
+    {kGetManifest, 404, kNameUnknownBody, kUnknown, false, kAbsent, false, false, "absent (404)"},
     {kGetManifest, 404, "404 page not found\n", kUnknown, false, kError, false, false, "404 without MANIFEST_UNKNOWN"},
     {kGetManifest, 404, "", kUnknown, false, kError, false, false, "is the address a registry's?"},
-    {kGetManifest, 404, kBlobUnknown, kUnknown, false, kError, false, false, "404 without"},
-    {kGetBlob, 404, kBlobUnknown, kUnknown, false, kAbsent, false, false, "absent (404)"},
-    {kGetBlob, 404, kNameUnknown, kUnknown, false, kAbsent, false, false, "absent (404)"},
-    {kGetBlob, 404, kManifestUnknown, kUnknown, false, kError, false, false, "404 without BLOB_UNKNOWN"},
-    {kPutManifest, 404, kNameUnknown, kGranted, false, kError, false, false,
+    {kGetManifest, 404, kBlobUnknownBody, kUnknown, false, kError, false, false, "404 without"},
+    {kGetBlob, 404, kBlobUnknownBody, kUnknown, false, kAbsent, false, false, "absent (404)"},
+    {kGetBlob, 404, kNameUnknownBody, kUnknown, false, kAbsent, false, false, "absent (404)"},
+    {kGetBlob, 404, kManifestUnknownBody, kUnknown, false, kError, false, false, "404 without BLOB_UNKNOWN"},
+    {kPutManifest, 404, kNameUnknownBody, kGranted, false, kError, false, false,
      "unexpected answer from the registry (404)"},
     {kToken, 404, "", kUnknown, false, kError, false, false, "unexpected answer from the token service (404)"},
     // 401/403 on a manifest: absent when push is granted or the registry is marked, else refused.
     {kHeadManifest, 401, "", kGranted, false, kAbsent, false, true, "grants us push"},
-    {kGetManifest, 401, kUnauthorized, kGranted, false, kAbsent, false, true, "new repository"},
+    {kGetManifest, 401, kUnauthorizedBody, kGranted, false, kAbsent, false, true, "new repository"},
     {kHeadManifest, 403, "", kGranted, false, kAbsent, false, true, "new repository"},
-    {kGetManifest, 403, kDenied, kGranted, false, kAbsent, false, true, "new repository"},
+    {kGetManifest, 403, kDeniedBody, kGranted, false, kAbsent, false, true, "new repository"},
     {kHeadManifest, 401, "", kNotGranted, false, kRefused, false, false, "refused by the registry (401)"},
     {kHeadManifest, 401, "", kUnknown, false, kRefused, false, false, "refused by the registry (401)"},
-    {kGetManifest, 403, kDenied, kUnknown, false, kRefused, false, false, "refused by the registry (403)"},
+    {kGetManifest, 403, kDeniedBody, kUnknown, false, kRefused, false, false, "refused by the registry (403)"},
     {kGetManifest, 403, "Not Authorized\n", kNotGranted, false, kRefused, false, false, "(403)"},
     {kHeadManifest, 403, "", kUnknown, true, kAbsent, false, true, "marked to answer also for what does not exist"},
-    {kGetManifest, 401, kUnauthorized, kNotGranted, true, kAbsent, false, true, "taken as a new repository"},
+    {kGetManifest, 401, kUnauthorizedBody, kNotGranted, true, kAbsent, false, true, "taken as a new repository"},
     // ... never for blobs, PUTs or the token service.
-    {kGetBlob, 401, kUnauthorized, kGranted, true, kRefused, false, false, "refused by the registry (401)"},
-    {kPutManifest, 403, kDenied, kGranted, true, kRefused, false, false, "refused by the registry (403)"},
+    {kGetBlob, 401, kUnauthorizedBody, kGranted, true, kRefused, false, false, "refused by the registry (401)"},
+    {kPutManifest, 403, kDeniedBody, kGranted, true, kRefused, false, false, "refused by the registry (403)"},
     {kToken, 401, R"({"details":"incorrect username or password"})", kGranted, true, kRefused, false, false,
      "refused by the token service (401)"},
     {kToken, 403, "", kUnknown, false, kRefused, false, false, "refused by the token service (403)"},
@@ -118,7 +119,7 @@ TEST_CASE("Decide: every answer and what it means") {
 }
 
 TEST_CASE("the registry's words: codes and messages, or a safe summary of what is not JSON") {
-  CHECK(RegistryWords(kManifestUnknown) == "MANIFEST_UNKNOWN: manifest unknown");
+  CHECK(RegistryWords(kManifestUnknownBody) == "MANIFEST_UNKNOWN: manifest unknown");
   CHECK(RegistryWords(R"({"errors":[{"code":"A","message":"one"},{"code":"B"}]})") == "A: one; B");
   CHECK(RegistryWords(R"({"details":"incorrect username or password"})") == "incorrect username or password");
   CHECK(RegistryWords(R"({"error":"invalid_grant","error_description":"refresh token expired"})") ==

@@ -16,7 +16,7 @@
 
 namespace dhg::registry::testing {
 
-inline HttpResponse Answer(int status, Headers headers = {}, std::string body = "") {
+inline HttpResponse Respond(int status, Headers headers = {}, std::string body = "") {
   HttpResponse response;
   response.status = status;
   response.headers = std::move(headers);

@@ -74,8 +74,7 @@ TEST_CASE("ParseReference refuses what docker refuses, saying why") {
                         "x:-tag",
                         "x:t/a",
                         "x@sha256:abc",
-                        "x@sha256:"
-                        "ZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZ",
+                        "x@sha256:ZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZ",
                         "host:port/x",
                         "host:123456/x",
                         "[::1/x",

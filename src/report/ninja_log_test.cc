@@ -16,15 +16,15 @@ std::string Line(const NinjaLogEntry& e) {
          e.output + "\t0123456789abcdef\n";
 }
 
-constexpr int64_t kT = 1795700000000;  // some time in ms since the epoch
+constexpr int64_t kLogTime = 1795700000000;  // some time in ms since the epoch
 
 }  // namespace
 
 TEST_CASE("the latest run: end times restart at a new run") {
   std::vector<NinjaLogEntry> entries = {
-      Entry(kT, 0, 5000, "a.image"),          Entry(kT, 5000, 9000, "a.test"),         // run 1
-      Entry(kT + 60000, 10, 2000, "a.push"),                                           // run 2
-      Entry(kT + 70000, 0, 3000, "a.stable"), Entry(kT + 70000, 0, 3500, "b.stable"),  // run 3
+      Entry(kLogTime, 0, 5000, "a.image"),          Entry(kLogTime, 5000, 9000, "a.test"),         // run 1
+      Entry(kLogTime + 60000, 10, 2000, "a.push"),                                                 // run 2
+      Entry(kLogTime + 70000, 0, 3000, "a.stable"), Entry(kLogTime + 70000, 0, 3500, "b.stable"),  // run 3
   };
   CHECK(LatestRunBegin(entries) == 3);
   entries.resize(3);
@@ -36,21 +36,23 @@ TEST_CASE("the latest run: end times restart at a new run") {
 
 TEST_CASE("the latest run: the run start from mtimes parts runs whose end times happen to go up") {
   // Run 1 ended its last edge at 3 s; run 2, started 10 s later, its first at 4 s.
-  std::vector<NinjaLogEntry> entries = {Entry(kT, 0, 3000, "a.push"), Entry(kT + 10000, 0, 4000, "a.stable")};
+  std::vector<NinjaLogEntry> entries = {Entry(kLogTime, 0, 3000, "a.push"),
+                                        Entry(kLogTime + 10000, 0, 4000, "a.stable")};
   CHECK(LatestRunBegin(entries) == 1);
   // Parallel edges of one run: the ends go up, the run start agrees (within the tolerance).
-  entries = {Entry(kT, 0, 3000, "a"), Entry(kT, 100, 4000, "b"), Entry(kT + 400, 2000, 4100, "c")};
+  entries = {Entry(kLogTime, 0, 3000, "a"), Entry(kLogTime, 100, 4000, "b"), Entry(kLogTime + 400, 2000, 4100, "c")};
   CHECK(LatestRunBegin(entries) == 0);
   entries.back().mtime_ns += (kRunStartToleranceMs + 1) * 1000000;
   CHECK(LatestRunBegin(entries) == 2);
   // An entry without an mtime is judged by its end time alone.
-  entries = {Entry(kT, 0, 3000, "a"), {100, 4000, 0, "b"}, Entry(kT, 200, 4500, "c")};
+  entries = {Entry(kLogTime, 0, 3000, "a"), {100, 4000, 0, "b"}, Entry(kLogTime, 200, 4500, "c")};
   CHECK(LatestRunBegin(entries) == 0);
 }
 
 TEST_CASE(".ninja_log: parsed in file order, the last entry of an output wins") {
-  std::string text = "# ninja log v5\n" + Line(Entry(kT, 0, 5000, "s/a.image")) +
-                     Line(Entry(kT, 5000, 9000, "s/a.test")) + Line(Entry(kT + 60000, 0, 7000, "s/a.image"));
+  std::string text = "# ninja log v5\n" + Line(Entry(kLogTime, 0, 5000, "s/a.image")) +
+                     Line(Entry(kLogTime, 5000, 9000, "s/a.test")) +
+                     Line(Entry(kLogTime + 60000, 0, 7000, "s/a.image"));
   NinjaLog log = ParseNinjaLog(text);
   REQUIRE(log.entries.size() == 3);
   CHECK(log.latest_run_begin == 2);
@@ -58,7 +60,7 @@ TEST_CASE(".ninja_log: parsed in file order, the last entry of an output wins") 
   const NinjaLogEntry* image = log.Last("s/a.image", &latest);
   REQUIRE(image);
   CHECK(image->DurationMs() == 7000);
-  CHECK(image->RunStartMs() == kT + 60000);
+  CHECK(image->RunStartMs() == kLogTime + 60000);
   CHECK(latest);
   const NinjaLogEntry* test = log.Last("s/a.test", &latest);
   REQUIRE(test);
@@ -66,7 +68,7 @@ TEST_CASE(".ninja_log: parsed in file order, the last entry of an output wins") 
   CHECK_FALSE(latest);
   CHECK(log.Last("nothing", &latest) == nullptr);
   // v6 lines are the same; a last line cut short is ignored, as ninja does.
-  CHECK(ParseNinjaLog("# ninja log v6\n" + Line(Entry(kT, 0, 1, "x")) + "12\t3").entries.size() == 1);
+  CHECK(ParseNinjaLog("# ninja log v6\n" + Line(Entry(kLogTime, 0, 1, "x")) + "12\t3").entries.size() == 1);
   CHECK(ParseNinjaLog("# ninja log v5\n").entries.empty());
 }
 
@@ -77,7 +79,7 @@ TEST_CASE(".ninja_log: other versions and damaged lines are errors that say wher
                        NinjaLogError);
   CHECK_THROWS_AS(ParseNinjaLog(""), NinjaLogError);
   CHECK_THROWS_WITH_AS(
-      ParseNinjaLog("# ninja log v5\n1\t2\tx\tout\thash\n" + Line(Entry(kT, 0, 1, "y"))),
+      ParseNinjaLog("# ninja log v5\n1\t2\tx\tout\thash\n" + Line(Entry(kLogTime, 0, 1, "y"))),
       "line 2: expected start, end, mtime, output and hash separated by tabs, got `1\t2\tx\tout\thash`", NinjaLogError);
   CHECK_THROWS_AS(ParseNinjaLog("# ninja log v5\n5\t2\t1\tout\thash\n\n"), NinjaLogError);  // ends before it starts
 }

@@ -29,7 +29,7 @@ plans:
   P1: {tag_prefix: 'p1'}
 )";
 
-constexpr int64_t kT = 1795700000000;  // ms since the epoch: when the first run started
+constexpr int64_t kFirstRunStart = 1795700000000;  // ms since the epoch: when the first run started
 
 // The build folder in memory, its files written at given times.
 struct FakeFolder {
@@ -85,33 +85,33 @@ struct Stack {
   Report Make(bool allow_dirty = false) { return MakeReport(*graph, folder.memory, "/work/stack", allow_dirty); }
 };
 
-// `ninja` at kT: base built and tested (its junit written just before its
+// `ninja` at kFirstRunStart: base built and tested (its junit written just before its
 // stamp), child found in the registry; `ninja push` a minute later.
 void BuildThenPush(Stack& s) {
   using state::FormatStamp;
   s.folder.Write(s.base.image_stamp, FormatStamp({{"source", "built"}, {"image", s.Node("base").Reference()}}),
-                 kT + 5000);
-  s.folder.Write(s.base.junit, Junit(4, 0), kT + 8900);
-  s.folder.Write(s.base.test_stamp, FormatStamp({{"result", "passed"}}), kT + 9000);
-  s.folder.Write(s.base.manifest_page, "# page\n", kT + 7000);
-  s.folder.Write(s.child.image_stamp, FormatStamp({{"source", "registry"}}), kT + 5500);
-  s.folder.Write(s.child.test_stamp, FormatStamp({{"result", "skipped"}}), kT + 5600);
-  s.folder.Write(s.child.manifest_page, "# page\n", kT + 8000);
-  s.folder.Write(state::kManifestIndexPath, "# index\n", kT + 9100);
-  s.folder.Write(s.base.push_stamp, FormatStamp({{"result", "pushed"}}), kT + 62000);
-  s.folder.Write(s.child.push_stamp, FormatStamp({{"result", "already in registry"}}), kT + 62500);
+                 kFirstRunStart + 5000);
+  s.folder.Write(s.base.junit, Junit(4, 0), kFirstRunStart + 8900);
+  s.folder.Write(s.base.test_stamp, FormatStamp({{"result", "passed"}}), kFirstRunStart + 9000);
+  s.folder.Write(s.base.manifest_page, "# page\n", kFirstRunStart + 7000);
+  s.folder.Write(s.child.image_stamp, FormatStamp({{"source", "registry"}}), kFirstRunStart + 5500);
+  s.folder.Write(s.child.test_stamp, FormatStamp({{"result", "skipped"}}), kFirstRunStart + 5600);
+  s.folder.Write(s.child.manifest_page, "# page\n", kFirstRunStart + 8000);
+  s.folder.Write(state::kManifestIndexPath, "# index\n", kFirstRunStart + 9100);
+  s.folder.Write(s.base.push_stamp, FormatStamp({{"result", "pushed"}}), kFirstRunStart + 62000);
+  s.folder.Write(s.child.push_stamp, FormatStamp({{"result", "already in registry"}}), kFirstRunStart + 62500);
   s.folder.Write(".ninja_log",
                  NinjaLogWriter()
-                     .Run(kT, {{s.base.image_stamp, 10, 5000},
-                               {s.child.image_stamp, 5000, 5500},
-                               {s.child.test_stamp, 5500, 5600},
-                               {s.base.manifest_page, 5000, 7000},
-                               {s.child.manifest_page, 5500, 8000},
-                               {s.base.test_stamp, 5000, 9000},
-                               {state::kManifestIndexPath, 9000, 9100}})
-                     .Run(kT + 60000, {{s.base.push_stamp, 5, 2000}, {s.child.push_stamp, 2000, 2500}})
+                     .Run(kFirstRunStart, {{s.base.image_stamp, 10, 5000},
+                                           {s.child.image_stamp, 5000, 5500},
+                                           {s.child.test_stamp, 5500, 5600},
+                                           {s.base.manifest_page, 5000, 7000},
+                                           {s.child.manifest_page, 5500, 8000},
+                                           {s.base.test_stamp, 5000, 9000},
+                                           {state::kManifestIndexPath, 9000, 9100}})
+                     .Run(kFirstRunStart + 60000, {{s.base.push_stamp, 5, 2000}, {s.child.push_stamp, 2000, 2500}})
                      .Text(),
-                 kT + 62500);
+                 kFirstRunStart + 62500);
 }
 
 bool Has(const std::string& text, const std::string& part) {
@@ -127,7 +127,7 @@ TEST_CASE("report: the latest run's steps, earlier ones still current, what was 
   BuildThenPush(s);
   Report report = s.Make();
   CHECK(report.run.found);
-  CHECK(report.run.start_ms == kT + 60000);
+  CHECK(report.run.start_ms == kFirstRunStart + 60000);
   CHECK(report.run.entries == 2);
   CHECK(report.run.node_steps == 2);
   CHECK(report.run.wall_ms == 2495);
@@ -159,7 +159,7 @@ TEST_CASE("report: the latest run's steps, earlier ones still current, what was 
 
   std::string md = RenderMarkdown(report);
   CHECK(StartsWith(md, "# Build report\n\nBuild folder: `/work/stack`, 2 nodes.\n\n"));
-  CHECK(Has(md, "Latest ninja run: started " + FormatUtc(kT + 60000) +
+  CHECK(Has(md, "Latest ninja run: started " + FormatUtc(kFirstRunStart + 60000) +
                     ", 2.5 s from its first step's start to its "
                     "last step's end, 2 edges (2 node steps, 2.5 s of step time). A step done by an earlier run"));
   CHECK(Has(md, "| Node | Image | Build | Test | Manifest | Push | Stable |\n|---|---|---|---|---|---|---|\n"));
@@ -188,13 +188,14 @@ TEST_CASE("report: a failed step has no output and a log that ends with the erro
   BuildThenPush(s);
   // A third run: the test files of base changed, its tests failed.
   s.folder.memory.files.erase(s.base.test_stamp);
-  s.folder.Write(s.base.junit, Junit(4, 1, "test_it[a|b]"), kT + 120500);
+  s.folder.Write(s.base.junit, Junit(4, 1, "test_it[a|b]"), kFirstRunStart + 120500);
   s.folder.Write(s.base.log_dir + "/test.log", "pytest output\nerror: tests of base/P1 failed (pytest exit code 1)\n",
-                 kT + 120600);
+                 kFirstRunStart + 120600);
   // The stable step of child was interrupted long ago.
-  s.folder.Write(s.child.log_dir + "/stable.log", "...\ninterrupted by signal 2; nothing written\n", kT - 100000);
+  s.folder.Write(s.child.log_dir + "/stable.log", "...\ninterrupted by signal 2; nothing written\n",
+                 kFirstRunStart - 100000);
   // A log that ends well but has no output: not a failure (the output is of another key now).
-  s.folder.Write(s.child.log_dir + "/build.log", "child/P1: built x\n", kT + 120600);
+  s.folder.Write(s.child.log_dir + "/build.log", "child/P1: built x\n", kFirstRunStart + 120600);
   s.folder.memory.files.erase(s.child.image_stamp);
   Report report = s.Make();
 
@@ -224,9 +225,9 @@ TEST_CASE("report: a failed step has no output and a log that ends with the erro
 TEST_CASE("report: a stale junit file is not taken for the tests that made the stamp") {
   Stack s;
   BuildThenPush(s);
-  s.folder.Write(s.base.junit, Junit(9, 9), kT + 9500);  // written after the stamp: another pytest run
+  s.folder.Write(s.base.junit, Junit(9, 9), kFirstRunStart + 9500);  // written after the stamp: another pytest run
   CHECK_FALSE(s.Make().nodes[0].tests);
-  s.folder.Write(s.base.junit, "<testsuites><testsuite tests=\"1\">", kT + 8000);
+  s.folder.Write(s.base.junit, "<testsuites><testsuite tests=\"1\">", kFirstRunStart + 8000);
   Report report = s.Make();
   CHECK_FALSE(report.nodes[0].tests);
   CHECK(report.nodes[0].junit_error.find("line 1:") == 0);
@@ -245,9 +246,9 @@ TEST_CASE("report: a dirty node's push and stable are refused; without .ninja_lo
             "Build folder: `/work/stack`, 2 nodes.\n\nThere is no `.ninja_log` in the build folder (ninja has not "
             "run there): no step times.\n"));
   CHECK(Has(md, "| not run | not run | not run | refused: dirty | refused: dirty |"));
-  s.folder.Write(".ninja_log", "# ninja log v5\n", kT);
+  s.folder.Write(".ninja_log", "# ninja log v5\n", kFirstRunStart);
   CHECK(Has(RenderMarkdown(s.Make()), "\n`.ninja_log` records no run: no step times.\n"));
-  s.folder.Write(".ninja_log", "# ninja log v9\n", kT);
+  s.folder.Write(".ninja_log", "# ninja log v9\n", kFirstRunStart);
   CHECK_THROWS_AS(s.Make(), NinjaLogError);
 }
 
@@ -255,7 +256,7 @@ TEST_CASE("report: the HTML page is whole, self-contained and escaped") {
   Stack s;
   BuildThenPush(s);
   s.folder.memory.files.erase(s.base.test_stamp);
-  s.folder.Write(s.base.log_dir + "/test.log", "error: <script>alert(1)</script> & more\n", kT + 120600);
+  s.folder.Write(s.base.log_dir + "/test.log", "error: <script>alert(1)</script> & more\n", kFirstRunStart + 120600);
   std::string html = RenderHtml(s.Make());
   CHECK(StartsWith(html, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"));
   CHECK(EndsWith(html, "</body>\n</html>\n"));

@@ -17,7 +17,7 @@ namespace {
 
 using state::ImageStamp;
 
-const ArgSchema<BuildStep>& Schema() {
+const ArgSchema<BuildStep>& BuildStepSchema() {
   static const ArgSchema<BuildStep> schema =
       ArgSchema<BuildStep>()
           .Required("node", &BuildStep::node, "the node (image/plan), for messages")
@@ -169,9 +169,9 @@ std::string FinishImageStamp(const BuildStep& step, const ScannedContext& scanne
 
 }  // namespace
 
-std::vector<std::string> BuildStep::ToArgs() const { return Schema().ToArgs(*this); }
-BuildStep BuildStep::FromArgs(const std::vector<std::string>& args) { return Schema().FromArgs(args); }
-std::string BuildStep::Help() { return Schema().Help(); }
+std::vector<std::string> BuildStep::ToArgs() const { return BuildStepSchema().ToArgs(*this); }
+BuildStep BuildStep::FromArgs(const std::vector<std::string>& args) { return BuildStepSchema().FromArgs(args); }
+std::string BuildStep::Help() { return BuildStepSchema().Help(); }
 
 std::string BuildOutput(const graph::Node& node) { return state::ImageStampPath(node); }
 

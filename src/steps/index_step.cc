@@ -15,7 +15,7 @@
 namespace dhg::steps {
 namespace {
 
-const ArgSchema<IndexStep>& Schema() {
+const ArgSchema<IndexStep>& IndexStepSchema() {
   static const ArgSchema<IndexStep> schema =
       ArgSchema<IndexStep>()
           .Repeated("page", &IndexStep::pages, "a manifest page")
@@ -47,9 +47,9 @@ std::vector<std::string> ReadPathList(const std::string& path, StepServices& ser
 
 }  // namespace
 
-std::vector<std::string> IndexStep::ToArgs() const { return Schema().ToArgs(*this); }
-IndexStep IndexStep::FromArgs(const std::vector<std::string>& args) { return Schema().FromArgs(args); }
-std::string IndexStep::Help() { return Schema().Help(); }
+std::vector<std::string> IndexStep::ToArgs() const { return IndexStepSchema().ToArgs(*this); }
+IndexStep IndexStep::FromArgs(const std::vector<std::string>& args) { return IndexStepSchema().FromArgs(args); }
+std::string IndexStep::Help() { return IndexStepSchema().Help(); }
 
 // One edge after every page: it reads the index from disk and merges the
 // pages into it, so earlier entries survive. Pages are written by parallel

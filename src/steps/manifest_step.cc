@@ -15,7 +15,7 @@
 namespace dhg::steps {
 namespace {
 
-const ArgSchema<ManifestStep>& Schema() {
+const ArgSchema<ManifestStep>& ManifestStepSchema() {
   static const ArgSchema<ManifestStep> schema =
       ArgSchema<ManifestStep>()
           .Required("node", &ManifestStep::node, "the node (image/plan), for messages")
@@ -63,9 +63,11 @@ std::string ContainerName() {
 
 }  // namespace
 
-std::vector<std::string> ManifestStep::ToArgs() const { return Schema().ToArgs(*this); }
-ManifestStep ManifestStep::FromArgs(const std::vector<std::string>& args) { return Schema().FromArgs(args); }
-std::string ManifestStep::Help() { return Schema().Help(); }
+std::vector<std::string> ManifestStep::ToArgs() const { return ManifestStepSchema().ToArgs(*this); }
+ManifestStep ManifestStep::FromArgs(const std::vector<std::string>& args) {
+  return ManifestStepSchema().FromArgs(args);
+}
+std::string ManifestStep::Help() { return ManifestStepSchema().Help(); }
 
 std::string ManifestOutput(const graph::Node& node) { return state::ManifestPagePath(node); }
 

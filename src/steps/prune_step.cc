@@ -12,7 +12,7 @@
 namespace dhg::steps {
 namespace {
 
-const ArgSchema<PruneStep>& Schema() {
+const ArgSchema<PruneStep>& PruneStepSchema() {
   static const ArgSchema<PruneStep> schema =
       ArgSchema<PruneStep>()
           .Required("node", &PruneStep::node, "the node (image/plan), for messages")
@@ -25,9 +25,9 @@ const ArgSchema<PruneStep>& Schema() {
 
 }  // namespace
 
-std::vector<std::string> PruneStep::ToArgs() const { return Schema().ToArgs(*this); }
-PruneStep PruneStep::FromArgs(const std::vector<std::string>& args) { return Schema().FromArgs(args); }
-std::string PruneStep::Help() { return Schema().Help(); }
+std::vector<std::string> PruneStep::ToArgs() const { return PruneStepSchema().ToArgs(*this); }
+PruneStep PruneStep::FromArgs(const std::vector<std::string>& args) { return PruneStepSchema().FromArgs(args); }
+std::string PruneStep::Help() { return PruneStepSchema().Help(); }
 
 bool PrunesImage(const graph::Node& node) { return node.image_spec->prune; }
 

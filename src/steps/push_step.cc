@@ -10,7 +10,7 @@ namespace {
 
 using state::PushStamp;
 
-const ArgSchema<PushStep>& Schema() {
+const ArgSchema<PushStep>& PushStepSchema() {
   static const ArgSchema<PushStep> schema =
       ArgSchema<PushStep>()
           .Required("node", &PushStep::node, "the node (image/plan), for messages")
@@ -24,9 +24,9 @@ const ArgSchema<PushStep>& Schema() {
 
 }  // namespace
 
-std::vector<std::string> PushStep::ToArgs() const { return Schema().ToArgs(*this); }
-PushStep PushStep::FromArgs(const std::vector<std::string>& args) { return Schema().FromArgs(args); }
-std::string PushStep::Help() { return Schema().Help(); }
+std::vector<std::string> PushStep::ToArgs() const { return PushStepSchema().ToArgs(*this); }
+PushStep PushStep::FromArgs(const std::vector<std::string>& args) { return PushStepSchema().FromArgs(args); }
+std::string PushStep::Help() { return PushStepSchema().Help(); }
 
 std::string PushOutput(const graph::Node& node) { return state::PushStampPath(node); }
 

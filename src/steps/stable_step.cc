@@ -10,7 +10,7 @@
 namespace dhg::steps {
 namespace {
 
-const ArgSchema<StableStep>& Schema() {
+const ArgSchema<StableStep>& StableStepSchema() {
   static const ArgSchema<StableStep> schema =
       ArgSchema<StableStep>()
           .Required("node", &StableStep::node, "the node (image/plan), for messages")
@@ -40,9 +40,9 @@ std::string DescribePreviousStable(const std::string& stable_image, const Regist
 
 }  // namespace
 
-std::vector<std::string> StableStep::ToArgs() const { return Schema().ToArgs(*this); }
-StableStep StableStep::FromArgs(const std::vector<std::string>& args) { return Schema().FromArgs(args); }
-std::string StableStep::Help() { return Schema().Help(); }
+std::vector<std::string> StableStep::ToArgs() const { return StableStepSchema().ToArgs(*this); }
+StableStep StableStep::FromArgs(const std::vector<std::string>& args) { return StableStepSchema().FromArgs(args); }
+std::string StableStep::Help() { return StableStepSchema().Help(); }
 
 std::string StableOutput(const graph::Node& node) { return state::StableStampPath(node); }
 

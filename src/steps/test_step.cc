@@ -12,7 +12,7 @@ namespace {
 
 using state::TestStamp;
 
-const ArgSchema<TestStep>& Schema() {
+const ArgSchema<TestStep>& TestStepSchema() {
   static const ArgSchema<TestStep> schema =
       ArgSchema<TestStep>()
           .Required("node", &TestStep::node, "the node (image/plan), for messages")
@@ -29,9 +29,9 @@ const ArgSchema<TestStep>& Schema() {
 
 }  // namespace
 
-std::vector<std::string> TestStep::ToArgs() const { return Schema().ToArgs(*this); }
-TestStep TestStep::FromArgs(const std::vector<std::string>& args) { return Schema().FromArgs(args); }
-std::string TestStep::Help() { return Schema().Help(); }
+std::vector<std::string> TestStep::ToArgs() const { return TestStepSchema().ToArgs(*this); }
+TestStep TestStep::FromArgs(const std::vector<std::string>& args) { return TestStepSchema().FromArgs(args); }
+std::string TestStep::Help() { return TestStepSchema().Help(); }
 
 std::vector<std::string> DefaultPytestCommand() {
   if (access("/usr/bin/python3", X_OK) == 0) return {"/usr/bin/python3", "-m", "pytest"};
