@@ -270,10 +270,11 @@ def run(container):
         argv = shlex.split(cmd) if isinstance(cmd, str) else list(cmd)
         kwargs = {"user": user} if user else {}
         result = container.exec_run(argv, **kwargs)
-        if prints and result.exit_code == 0 and not result.output:
+        if prints and not result.output:
             # dockerd 20.10 can lose the output of an exec that ends before its
             # stream is attached (seen on a loaded machine: `cat` of a file
-            # that another test read fine gave ""); ask once more.
+            # that another test read fine gave "", and `python -c` that must
+            # fail with a message gave its exit code without it); ask once more.
             result = container.exec_run(argv, **kwargs)
         return result.exit_code, result.output.decode("utf-8", errors="replace").strip()
 

@@ -63,14 +63,17 @@ def report(request):
 @pytest.fixture
 def make_stack(environment, tmp_path):
     """make_stack(plans=(), epoch=None, git_date=None, source=images/,
-    registry=open, daemon=None) -> a Stack in tmp_path with a namespace of its
-    own; its local images are removed at the end of the test (those of a
-    daemon of the test's own go with that daemon)."""
+    registry=open, daemon=None, light_tests=False) -> a Stack in tmp_path
+    with a namespace of its own (stack.py's make_stack); its local images are
+    removed at the end of the test (those of a daemon of the test's own go
+    with that daemon)."""
     made = []
 
-    def make(plans=(), epoch=None, git_date=None, source=stacklib.SAMPLE_IMAGES, registry=None, daemon=None):
+    def make(plans=(), epoch=None, git_date=None, source=stacklib.SAMPLE_IMAGES, registry=None, daemon=None,
+             light_tests=False):
         stack = stacklib.make_stack(tmp_path / f"stack{len(made)}", plans=plans, epoch=epoch,
-                                    git_date=git_date, source=source, registry=registry, daemon=daemon)
+                                    git_date=git_date, source=source, registry=registry, daemon=daemon,
+                                    light_tests=light_tests)
         made.append(stack)
         return stack
 
@@ -95,8 +98,8 @@ class FirstRun:
         self.builds = stack.builds(self.since, self.until)
 
 
-def _first_run(tmp_path_factory, name, plans=()):
-    stack = stacklib.make_stack(tmp_path_factory.mktemp(name) / "stack", plans=plans)
+def _first_run(tmp_path_factory, name, plans=(), light_tests=False):
+    stack = stacklib.make_stack(tmp_path_factory.mktemp(name) / "stack", plans=plans, light_tests=light_tests)
     try:
         yield FirstRun(stack)
     finally:
@@ -113,9 +116,10 @@ def first_run(environment, tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def built_py39(environment, tmp_path_factory):
-    """The sample stack, --plan PY39, built once for the session: scenarios b,
-    c, e and g and test_report.py's index test start from copies of it."""
-    yield from _first_run(tmp_path_factory, "built-py39", plans=("PY39",))
+    """The sample stack with light tests (stack.py's LIGHT_TEST), --plan PY39,
+    built once for the session: scenarios b, c, e and g and test_report.py's
+    index test start from copies of it."""
+    yield from _first_run(tmp_path_factory, "built-py39", plans=("PY39",), light_tests=True)
 
 
 def _workspace(first: FirstRun, tmp_path):

@@ -879,20 +879,61 @@ def assert_built_from(attrs: dict, parent_attrs: dict, parent_ref: str, what: st
         f"{what}: the layers of {parent_ref} are not a prefix of its own"
 
 
+# The light image tests of the sample stack (make_stack(light_tests=True)):
+# one test per test folder, which reads the image's labels and starts no
+# container. The sample's own tests cost about 40 `docker exec` per image, the
+# larger part of the CPU time of the whole integration suite; scenarios about
+# the tool's stamps, tags, status and reports run these instead, while
+# scenario a (every node, every plan) and scripts/run-sample.sh run the
+# sample's own.
+LIGHT_TEST = '''"""Light test of {folder} (tests/integration/stack.py, LIGHT_TEST)."""
+
+from conftest import LABEL_IMAGE, LABEL_PLAN
+
+
+def test_{name}_labels_name_an_image_of_the_stack(labels, stack):
+    assert labels[LABEL_IMAGE] == stack.image_key and labels[LABEL_PLAN] == stack.plan
+    assert {lineage_check}
+'''
+
+
+def use_light_tests(images: pathlib.Path):
+    """Replaces the test files of images/tests_common and images/*/test by
+    LIGHT_TEST (conftest.py stays): each folder keeps one test, so every
+    test step still runs pytest on the image."""
+    for folder in sorted([images / "tests_common", *images.glob("*/test")]):
+        if not folder.is_dir():
+            continue
+        for old in folder.glob("test_*.py"):
+            old.unlink()
+        common = folder.name == "tests_common"
+        image = folder.parent.name
+        # Unique file names: pytest imports test files by their base name.
+        name = "stack_common" if common else image.replace("-", "_")
+        (folder / f"test_{name}_light.py").write_text(LIGHT_TEST.format(
+            folder=folder.relative_to(images.parent), name=name,
+            # An inherited test holds for the descendants too.
+            lineage_check="stack.lineage()" if common else f"stack.is_ancestor_or_self({image!r})"),
+            encoding="utf-8")
+
+
 def make_stack(tmp: pathlib.Path, namespace: str | None = None, plans=(), epoch: str | None = None,
                git_date: str | None = None, source: pathlib.Path = SAMPLE_IMAGES,
-               registry: Registry | None = None, daemon=None) -> Stack:
+               registry: Registry | None = None, daemon=None, light_tests: bool = False) -> Stack:
     """Copies source (an images/ folder: default the sample stack's) into
     tmp, gives spec.yml an epoch (default: the namespace, so no content key
     equals another stack's), git init, one commit (dated git_date, default
     GIT_ENV's). Returns the Stack, pushing to registry (default: the open
-    one); nothing generated yet."""
+    one); nothing generated yet. light_tests: the sample stack with
+    LIGHT_TEST instead of its own image tests."""
     namespace = namespace or f"it{uuid.uuid4().hex[:10]}"
     epoch = epoch or namespace
     root = pathlib.Path(tmp)
     root.mkdir(parents=True, exist_ok=True)
     shutil.copytree(source, root / "images",
                     ignore=shutil.ignore_patterns("__pycache__", "*.pyc", ".pytest_cache"))
+    if light_tests:
+        use_light_tests(root / "images")
     with open(root / "images" / "spec.yml", "a", encoding="utf-8") as f:
         f.write(f"\n# Added by the integration tests: no content key equals another run's.\n"
                 f"epoch: {epoch}\n")

@@ -248,7 +248,7 @@ def test_index_keeps_earlier_entries_and_a_noop_ninja_stays_a_noop(py39_workspac
 
 
 def test_report_tells_what_ran_what_failed_and_what_a_clone_reused(make_stack, report, tmp_path):
-    stack = make_stack(plans=("PY39",))
+    stack = make_stack(plans=("PY39",), light_tests=True)
     nodes = stack.nodes()
     generate(stack)
     _, _, since, until = ninja(stack)

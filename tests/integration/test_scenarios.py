@@ -8,11 +8,17 @@ registry's API (stack.py). Scenarios that do not need both plans run with
 First builds are shared (fixtures of conftest.py): the stack is built once in
 each shape (`first_run`: every plan, whose first `ninja` scenario a checks;
 `built_py39`: --plan PY39, also used by test_report.py), and a scenario that
-starts from a built stack (b, c, d, e, g, h) works in a copy of that workspace (stamps, build.ninja, .ninja_log; the same
-namespace, so the same local images), as a developer's second checkout would.
-Each change a scenario commits is its own, so no two scenarios ask for the
-same tag. Scenarios that need a registry namespace of their own (f, whose two
-runs expect different registry contents; the clone test) make their stack.
+starts from a built stack (b, c, d, e, g, h) works in a copy of that workspace
+(stamps, build.ninja, .ninja_log; the same namespace, so the same local
+images), as a developer's second checkout would. Each change a scenario
+commits is its own, so no two scenarios ask for the same tag. Scenarios that
+need a registry namespace of their own (f, whose two runs expect different
+registry contents; the clone test) make their stack.
+
+The sample's own image tests run in `first_run` (scenario a, and d and h
+after it); `built_py39` and f have light tests instead (stack.py's
+LIGHT_TEST: one test per folder, no container), since what they check is the
+tool's stamps, tags and pushes, not the images.
 
 Each test ends by reporting a line `SCENARIO <x>: builds expected N, seen M ...`
 (also repeated in the session summary).
@@ -225,7 +231,7 @@ def test_e_base_change_rebuilds_everything_below_it(py39_workspace, report):
 
 @pytest.mark.parametrize("gated", [False, True], ids=["per-node", "publish-only-if-all-pass"])
 def test_f_failing_test_keeps_node_and_descendants_out_of_the_registry(make_stack, report, gated):
-    stack = make_stack(plans=("PY39",))
+    stack = make_stack(plans=("PY39",), light_tests=True)
     # Tests are not inputs of the content key: the tags stay those of the first commit.
     short = stack.short_head()
     failing = "datascience-notebook"
@@ -278,7 +284,7 @@ def test_g_interrupted_build_leaves_no_stamp_and_is_redone(py39_workspace, repor
     # (pytest, and the container of the images' conftest) running.
     stack.write("images/rstudio-notebook/test/test_it_slow.py",
                 '"""Added by scenario g."""\nimport time\n\n\n'
-                f"def test_slowly():\n    time.sleep({SLOW_SECONDS})\n")
+                f"def test_slowly(container):\n    time.sleep({SLOW_SECONDS})\n")
     stack.git_commit("a slow build, a slow test")
     second = stack.short_head()
     # Only the slow node's inputs changed in the second commit.

@@ -28,7 +28,7 @@ def explain(stack, node_id, *args):
 
 
 def test_status_and_explain_say_what_the_next_run_builds_and_why(make_stack, report):
-    stack = make_stack(plans=("PY39",))
+    stack = make_stack(plans=("PY39",), light_tests=True)
     nodes = stack.nodes()
     generate(stack)
     before = status(stack)
@@ -80,7 +80,7 @@ def test_status_and_explain_say_what_the_next_run_builds_and_why(make_stack, rep
 
 
 def test_status_after_a_failing_test_and_in_a_fresh_clone(make_stack, report):
-    stack = make_stack(plans=("PY39",))
+    stack = make_stack(plans=("PY39",), light_tests=True)
     failing = "rstudio-notebook"
     stack.write(f"images/{failing}/test/test_fails.py",
                 "def test_fails():\n    assert False, 'deliberate (test_status)'\n")
