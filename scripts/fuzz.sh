@@ -44,7 +44,7 @@ if [[ ! -f $BUILD_DIR/meson-private/coredata.dat ]]; then
   CXX=clang++ meson setup "$BUILD_DIR" -Dfuzzing=true -Db_sanitize=address,undefined \
     -Db_lundef=false -Doptimization=2 -Ddebug=false -Dcpp_args=-gline-tables-only \
     -Dunity=on -Dunity_size=8 >/dev/null
-elif ! grep -q 'unity0\.cpp' "$BUILD_DIR/build.ninja"; then
+elif ! grep -qs 'unity0\.cpp' "$BUILD_DIR/build.ninja"; then
   meson configure "$BUILD_DIR" -Dunity=on -Dunity_size=8 >/dev/null
 fi
 # Only the fuzzers: the rest of that build folder (the tool, the unit tests) is

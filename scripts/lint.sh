@@ -2,8 +2,11 @@
 # The project's lint, a suite of `meson test` (so of scripts/test.sh): fails
 # on a C/C++ source that clang-format would change (.clang-format), on what
 # ShellCheck finds in the project's own shell scripts (scripts/, .ci/, bench/,
-# tests/; the example stacks' files are the users'), and on an #include that
-# goes against the layering table of docs/ARCHITECTURE.md (check-layers.py).
+# tests/; the example stacks' files are the users'), on an #include that
+# goes against the layering table of docs/ARCHITECTURE.md (check-layers.py),
+# and on a file-local name defined in two sources of one target, which the
+# unity builds of build-asan/ and build-fuzz/ compile together
+# (check-unity-names.py).
 #
 #   scripts/lint.sh          check everything
 #   scripts/lint.sh --fix    reformat the sources in place first
@@ -15,7 +18,7 @@ cd "$ROOT" || exit 1
 fix=0
 case ${1:-} in
   --fix) fix=1 ;;
-  -h | --help) sed -n '2,9s/^# \{0,1\}//p' "$0"; exit 0 ;;
+  -h | --help) sed -n '2,12s/^# \{0,1\}//p' "$0"; exit 0 ;;
   "") ;;
   *) echo "lint.sh: unknown argument '$1'" >&2; exit 2 ;;
 esac
@@ -51,6 +54,9 @@ else
 fi
 
 if ! /usr/bin/python3 scripts/check-layers.py; then
+  failed=1
+fi
+if ! /usr/bin/python3 scripts/check-unity-names.py; then
   failed=1
 fi
 exit "$failed"

@@ -9,9 +9,9 @@
 # cores), and -O0 compiles in half the time of -O1 with tests about as fast.
 # A unity build (meson's unity, 8 sources per compile): the headers are parsed
 # once per 8 files, not once per file (measured, issue 15: 143 CPU seconds
-# against 336 for the whole unit test program); so a name in an anonymous
-# namespace must be unique across the files of its target (the compiler says
-# which one is not).
+# against 336 for the whole unit test program); so a file-local name must be
+# unique among the sources of its target (scripts/check-unity-names.py, in
+# the lint, says why and finds the ones that are not).
 # Only the unit test program is built there. Any sanitizer finding fails the
 # run: ASan stops at the first error, and UBSan is compiled not to recover.
 # Leaks inside libraries we do not build are suppressed, each with its reason,
@@ -25,7 +25,7 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD_DIR="$ROOT/build-asan"
 
 case ${1:-} in
-  -h | --help) sed -n '2,17s/^# \{0,1\}//p' "$0"; exit 0 ;;
+  -h | --help) sed -n '2,21s/^# \{0,1\}//p' "$0"; exit 0 ;;
 esac
 
 cd "$ROOT"
@@ -41,8 +41,9 @@ if [[ ! -f $BUILD_DIR/meson-private/coredata.dat ]]; then
   CXX=clang++ meson setup "$BUILD_DIR" -Db_sanitize=address,undefined -Db_lundef=false \
     -Dbuildtype=debug -Dcpp_args="-fno-sanitize-recover=all -gline-tables-only" \
     -Dunity=on -Dunity_size=8 >/dev/null
-elif ! grep -q 'unity0\.cpp' "$BUILD_DIR/build.ninja"; then
-  # Configured before it was a unity build.
+elif ! grep -qs 'unity0\.cpp' "$BUILD_DIR/build.ninja"; then
+  # Configured before it was a unity build (or turned off by hand: to find
+  # a clash, run scripts/check-unity-names.py).
   meson configure "$BUILD_DIR" -Dunity=on -Dunity_size=8 >/dev/null
 fi
 ninja -C "$BUILD_DIR" tests/unit_tests

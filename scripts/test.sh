@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The project's test command (CI runs it through .ci/run):
 #
-#   1. scripts/setup.sh            install packages, build datahub-gen
+#   1. scripts/setup.sh --unity    install packages, build datahub-gen (a
+#                                  build/ it configures: a unity build)
 #   2. scripts/services.sh start   dockerd and the registries (stopped again
 #                                  at exit, if this script started them)
 #   3. scripts/make-root-image.sh  the sample stack's root image
@@ -31,7 +32,7 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT" || exit 1
 
 case ${1:-} in
-  -h | --help) sed -n '2,27s/^# \{0,1\}//p' "$0"; exit 0 ;;
+  -h | --help) sed -n '2,28s/^# \{0,1\}//p' "$0"; exit 0 ;;
 esac
 
 # No __pycache__ in images/ (it would be in the build contexts) or tests/.
@@ -119,7 +120,8 @@ finish() {
   exit $?
 }
 
-if ! suite setup scripts/setup.sh; then
+# --unity: a build/ this run configures (a fresh clone) is a unity build.
+if ! suite setup scripts/setup.sh --unity; then
   finish
 fi
 # The tool under test, for the integration tests.

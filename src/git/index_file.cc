@@ -15,9 +15,9 @@ constexpr uint16_t kFlagStageMask = 0x3000;
 constexpr uint16_t kFlagNameMask = 0x0fff;
 constexpr uint16_t kExtendedIntentToAdd = 0x2000;
 
-class Reader {
+class IndexReader {
  public:
-  explicit Reader(std::string_view data) : data_(data) {}
+  explicit IndexReader(std::string_view data) : data_(data) {}
 
   bool Has(size_t count) const { return data_.size() - at_ >= count; }
   size_t At() const { return at_; }
@@ -78,7 +78,7 @@ std::optional<std::vector<IndexEntry>> ParseIndex(std::string_view data, std::st
   if (checksum != std::string_view("\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0", kHashSize) &&
       Sha1Hex(body) != BytesToHex(checksum))
     return Refuse(why, "the index file's checksum does not match its content");
-  Reader reader(body);
+  IndexReader reader(body);
   reader.Skip(4);
   uint32_t version = reader.Be32();
   if (version < 2 || version > 4) return Refuse(why, "index version " + std::to_string(version));

@@ -42,7 +42,7 @@ std::string_view TrimmedEnd(std::string_view text) {
   return text;
 }
 
-std::string_view Trimmed(std::string_view text) {
+std::string_view TrimmedBlanks(std::string_view text) {
   while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
   while (!text.empty() && (text.back() == ' ' || text.back() == '\t' || text.back() == '\n')) text.remove_suffix(1);
   return text;
@@ -74,7 +74,7 @@ bool OwnedByUs(const std::string& path) {
 std::optional<std::string> CommonDirOf(const std::string& git_dir) {
   std::string common = git_dir;
   if (std::optional<std::string> link = ReadFile(git_dir + "/commondir")) {
-    std::string target(Trimmed(*link));
+    std::string target(TrimmedBlanks(*link));
     if (target.empty()) return std::nullopt;
     std::optional<std::string> resolved = RealPath(target.front() == '/' ? target : git_dir + "/" + target);
     if (!resolved) return std::nullopt;
@@ -96,10 +96,10 @@ bool LeavesLayoutAsFound(const std::string& config_text) {
   std::string_view text = lower;
   while (!text.empty()) {
     size_t end = std::min(text.find('\n'), text.size());
-    std::string_view line = Trimmed(text.substr(0, end));
+    std::string_view line = TrimmedBlanks(text.substr(0, end));
     text.remove_prefix(std::min(end + 1, text.size()));
     if (!line.starts_with("bare") || (line.size() > 4 && line[4] != ' ' && line[4] != '\t' && line[4] != '=')) continue;
-    std::string_view value = Trimmed(line.substr(4));
+    std::string_view value = TrimmedBlanks(line.substr(4));
     if (value != "= false" && value != "=false") return false;
   }
   return true;
@@ -118,7 +118,7 @@ DotGit LayoutFromDotGit(const std::string& dir, const struct stat& info, std::op
   } else if (S_ISREG(info.st_mode)) {
     std::optional<std::string> link = ReadFile(dot_git);
     if (!link || !link->starts_with("gitdir: ")) return DotGit::kUnknown;
-    std::string target(Trimmed(std::string_view(*link).substr(8)));
+    std::string target(TrimmedBlanks(std::string_view(*link).substr(8)));
     if (target.empty()) return DotGit::kUnknown;
     git_dir = RealPath(target.front() == '/' ? target : dir + "/" + target);
   }
@@ -128,7 +128,7 @@ DotGit LayoutFromDotGit(const std::string& dir, const struct stat& info, std::op
   if (*common_dir != *git_dir) {
     // A linked worktree: libgit2 takes the working tree from its gitdir file.
     std::optional<std::string> back = ReadFile(*git_dir + "/gitdir");
-    if (!back || ParentDir(std::string(Trimmed(*back))) != dir) return DotGit::kUnknown;
+    if (!back || ParentDir(std::string(TrimmedBlanks(*back))) != dir) return DotGit::kUnknown;
   }
   std::optional<std::string> config = ReadFile(*common_dir + "/config");
   if (config && !LeavesLayoutAsFound(*config)) return DotGit::kUnknown;
@@ -153,12 +153,12 @@ std::optional<std::string> LastConfigValue(std::string_view text, std::string_vi
     std::string_view line = text.substr(start, end - start);
     start = end + 1;
     if (line.find('\r') != std::string_view::npos || line.ends_with('\\')) return std::nullopt;
-    line = Trimmed(line);
+    line = TrimmedBlanks(line);
     if (line.empty() || line.front() == '#' || line.front() == ';') continue;
     if (line.front() == '[') {
       size_t close = line.rfind(']');
       if (close == std::string_view::npos) return std::nullopt;
-      std::string_view after = Trimmed(line.substr(close + 1));
+      std::string_view after = TrimmedBlanks(line.substr(close + 1));
       if (!after.empty() && after.front() != '#' && after.front() != ';') return std::nullopt;
       // `[name]` or `[name "subsection"]`, nothing else (git refuses the
       // rest or reads it its own way: `[remote.origin]`, escapes...).
@@ -180,7 +180,7 @@ std::optional<std::string> LastConfigValue(std::string_view text, std::string_vi
       continue;
     }
     size_t equals = line.find('=');
-    std::string key = Lowercase(Trimmed(line.substr(0, equals)));
+    std::string key = Lowercase(TrimmedBlanks(line.substr(0, equals)));
     if (key.empty() || !std::isalpha(static_cast<unsigned char>(key.front())) ||
         !std::all_of(key.begin(), key.end(),
                      [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '-'; }))
@@ -189,7 +189,7 @@ std::optional<std::string> LastConfigValue(std::string_view text, std::string_vi
     if (equals == std::string_view::npos) return std::nullopt;  // a bare key means "true"
     std::string_view value = line.substr(equals + 1);
     if (value.find_first_of("\"\\") != std::string_view::npos) return std::nullopt;
-    value = Trimmed(value.substr(0, std::min(value.find_first_of("#;"), value.size())));
+    value = TrimmedBlanks(value.substr(0, std::min(value.find_first_of("#;"), value.size())));
     if (value.empty()) return std::nullopt;
     found = value;  // the last value wins, as in git
   }

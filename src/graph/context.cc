@@ -156,7 +156,7 @@ std::set<std::string> ReachedFolders(const std::optional<std::string>& text, con
   return folders;
 }
 
-std::string Trimmed(const std::string& text) {
+std::string TrimmedWhitespace(const std::string& text) {
   size_t start = text.find_first_not_of(" \t\r\v\f");
   if (start == std::string::npos) return "";
   return text.substr(start, text.find_last_not_of(" \t\r\v\f") - start + 1);
@@ -174,10 +174,10 @@ std::vector<std::string> ParseDockerignore(const std::string& text) {
   for (std::string line : Split(content, '\n')) {
     if (!line.empty() && line.back() == '\r') line.pop_back();
     if (StartsWith(line, "#")) continue;
-    line = Trimmed(line);
+    line = TrimmedWhitespace(line);
     if (line.empty()) continue;
     bool exception = line[0] == '!';
-    if (exception) line = Trimmed(line.substr(1));
+    if (exception) line = TrimmedWhitespace(line.substr(1));
     std::string cleaned = CleanPattern(line);
     if (cleaned.empty()) continue;
     patterns.push_back(exception ? "!" + cleaned : cleaned);

@@ -23,7 +23,7 @@ std::vector<CopySource> Sources(std::string_view text, const BuildArgs& args = {
   return list.sources;
 }
 
-Strings Paths(const std::vector<CopySource>& sources) {
+Strings SourcePaths(const std::vector<CopySource>& sources) {
   Strings paths;
   for (const CopySource& source : sources) paths.push_back(source.path);
   return paths;
@@ -105,7 +105,7 @@ TEST_CASE("ContextSources: DataHub's COPY lines") {
       "COPY ./test ./integration_tests /home/jovyan/\n"
       "COPY /test/test_r_func.R /opt/manual_tests\n"
       "COPY --chown=1000:100 scripts/*.sh /usr/share/datahub/scripts/\n");
-  CHECK(Paths(sources) == Strings{"test", "integration_tests", "test/test_r_func.R", "scripts/*.sh"});
+  CHECK(SourcePaths(sources) == Strings{"test", "integration_tests", "test/test_r_func.R", "scripts/*.sh"});
   CHECK(sources[0].written == "./test");
   CHECK(sources[0].instruction == "COPY");
   CHECK(sources[0].where == DockerfileLocation{3, 6});
@@ -140,7 +140,7 @@ TEST_CASE("ContextSources: multi-stage builds, --from, heredocs, URLs, RUN hered
       "EOF\n"
       "ADD https://example.com/a.tar.gz git@github.com:moby/buildkit.git https://github.com/x/y.git#main /opt/\n"
       "ADD local.tar.gz /opt/\n");
-  CHECK(Paths(sources) == Strings{"requirements.txt", "src", "local.tar.gz"});
+  CHECK(SourcePaths(sources) == Strings{"requirements.txt", "src", "local.tar.gz"});
   CHECK(sources[0].reachable);  // the last stage copies from builder
   CHECK_FALSE(sources[1].reachable);
   CHECK(sources[1].stage == 1);
@@ -171,8 +171,8 @@ TEST_CASE("ContextSources: substitution with the ARG and ENV of the stage") {
       "ARG GIVEN=default\n"
       "COPY \"$DIR\" '$GIVEN' $GIVEN /\n",
       {{"GIVEN", "from-build-args"}});
-  CHECK(Paths(sources) == Strings{"global/x", "global/sub", "none", "global/sub/inherited", "y", ".", ".", "local",
-                                  "$GIVEN", "from-build-args"});
+  CHECK(SourcePaths(sources) == Strings{"global/x", "global/sub", "none", "global/sub/inherited", "y", ".", ".",
+                                        "local", "$GIVEN", "from-build-args"});
   CHECK(sources[1].written == "${SUB}");
 
   SUBCASE("a substitution error is an error at the source") {
@@ -194,7 +194,7 @@ TEST_CASE("ContextSources: JSON form, --parents, --exclude, RUN --mount") {
       "RUN --mount=type=bind,source=requirements.txt,target=/r pip install -r /r\n"
       "RUN --mount=target=/ctx --mount=type=cache,target=/root/.cache --mount=from=build,target=/b true\n"
       "RUN --mount=type=secret,id=x true\n");
-  REQUIRE(Paths(sources) == Strings{"my dir", "test", ".", "scripts", "requirements.txt", "."});
+  REQUIRE(SourcePaths(sources) == Strings{"my dir", "test", ".", "scripts", "requirements.txt", "."});
   CHECK(sources[1].include == "data/*.csv");
   CHECK(sources[2].include == "src/**/*.py");
   CHECK(sources[3].excludes == Strings{"*.md", "/abs"});

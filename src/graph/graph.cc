@@ -28,7 +28,7 @@ bool IsSafeName(const std::string& name, bool allow_upper) {
 }
 
 // A value in a message: quoted, one line, at most 120 bytes of it.
-std::string Quoted(const std::string& text) { return QuoteForMessage(text, '\''); }
+std::string InQuotes(const std::string& text) { return QuoteForMessage(text, '\''); }
 
 class Resolver {
  public:
@@ -63,26 +63,26 @@ class Resolver {
     for (const spec::Plan& plan : spec_.plans) {
       if (!IsSafeName(plan.name, true))
         diagnostics_.Error(plan.where,
-                           "plan name " + Quoted(plan.name) + " may use only letters, digits, '-', '_' and '.'");
+                           "plan name " + InQuotes(plan.name) + " may use only letters, digits, '-', '_' and '.'");
     }
     for (const std::string& wanted : options_.plans) {
       if (!known.count(wanted)) {
-        std::string message = "--plan " + Quoted(wanted) + " is not a plan of this spec";
+        std::string message = "--plan " + InQuotes(wanted) + " is not a plan of this spec";
         std::string suggestion = ClosestMatch(wanted, plan_names_);
-        if (!suggestion.empty()) message += " (did you mean " + Quoted(suggestion) + "?)";
+        if (!suggestion.empty()) message += " (did you mean " + InQuotes(suggestion) + "?)";
         diagnostics_.Error({spec_.path, 0, 0}, message);
       }
     }
     for (const spec::Image& image : spec_.images) {
       for (const spec::Text& skipped : image.skip_plans) {
-        if (!known.count(skipped.value)) IgnoredPlan(skipped, "skip_plans of image " + Quoted(image.key));
+        if (!known.count(skipped.value)) IgnoredPlan(skipped, "skip_plans of image " + InQuotes(image.key));
       }
       for (const auto& [plan, where] : image.plan_args_where) {
-        if (!known.count(plan)) IgnoredPlan({plan, where}, "dbuild_env of image " + Quoted(image.key));
+        if (!known.count(plan)) IgnoredPlan({plan, where}, "dbuild_env of image " + InQuotes(image.key));
       }
       for (const spec::Text& manifest : image.manifests) {
         if (!spec_.manifests.count(manifest.value))
-          UnknownName(manifest, "manifest command", manifest_names_, "image " + Quoted(image.key));
+          UnknownName(manifest, "manifest command", manifest_names_, "image " + InQuotes(image.key));
       }
     }
     if (spec_.root) {
@@ -91,7 +91,7 @@ class Resolver {
         UnknownName(*spec_.root, "image", image_keys_, "root");
       } else if (it->second->depend_on) {
         diagnostics_.Error(it->second->depend_on->where,
-                           "image " + Quoted(it->first) + " is the root, so it cannot depend on another image");
+                           "image " + InQuotes(it->first) + " is the root, so it cannot depend on another image");
       }
     }
   }
@@ -100,9 +100,9 @@ class Resolver {
   // unknown image 'b'", with a suggestion.
   void UnknownName(const spec::Text& name, const std::string& kind, const std::vector<std::string>& known,
                    const std::string& context, const std::string& verb = "names") {
-    std::string message = context + " " + verb + " unknown " + kind + " " + Quoted(name.value);
+    std::string message = context + " " + verb + " unknown " + kind + " " + InQuotes(name.value);
     std::string suggestion = ClosestMatch(name.value, known);
-    if (!suggestion.empty()) message += " (did you mean " + Quoted(suggestion) + "?)";
+    if (!suggestion.empty()) message += " (did you mean " + InQuotes(suggestion) + "?)";
     diagnostics_.Error(name.where, message);
   }
 
@@ -111,9 +111,9 @@ class Resolver {
   // `plans:` for months while dbuild_env and skip_plans still named them.
   void IgnoredPlan(const spec::Text& name, const std::string& context) {
     std::string message =
-        context + " names plan " + Quoted(name.value) + ", which is not under 'plans:'; it is ignored";
+        context + " names plan " + InQuotes(name.value) + ", which is not under 'plans:'; it is ignored";
     std::string suggestion = ClosestMatch(name.value, plan_names_);
-    if (!suggestion.empty()) message += " (a misspelt " + Quoted(suggestion) + "?)";
+    if (!suggestion.empty()) message += " (a misspelt " + InQuotes(suggestion) + "?)";
     diagnostics_.Warning(name.where, message);
   }
 
@@ -122,13 +122,13 @@ class Resolver {
   void CheckVariableNames() {
     CheckVariableNames(spec_.variables, "variables");
     for (const spec::Plan& plan : spec_.plans)
-      CheckVariableNames(plan.variables, "variables of plan " + Quoted(plan.name));
+      CheckVariableNames(plan.variables, "variables of plan " + InQuotes(plan.name));
   }
 
   void CheckVariableNames(const spec::TextMap& variables, const std::string& where) {
     for (const auto& [name, text] : variables) {
       if (!IsVariableName(name))
-        diagnostics_.Error(text.where, "variable name " + Quoted(name) + " in " + where +
+        diagnostics_.Error(text.where, "variable name " + InQuotes(name) + " in " + where +
                                            " cannot be used: ${NAME} takes letters, digits and '_', not starting "
                                            "with a digit");
     }
@@ -144,14 +144,14 @@ class Resolver {
     std::map<std::string, const spec::Image*> by_lower_key;
     for (const spec::Image& image : spec_.images) {
       if (!IsSafeName(image.key, true) || image.key == "tests_common") {
-        diagnostics_.Error(image.where, "image key " + Quoted(image.key) +
+        diagnostics_.Error(image.where, "image key " + InQuotes(image.key) +
                                             " must be a folder name of letters, digits, '-', '_' and '.'" +
                                             (image.key == "tests_common" ? " other than 'tests_common'" : ""));
         continue;
       }
       auto [same, added] = by_lower_key.emplace(AsciiLower(image.key), &image);
       if (!added) {
-        diagnostics_.Error(image.where, "image keys " + Quoted(same->second->key) + " and " + Quoted(image.key) +
+        diagnostics_.Error(image.where, "image keys " + InQuotes(same->second->key) + " and " + InQuotes(image.key) +
                                             " differ only in case: on a file system that ignores case (macOS, "
                                             "Windows) they are one folder");
       }
@@ -159,14 +159,14 @@ class Resolver {
       // of the targets every build.ninja has.
       const std::vector<std::string>& reserved = options_.reserved_targets;
       if (std::find(reserved.begin(), reserved.end(), image.key) != reserved.end()) {
-        diagnostics_.Error(image.where, "image key " + Quoted(image.key) + " is taken: " + Join(reserved, ", ") +
+        diagnostics_.Error(image.where, "image key " + InQuotes(image.key) + " is taken: " + Join(reserved, ", ") +
                                             " name the targets of the whole stack; rename the folder");
       }
       std::string dir = ImageDir(image.key);
       if (!tree_.IsDir(dir)) {
-        diagnostics_.Error(image.where, "image " + Quoted(image.key) + " has no folder " + dir + "/");
+        diagnostics_.Error(image.where, "image " + InQuotes(image.key) + " has no folder " + dir + "/");
       } else if (!tree_.IsFile(dir + "/Dockerfile")) {
-        diagnostics_.Error(image.where, "image " + Quoted(image.key) + " has no " + dir + "/Dockerfile");
+        diagnostics_.Error(image.where, "image " + InQuotes(image.key) + " has no " + dir + "/Dockerfile");
       }
     }
     // Without the keys (the spec could not be read), every folder would be
@@ -180,7 +180,7 @@ class Resolver {
         std::string message = "folder " + dir + "/ has a Dockerfile but no key under 'images:' in " + spec_.path;
         std::string suggestion = ClosestMatch(name, image_keys_);
         message += "; it is not built";
-        if (!suggestion.empty()) message += " (did you mean the key " + Quoted(suggestion) + "?)";
+        if (!suggestion.empty()) message += " (did you mean the key " + InQuotes(suggestion) + "?)";
         diagnostics_.Warning({dir + "/Dockerfile", 1, 1}, message);
       }
     }
@@ -215,7 +215,7 @@ class Resolver {
         if (!image->depend_on) break;
         auto parent = images_.find(image->depend_on->value);
         if (parent == images_.end()) {
-          UnknownName(*image->depend_on, "image", image_keys_, "image " + Quoted(image->key), "depends on");
+          UnknownName(*image->depend_on, "image", image_keys_, "image " + InQuotes(image->key), "depends on");
           ok = false;
           break;
         }
@@ -264,13 +264,13 @@ class Resolver {
     if (image.depend_on) {
       node->parent = graph.Find(image.depend_on->value, plan.name);
       if (!node->parent) {
-        diagnostics_.Error(image.depend_on->where, "image " + Quoted(image.key) + " is built in plan " +
-                                                       Quoted(plan.name) + " but its parent " +
-                                                       Quoted(image.depend_on->value) + " skips that plan");
+        diagnostics_.Error(image.depend_on->where, "image " + InQuotes(image.key) + " is built in plan " +
+                                                       InQuotes(plan.name) + " but its parent " +
+                                                       InQuotes(image.depend_on->value) + " skips that plan");
         return;
       }
     }
-    std::string what = "image_name of " + Quoted(image.key);
+    std::string what = "image_name of " + InQuotes(image.key);
     bool complete = true;
     node->spec_repository = Expand(image.image_name, variables, what, &complete);
     node->repository = RewriteRepository(node->spec_repository, options_.registry);
@@ -278,19 +278,19 @@ class Resolver {
     if (complete && !image.image_name.value.empty()) {
       if (std::string why = InvalidRepositoryReason(node->repository); !why.empty())
         diagnostics_.Error(image.image_name.where,
-                           what + ": " + Quoted(node->repository) + " is not a valid repository name: " + why);
+                           what + ": " + InQuotes(node->repository) + " is not a valid repository name: " + why);
     }
 
-    node->tag_prefix = Expand(plan.tag_prefix, variables, "tag_prefix of plan " + Quoted(plan.name), &complete);
+    node->tag_prefix = Expand(plan.tag_prefix, variables, "tag_prefix of plan " + InQuotes(plan.name), &complete);
     node->stable_postfix = plan.stable_postfix.value;
     if (std::string why = node->tag_prefix.empty() ? "" : InvalidTagReason(node->tag_prefix + "-0000000");
         complete && !why.empty()) {
       diagnostics_.Error(plan.tag_prefix.where,
-                         "tag prefix " + Quoted(node->tag_prefix) + " cannot start a tag: " + why);
+                         "tag prefix " + InQuotes(node->tag_prefix) + " cannot start a tag: " + why);
     } else if (complete) {
       if (std::string why = InvalidTagReason(node->StableTag()); !why.empty())
         diagnostics_.Error(plan.stable_postfix.where,
-                           "stable tag " + Quoted(node->StableTag()) + " is not a valid tag: " + why);
+                           "stable tag " + InQuotes(node->StableTag()) + " is not a valid tag: " + why);
     }
 
     spec::TextMap args = image.build_args;
@@ -299,17 +299,17 @@ class Resolver {
     }
     for (const auto& [name, text] : args) {
       if (!IsVariableName(name)) {
-        diagnostics_.Error(text.where, "build arg name " + Quoted(name) + " is not a valid ARG name");
+        diagnostics_.Error(text.where, "build arg name " + InQuotes(name) + " is not a valid ARG name");
         continue;
       }
       if (node->parent && (name == "BASE_IMAGE" || name == "BASE_TAG")) {
-        diagnostics_.Error(text.where, "build arg " + name + " of " + Quoted(image.key) +
-                                           " is set by datahub-gen from its parent " + Quoted(node->parent->image));
+        diagnostics_.Error(text.where, "build arg " + name + " of " + InQuotes(image.key) +
+                                           " is set by datahub-gen from its parent " + InQuotes(node->parent->image));
         continue;
       }
-      std::string value = Expand(text, variables, "build arg " + name + " of " + Quoted(image.key));
+      std::string value = Expand(text, variables, "build arg " + name + " of " + InQuotes(image.key));
       if (std::string why = UnsafeTextReason(value); !why.empty()) {
-        diagnostics_.Error(text.where, "build arg " + name + " of " + Quoted(image.key) + " " + why);
+        diagnostics_.Error(text.where, "build arg " + name + " of " + InQuotes(image.key) + " " + why);
         continue;
       }
       std::vector<std::string> undefined_in_spec;
@@ -336,23 +336,23 @@ class Resolver {
       if (it == spec_.manifests.end()) continue;
       const spec::ManifestCommand& command = it->second;
       if (std::string why = UnsafeTextReason(command.name); !why.empty()) {
-        diagnostics_.Error(command.where, "manifest command name " + Quoted(command.name) + " " + why);
+        diagnostics_.Error(command.where, "manifest command name " + InQuotes(command.name) + " " + why);
         continue;
       }
       if (std::string why = UnsafeTextReason(command.command.value); !why.empty()) {
-        diagnostics_.Error(command.command.where, "manifest command " + Quoted(command.name) + " " + why);
+        diagnostics_.Error(command.command.where, "manifest command " + InQuotes(command.name) + " " + why);
         continue;
       }
       if (std::string why = UnsafeTextReason(command.description.value); !why.empty()) {
         diagnostics_.Error(command.description.where,
-                           "description of manifest command " + Quoted(command.name) + " " + why);
+                           "description of manifest command " + InQuotes(command.name) + " " + why);
         continue;
       }
       std::vector<std::string> words;
       std::string error;
       if (!SplitShellWords(command.command.value, &words, &error) || words.empty()) {
         diagnostics_.Error(command.command.where,
-                           "manifest command " + Quoted(command.name) +
+                           "manifest command " + InQuotes(command.name) +
                                " cannot be split into words: " + (error.empty() ? "it is empty" : error));
         continue;
       }
@@ -434,22 +434,22 @@ std::string InvalidRepositoryReason(const std::string& repository) {
     path = repository.substr(host.size() + 1);
     for (char c : host) {
       if (!IsAlnum(c) && c != '.' && c != '-' && c != ':' && c != '[' && c != ']')
-        return "the registry host " + Quoted(host) + " has a character other than letters, digits, '.', '-' and ':'";
+        return "the registry host " + InQuotes(host) + " has a character other than letters, digits, '.', '-' and ':'";
     }
   }
   for (const std::string& component : Split(path, '/')) {
     if (component.empty()) return "it has an empty path component";
     if (!IsLowerAlnum(component.front()) || !IsLowerAlnum(component.back()))
-      return "path component " + Quoted(component) + " must start and end with a lowercase letter or digit";
+      return "path component " + InQuotes(component) + " must start and end with a lowercase letter or digit";
     for (size_t i = 0; i < component.size(); ++i) {
       char c = component[i];
       if (IsLowerAlnum(c)) continue;
       if (c == '.' || c == '-') continue;
       if (c == '_') continue;
-      return "path component " + Quoted(component) + " may hold only lowercase letters, digits, '.', '_' and '-'";
+      return "path component " + InQuotes(component) + " may hold only lowercase letters, digits, '.', '_' and '-'";
     }
     if (component.find("..") != std::string::npos || component.find("___") != std::string::npos)
-      return "path component " + Quoted(component) + " has a doubled separator";
+      return "path component " + InQuotes(component) + " has a doubled separator";
   }
   return "";
 }

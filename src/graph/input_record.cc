@@ -10,7 +10,7 @@
 namespace dhg::graph {
 namespace {
 
-std::string Quoted(const std::string& value) { return "'" + value + "'"; }
+std::string SingleQuoted(const std::string& value) { return "'" + value + "'"; }
 
 std::string OctalMode(unsigned mode) {
   char text[16];
@@ -113,15 +113,15 @@ std::string DescribeChange(const InputChange& change) {
     case Kind::kFileModeChanged:
       return "mode      " + change.name + " (" + change.before + " -> " + change.after + ")";
     case Kind::kBuildArgAdded:
-      return "build arg " + change.name + " added: " + Quoted(change.after);
+      return "build arg " + change.name + " added: " + SingleQuoted(change.after);
     case Kind::kBuildArgRemoved:
-      return "build arg " + change.name + " removed (was " + Quoted(change.before) + ")";
+      return "build arg " + change.name + " removed (was " + SingleQuoted(change.before) + ")";
     case Kind::kBuildArgChanged:
-      return "build arg " + change.name + ": " + Quoted(change.before) + " -> " + Quoted(change.after);
+      return "build arg " + change.name + ": " + SingleQuoted(change.before) + " -> " + SingleQuoted(change.after);
     case Kind::kDockerfile:
-      return "dockerfile: " + Quoted(change.before) + " -> " + Quoted(change.after);
+      return "dockerfile: " + SingleQuoted(change.before) + " -> " + SingleQuoted(change.after);
     case Kind::kEpoch:
-      return "epoch: " + Quoted(change.before) + " -> " + Quoted(change.after);
+      return "epoch: " + SingleQuoted(change.before) + " -> " + SingleQuoted(change.after);
     case Kind::kParentKey:
       return "parent key: " + change.before.substr(0, 12) + " -> " + change.after.substr(0, 12);
   }

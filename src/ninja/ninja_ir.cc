@@ -10,8 +10,8 @@ namespace dhg::ninja {
 namespace {
 
 // Throws e.g. `cannot write build.ninja: input path "a|b" of build "x" contains '|' ...`.
-[[noreturn]] void Fail(std::string_view what, std::string_view text, std::string_view reason,
-                       std::string_view where = "") {
+[[noreturn]] void ThrowUnwritable(std::string_view what, std::string_view text, std::string_view reason,
+                                  std::string_view where = "") {
   throw std::invalid_argument("cannot write build.ninja: " + std::string(what) + " " + QuoteForMessage(text) +
                               std::string(where) + " " + std::string(reason));
 }
@@ -28,12 +28,12 @@ bool IsIdentifier(std::string_view name) {
 }
 
 void RequireIdentifier(std::string_view what, std::string_view name) {
-  if (!IsIdentifier(name)) Fail(what, name, "is not a ninja identifier ([A-Za-z0-9_.-]+)");
+  if (!IsIdentifier(name)) ThrowUnwritable(what, name, "is not a ninja identifier ([A-Za-z0-9_.-]+)");
 }
 
 void RequireWritable(std::string_view what, std::string_view text, bool is_path, std::string_view where = "") {
   std::string reason = Unwritable(text, is_path);
-  if (!reason.empty()) Fail(what, text, reason, where);
+  if (!reason.empty()) ThrowUnwritable(what, text, reason, where);
 }
 
 // Rule values are ninja text, written as given; but a `$` that starts no valid
@@ -48,12 +48,12 @@ void RequireNinjaText(std::string_view what, std::string_view text, std::string_
     } else if (next == '{') {
       size_t close = text.find('}', i + 2);
       if (close == std::string_view::npos || !IsIdentifier(text.substr(i + 2, close - i - 2)))
-        Fail(what, text, "has a bad ${...} variable reference", where);
+        ThrowUnwritable(what, text, "has a bad ${...} variable reference", where);
       i = close;
     } else if (IsIdentifierChar(next) && next != '.') {
       ++i;  // `$name` ends at the first non-name character; nothing to check.
     } else {
-      Fail(what, text, "has a `$` that is neither an escape nor a variable (write `$$`)", where);
+      ThrowUnwritable(what, text, "has a `$` that is neither an escape nor a variable (write `$$`)", where);
     }
   }
 }
@@ -136,7 +136,7 @@ class Writer {
       StartBlock();
       for (const auto& [name, value] : file.variables) {
         RequireIdentifier("top-level variable name", name);
-        if (IsKeyword(name)) Fail("top-level variable name", name, "is a ninja keyword");
+        if (IsKeyword(name)) ThrowUnwritable("top-level variable name", name, "is a ninja keyword");
         Binding("", name, EscapeChecked(value, " of variable '" + name + "'"));
       }
     }
@@ -213,7 +213,7 @@ class Writer {
   void AppendPaths(std::string_view what, const std::vector<std::string>& paths, const Build* build = nullptr) {
     for (const std::string& path : paths) {
       std::string reason = Unwritable(path, /*is_path=*/true);
-      if (!reason.empty()) Fail(what, path, reason, build ? Where(*build) : "");
+      if (!reason.empty()) ThrowUnwritable(what, path, reason, build ? Where(*build) : "");
       out_ += ' ';
       if (path.find_first_of("$ :") == std::string::npos) {
         out_ += path;
@@ -229,15 +229,16 @@ class Writer {
       if (rule.name != build.rule) continue;
       size_t length = EdgeScope(file, build, rule).Evaluate(rule.command).size();
       if (length > kMaxCommandLength)
-        Fail("build", build.outputs.front(),
-             "has a command of " + std::to_string(length) +
-                 " bytes; ninja runs it with /bin/sh -c, which takes at most " + std::to_string(kMaxCommandLength));
+        ThrowUnwritable("build", build.outputs.front(),
+                        "has a command of " + std::to_string(length) +
+                            " bytes; ninja runs it with /bin/sh -c, which takes at most " +
+                            std::to_string(kMaxCommandLength));
     }
   }
 
   void WritePool(const Pool& pool) {
     RequireIdentifier("pool name", pool.name);
-    if (pool.depth < 0) Fail("pool", pool.name, "has a negative depth");
+    if (pool.depth < 0) ThrowUnwritable("pool", pool.name, "has a negative depth");
     StartBlock();
     out_ += "pool " + pool.name + "\n";
     Binding("  ", "depth", std::to_string(pool.depth));
@@ -245,10 +246,10 @@ class Writer {
 
   void WriteRule(const Rule& rule) {
     RequireIdentifier("rule name", rule.name);
-    if (rule.command.empty()) Fail("rule", rule.name, "has no command");
+    if (rule.command.empty()) ThrowUnwritable("rule", rule.name, "has no command");
     if (!rule.pool.empty()) RequireIdentifier("pool of rule '" + rule.name + "'", rule.pool);
     if (rule.rspfile.empty() != rule.rspfile_content.empty())
-      Fail("rule", rule.name, "needs both rspfile and rspfile_content, or neither");
+      ThrowUnwritable("rule", rule.name, "needs both rspfile and rspfile_content, or neither");
     StartBlock();
     out_ += "rule " + rule.name + "\n";
     const std::pair<const char*, const std::string*> fields[] = {
@@ -270,10 +271,10 @@ class Writer {
   }
 
   void WriteBuild(const Build& build) {
-    if (build.outputs.empty()) Fail("build edge of rule", build.rule, "has no outputs");
-    if (!IsIdentifier(build.rule)) Fail("rule", build.rule, "is not a ninja identifier", Where(build));
+    if (build.outputs.empty()) ThrowUnwritable("build edge of rule", build.rule, "has no outputs");
+    if (!IsIdentifier(build.rule)) ThrowUnwritable("rule", build.rule, "is not a ninja identifier", Where(build));
     if (!build.pool.empty() && !IsIdentifier(build.pool))
-      Fail("pool", build.pool, "is not a ninja identifier", Where(build));
+      ThrowUnwritable("pool", build.pool, "is not a ninja identifier", Where(build));
     StartBlock();
     out_ += "build";
     AppendPaths("output path", build.outputs);
@@ -293,9 +294,9 @@ class Writer {
     }
     out_ += '\n';
     for (const auto& [name, value] : build.variables) {
-      if (!IsIdentifier(name)) Fail("variable name", name, "is not a ninja identifier", Where(build));
+      if (!IsIdentifier(name)) ThrowUnwritable("variable name", name, "is not a ninja identifier", Where(build));
       std::string reason = Unwritable(value, /*is_path=*/false);
-      if (!reason.empty()) Fail("value", value, reason, " of variable '" + name + "'" + Where(build));
+      if (!reason.empty()) ThrowUnwritable("value", value, reason, " of variable '" + name + "'" + Where(build));
       Binding("  ", name, EscapeValue(value));
     }
     if (!build.pool.empty()) Binding("  ", "pool", build.pool);

@@ -85,11 +85,11 @@ const char* TokenName(Token token) {
   return "?";
 }
 
-// ninja's Lexer. Like ninja, which reads a NUL-terminated buffer, it takes a
+// ninja's NinjaLexer. Like ninja, which reads a NUL-terminated buffer, it takes a
 // NUL byte for the end of the text.
-class Lexer {
+class NinjaLexer {
  public:
-  explicit Lexer(std::string_view text) : text_(text) {}
+  explicit NinjaLexer(std::string_view text) : text_(text) {}
 
   [[noreturn]] void Fail(const std::string& message) const {
     int line = 1;
@@ -277,9 +277,9 @@ class Lexer {
 };
 
 // ninja's ManifestParser, reading into the IR.
-class Parser {
+class NinjaParser {
  public:
-  explicit Parser(std::string_view text) : lexer_(text) {}
+  explicit NinjaParser(std::string_view text) : lexer_(text) {}
 
   File Parse() {
     for (;;) {
@@ -447,7 +447,7 @@ class Parser {
     file_.builds.push_back(build);
   }
 
-  Lexer lexer_;
+  NinjaLexer lexer_;
   File file_;
 };
 
@@ -455,7 +455,7 @@ class Parser {
 
 bool Read(std::string_view text, File* file, std::string* error) {
   try {
-    *file = Parser(text).Parse();
+    *file = NinjaParser(text).Parse();
     return true;
   } catch (const ParseError& e) {
     *error = e.what();

@@ -18,7 +18,7 @@ using testing::FakeTransport;
 using testing::HeaderOf;
 using testing::Ref;
 using testing::Respond;
-using Fixture = testing::ClientFixture;
+using AuthFixture = testing::ClientFixture;
 
 constexpr const char* kCanary = "CANARY-pa55w0rd-7f3a";
 constexpr const char* kRealm = "https://auth.example/token";
@@ -52,7 +52,7 @@ std::vector<std::string> TokenRequests(const FakeTransport& transport) {
 }
 
 TEST_CASE("the token flow: challenge, a token asked for pull and push, cached per scope for the run") {
-  Fixture f([](const HttpRequest& request) {
+  AuthFixture f([](const HttpRequest& request) {
     if (StartsWith(request.url, kRealm)) {
       std::string repository = request.url.find("library%2Fubuntu") != std::string::npos ? "library/ubuntu" : "org/x";
       return TokenFor(repository, R"("pull")");
@@ -79,7 +79,7 @@ TEST_CASE("the token flow: challenge, a token asked for pull and push, cached pe
 }
 
 TEST_CASE("credentials go to the token service as Basic, never to the registry") {
-  Fixture f([](const HttpRequest& request) {
+  AuthFixture f([](const HttpRequest& request) {
     if (StartsWith(request.url, kRealm)) return TokenFor("team/app", R"("pull","push")");
     if (!StartsWith(HeaderOf(request, "Authorization"), "Bearer ")) return Challenge401("team/app");
     return Present();
@@ -94,7 +94,7 @@ TEST_CASE("credentials go to the token service as Basic, never to the registry")
 
 TEST_CASE("401 to a manifest: absent (new repository) when push is granted, refused otherwise") {
   std::string actions = R"("pull","push")";
-  Fixture f([&](const HttpRequest& request) {
+  AuthFixture f([&](const HttpRequest& request) {
     if (StartsWith(request.url, kRealm)) return TokenFor("team/new-repo", actions);
     return Challenge401("team/new-repo",
                         StartsWith(HeaderOf(request, "Authorization"), "Bearer ") ? "insufficient_scope" : "");
@@ -109,7 +109,7 @@ TEST_CASE("401 to a manifest: absent (new repository) when push is granted, refu
         "authentication required");
 
   actions = R"("pull")";
-  Fixture g([&](const HttpRequest& request) {
+  AuthFixture g([&](const HttpRequest& request) {
     if (StartsWith(request.url, kRealm)) return TokenFor("team/new-repo", actions);
     return Challenge401("team/new-repo");
   });
@@ -128,7 +128,7 @@ TEST_CASE("401 to a manifest: absent (new repository) when push is granted, refu
 }
 
 TEST_CASE("anonymous and refused: the message says there were no credentials and how to log in") {
-  Fixture f([](const HttpRequest& request) {
+  AuthFixture f([](const HttpRequest& request) {
     if (StartsWith(request.url, kRealm)) return TokenFor("team/private", "");
     return Challenge401("team/private");
   });
@@ -139,7 +139,7 @@ TEST_CASE("anonymous and refused: the message says there were no credentials and
 }
 
 TEST_CASE("a token service that refuses push scope is asked for pull alone") {
-  Fixture f([](const HttpRequest& request) {
+  AuthFixture f([](const HttpRequest& request) {
     if (StartsWith(request.url, kRealm)) {
       if (request.url.find("push") != std::string::npos) return Respond(403, {}, R"({"details":"push denied"})");
       return Respond(200, {}, R"({"token":"opaque-pull-token"})");
@@ -158,7 +158,7 @@ TEST_CASE("a token service that refuses push scope is asked for pull alone") {
 }
 
 TEST_CASE("wrong credentials at the token service: refused with its words, the canary nowhere") {
-  Fixture f([](const HttpRequest& request) {
+  AuthFixture f([](const HttpRequest& request) {
     if (StartsWith(request.url, kRealm)) {
       // A hostile token service repeats what it got.
       return Respond(401, {},
@@ -179,7 +179,7 @@ TEST_CASE("an expired token is replaced once; the registry's echo of it is redac
   int token_count = 0;
   std::string valid;
   bool reject_all = false;
-  Fixture f([&](const HttpRequest& request) {
+  AuthFixture f([&](const HttpRequest& request) {
     if (StartsWith(request.url, kRealm)) {
       HttpResponse answer = TokenFor("team/app", R"("pull","push")", std::to_string(++token_count));
       valid = ParseJson(answer.body)->StringMember("token");
@@ -213,7 +213,7 @@ TEST_CASE("an expired token is replaced once; the registry's echo of it is redac
 
 TEST_CASE("Basic: credentials after the challenge, then up front; none or wrong ones are refusals") {
   std::string password = kCanary;
-  Fixture f([&](const HttpRequest& request) {
+  AuthFixture f([&](const HttpRequest& request) {
     std::string sent = HeaderOf(request, "Authorization");
     if (sent == BasicAuthorization("robot", password)) return Present();
     return Respond(401, {{"www-authenticate", "Basic realm=\"Registry Realm\""}}, kUnauthorized);
@@ -239,7 +239,7 @@ TEST_CASE("Basic: credentials after the challenge, then up front; none or wrong 
 }
 
 TEST_CASE("ECR's expired token: 403 with a body that is no JSON, quoted as it is") {
-  Fixture f([](const HttpRequest& request) {
+  AuthFixture f([](const HttpRequest& request) {
     if (HeaderOf(request, "Authorization").empty()) {
       return Respond(401, {{"www-authenticate", "Basic realm=\"https://1.dkr.ecr.us-east-1.amazonaws.com/\""}});
     }
@@ -253,7 +253,7 @@ TEST_CASE("ECR's expired token: 403 with a body that is no JSON, quoted as it is
 }
 
 TEST_CASE("a registry marked as answering refusals for what does not exist: 403 is absent") {
-  Fixture f(
+  AuthFixture f(
       [](const HttpRequest&) { return Respond(403, {}, R"({"errors":[{"code":"DENIED","message":"forbidden"}]})"); },
       ClientOptions{.refusal_means_absent = {"art.example"}});
   Result marked = f.client.Head(Ref("art.example/docker-local/app:1"));
@@ -264,7 +264,7 @@ TEST_CASE("a registry marked as answering refusals for what does not exist: 403 
 }
 
 TEST_CASE("an identity token is POSTed as an OAuth2 refresh token, never shown") {
-  Fixture f([](const HttpRequest& request) {
+  AuthFixture f([](const HttpRequest& request) {
     if (StartsWith(request.url, kRealm))
       return Respond(200, {}, R"({"access_token":"access-abc-123","scope":"repository:org/app:pull"})");
     if (HeaderOf(request, "Authorization") != "Bearer access-abc-123") return Challenge401("org/app");
@@ -282,7 +282,7 @@ TEST_CASE("an identity token is POSTed as an OAuth2 refresh token, never shown")
 }
 
 TEST_CASE("no credentials to a plain-http token service; credential errors are errors") {
-  Fixture f([](const HttpRequest& request) {
+  AuthFixture f([](const HttpRequest& request) {
     if (StartsWith(request.url, "http://auth.example")) return TokenFor("org/app", R"("pull")");
     return Respond(401, {{"www-authenticate", R"(Bearer realm="http://auth.example/token",service="s")"}});
   });
@@ -302,7 +302,7 @@ TEST_CASE("no credentials to a plain-http token service; credential errors are e
 
 TEST_CASE("the token service's 429 and 5xx are retried like the registry's") {
   int calls = 0;
-  Fixture f([&](const HttpRequest& request) {
+  AuthFixture f([&](const HttpRequest& request) {
     if (StartsWith(request.url, kRealm))
       return ++calls < 3 ? Respond(calls == 1 ? 429 : 503) : TokenFor("a/b", R"("pull")");
     if (HeaderOf(request, "Authorization").empty()) return Challenge401("a/b");
@@ -312,7 +312,7 @@ TEST_CASE("the token service's 429 and 5xx are retried like the registry's") {
   CHECK(calls == 3);
   CHECK(f.clock.sleeps.size() == 2);
 
-  Fixture g([&](const HttpRequest& request) {
+  AuthFixture g([&](const HttpRequest& request) {
     if (StartsWith(request.url, kRealm)) return Respond(500, {}, "<html><title>oops</title></html>");
     return Challenge401("a/b");
   });

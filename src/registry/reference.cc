@@ -9,14 +9,14 @@
 namespace dhg::registry {
 namespace {
 
-bool IsLowerAlnum(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
+bool IsComponentChar(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
 
 // One path component: [a-z0-9]+ joined by '.', '_', '__' or runs of '-'.
 bool ValidComponent(std::string_view component) {
-  if (component.empty() || !IsLowerAlnum(component.front()) || !IsLowerAlnum(component.back())) return false;
+  if (component.empty() || !IsComponentChar(component.front()) || !IsComponentChar(component.back())) return false;
   size_t i = 0;
   while (i < component.size()) {
-    if (IsLowerAlnum(component[i])) {
+    if (IsComponentChar(component[i])) {
       ++i;
       continue;
     }
@@ -29,7 +29,7 @@ bool ValidComponent(std::string_view component) {
     } else {
       return false;
     }
-    if (!IsLowerAlnum(component[i])) return false;
+    if (!IsComponentChar(component[i])) return false;
   }
   return true;
 }
@@ -46,7 +46,8 @@ bool ValidDigest(std::string_view digest) {
   if (colon == std::string_view::npos || colon == 0) return false;
   std::string_view algorithm = digest.substr(0, colon);
   std::string_view hex = digest.substr(colon + 1);
-  if (!std::all_of(algorithm.begin(), algorithm.end(), [](char c) { return IsLowerAlnum(c) || c == '+' || c == '.'; }))
+  if (!std::all_of(algorithm.begin(), algorithm.end(),
+                   [](char c) { return IsComponentChar(c) || c == '+' || c == '.'; }))
     return false;
   if (hex.size() < 32 || (algorithm == "sha256" && hex.size() != 64)) return false;
   return std::all_of(hex.begin(), hex.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });

@@ -5,7 +5,7 @@
 namespace dhg::registry {
 namespace {
 
-Reference Parse(const std::string& text) {
+Reference MustParse(const std::string& text) {
   std::string error;
   std::optional<Reference> ref = ParseReference(text, &error);
   INFO(error);
@@ -38,7 +38,7 @@ TEST_CASE("ParseReference normalises Docker Hub names as docker does") {
   };
   for (const Row& row : kRows) {
     CAPTURE(row.text);
-    Reference ref = Parse(row.text);
+    Reference ref = MustParse(row.text);
     CHECK(ref.registry == row.registry);
     CHECK(ref.repository == row.repository);
     CHECK(ref.tag == row.tag);
@@ -48,17 +48,17 @@ TEST_CASE("ParseReference normalises Docker Hub names as docker does") {
 
 TEST_CASE("ParseReference reads digests, with or without a tag") {
   std::string digest = "sha256:" + std::string(64, 'a');
-  Reference by_digest = Parse("ghcr.io/org/app@" + digest);
+  Reference by_digest = MustParse("ghcr.io/org/app@" + digest);
   CHECK(by_digest.tag.empty());
   CHECK(by_digest.digest == digest);
   CHECK(by_digest.TagOrDigest() == digest);
   CHECK(by_digest.ToString() == "ghcr.io/org/app@" + digest);
-  Reference both = Parse("localhost:5000/app:1@" + digest);
+  Reference both = MustParse("localhost:5000/app:1@" + digest);
   CHECK(both.tag == "1");
   CHECK(both.TagOrDigest() == digest);
   Reference moved = both.WithTag("stable");
   CHECK(moved.ToString() == "localhost:5000/app:stable");
-  CHECK(Parse("ubuntu").ToString() == "docker.io/library/ubuntu:latest");
+  CHECK(MustParse("ubuntu").ToString() == "docker.io/library/ubuntu:latest");
 }
 
 TEST_CASE("ParseReference refuses what docker refuses, saying why") {

@@ -88,7 +88,7 @@ size_t OnHeader(char* data, size_t size, size_t count, void* user) {
   return bytes;
 }
 
-bool Retryable(CURLcode code) {
+bool RetryableCurlError(CURLcode code) {
   switch (code) {
     case CURLE_COULDNT_CONNECT:
     case CURLE_COULDNT_RESOLVE_HOST:
@@ -194,7 +194,7 @@ HttpResponse CurlTransport::Send(const HttpRequest& request) {
       response.error = "the answer is larger than " + std::to_string(request.max_body >> 20) + " MiB";
     } else {
       response.error = error_buffer[0] ? error_buffer : api->curl_easy_strerror(code);
-      response.retryable = Retryable(code);
+      response.retryable = RetryableCurlError(code);
     }
     return response;
   }

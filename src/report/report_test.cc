@@ -18,7 +18,7 @@ namespace {
 using emit::testing::ResolveFakeStack;
 using emit::testing::StackFiles;
 
-const char* const kSpec = R"(images:
+const char* const kReportSpec = R"(images:
   child:
     image_name: localhost:5000/t/child
     depend_on: base
@@ -75,7 +75,7 @@ struct Stack {
   state::NodePaths base, child;
 
   explicit Stack(bool child_dirty = false) {
-    repo.Commit(StackFiles(kSpec, {"base", "child"}));
+    repo.Commit(StackFiles(kReportSpec, {"base", "child"}));
     if (child_dirty) repo.SetWorkFile("images/child/content.txt", "edited");
     graph = ResolveFakeStack(repo);
     base = state::PathsOf(*graph->Find("base", "P1"));

@@ -9,7 +9,7 @@
 namespace dhg::spec {
 namespace {
 
-Spec LoadClean(const std::string& text) {
+Spec LoadGenerationSpec(const std::string& text) {
   Diagnostics diagnostics;
   Spec spec = LoadSpec(text, "images/spec.yml", diagnostics);
   INFO(diagnostics.Format());
@@ -17,7 +17,7 @@ Spec LoadClean(const std::string& text) {
   return spec;
 }
 
-const Image& At(const Spec& spec, const std::string& key) {
+const Image& ImageOf(const Spec& spec, const std::string& key) {
   for (const Image& image : spec.images)
     if (image.key == key) return image;
   FAIL("no image " << key);
@@ -27,19 +27,19 @@ const Image& At(const Spec& spec, const std::string& key) {
 TEST_CASE("inherit_tests is unset unless written: the generation decides (graph::Node::inherit_tests)") {
   for (const char* tail : {"plans: {P: }\n", "tag: {prefix: '1'}\n"}) {
     CAPTURE(tail);
-    Spec spec = LoadClean(std::string("images:\n"
-                                      "  a: {image_name: x/a}\n"
-                                      "  b: {image_name: x/b, depend_on: a, inherit_tests: false}\n"
-                                      "  c: {image_name: x/c, depend_on: a, inherit_tests: true}\n") +
-                          tail);
-    CHECK_FALSE(At(spec, "a").inherit_tests.has_value());
-    CHECK(At(spec, "b").inherit_tests == false);
-    CHECK(At(spec, "c").inherit_tests == true);
+    Spec spec = LoadGenerationSpec(std::string("images:\n"
+                                               "  a: {image_name: x/a}\n"
+                                               "  b: {image_name: x/b, depend_on: a, inherit_tests: false}\n"
+                                               "  c: {image_name: x/c, depend_on: a, inherit_tests: true}\n") +
+                                   tail);
+    CHECK_FALSE(ImageOf(spec, "a").inherit_tests.has_value());
+    CHECK(ImageOf(spec, "b").inherit_tests == false);
+    CHECK(ImageOf(spec, "c").inherit_tests == true);
   }
 }
 
 TEST_CASE("v1's spec shapes: unquoted versions, empty plans, plan-less dbuild_env, empty lists") {
-  Spec spec = LoadClean(R"(images:
+  Spec spec = LoadGenerationSpec(R"(images:
   datahub-base-notebook:
     image_name: davidzz/datahub-base-notebook
     dbuild_env:
@@ -80,13 +80,13 @@ manifests:
   CHECK(spec.plans[0].tag_prefix.value == "2021.3");  // a YAML float, read as written
   CHECK(spec.plans[2].name == "PLAN_0");
   CHECK(spec.plans[2].tag_prefix.value.empty());
-  CHECK(At(spec, "datahub-base-notebook").plan_args.at("PYTHON38").at("PY_VER_SHORT").value == "3.8");
-  CHECK(At(spec, "branch-A").manifests.empty());
-  CHECK(At(spec, "scipy-ml-notebook").skip_plans.at(0).value == "PYTHON39");
+  CHECK(ImageOf(spec, "datahub-base-notebook").plan_args.at("PYTHON38").at("PY_VER_SHORT").value == "3.8");
+  CHECK(ImageOf(spec, "branch-A").manifests.empty());
+  CHECK(ImageOf(spec, "scipy-ml-notebook").skip_plans.at(0).value == "PYTHON39");
 }
 
 TEST_CASE("v2's keys are read: integration_tests, prune, prepull, root as a list of one") {
-  Spec spec = LoadClean(R"(root: [root]
+  Spec spec = LoadGenerationSpec(R"(root: [root]
 images:
   root: {image_name: ucsdets/root}
   child:
@@ -109,11 +109,11 @@ all_info_cmds:
   CHECK(spec.generation == 2);
   REQUIRE(spec.root);
   CHECK(spec.root->value == "root");
-  const Image& child = At(spec, "child");
+  const Image& child = ImageOf(spec, "child");
   CHECK(child.integration_tests);
   CHECK(child.prune);
   CHECK_FALSE(child.prepull);
-  const Image& other = At(spec, "other");
+  const Image& other = ImageOf(spec, "other");
   CHECK_FALSE(other.integration_tests);
   CHECK_FALSE(other.prune);
   CHECK(other.prepull);

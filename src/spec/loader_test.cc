@@ -557,7 +557,9 @@ std::string RawErrors(const std::string& text) {
   return diagnostics.Format();
 }
 
-bool Contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+bool ContainsSubstring(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
 
 using testing::WithinSeconds;
 
@@ -606,16 +608,16 @@ TEST_CASE("deep nesting is an error that says so, quickly") {
     text += "\nplans: {P: }\n";
     WithinSeconds(10, [&] {
       std::string errors = RawErrors(text);
-      CHECK(Contains(errors, "images/spec.yml:1:"));
-      CHECK(Contains(errors,
-                     ": error: invalid YAML: nested too deeply (yaml-cpp reads about 500 levels of [ and { at "
-                     "most; a spec needs five)\n"));
+      CHECK(ContainsSubstring(errors, "images/spec.yml:1:"));
+      CHECK(ContainsSubstring(errors,
+                              ": error: invalid YAML: nested too deeply (yaml-cpp reads about 500 levels of [ and { at "
+                              "most; a spec needs five)\n"));
     });
   }
   // Block style: 1,000 levels of indented mappings.
   std::string block = "images:\n";
   for (int i = 1; i <= 1000; ++i) block += std::string(static_cast<size_t>(i), ' ') + "a:\n";
-  CHECK(Contains(RawErrors(block), "invalid YAML: nested too deeply"));
+  CHECK(ContainsSubstring(RawErrors(block), "invalid YAML: nested too deeply"));
 }
 
 TEST_CASE("anchors and aliases: a whole value may be shared; errors in it are reported once, at the anchor") {
@@ -645,7 +647,8 @@ plans: {P: }
   laughs += "images:\n  a: {image_name: x/a, manifests: *a8}\nplans: {P: }\n";
   WithinSeconds(10, [&] {
     std::string errors = RawErrors(laughs);
-    CHECK(Contains(errors, "images/spec.yml:8:5: error: manifests entries must be a single value, not a list\n"));
+    CHECK(ContainsSubstring(errors,
+                            "images/spec.yml:8:5: error: manifests entries must be a single value, not a list\n"));
     CHECK(std::count(errors.begin(), errors.end(), '\n') == 10);  // and the nine unknown keys x0..x8
   });
 

@@ -11,7 +11,7 @@ using graph::DiffInputs;
 using graph::InputRecord;
 
 // Every field set, and bytes a line-based format must survive.
-InputRecord Sample() {
+InputRecord SampleRecords() {
   return {"k\\1",
           "localhost:5000/r/x:t-abc1234",
           "sub dir/Dockerfile",
@@ -27,7 +27,7 @@ InputRecord Sample() {
 }  // namespace
 
 TEST_CASE("input records: format and parse give back every field, whatever the bytes") {
-  InputRecord record = Sample();
+  InputRecord record = SampleRecords();
   std::string text = FormatInputRecord(record);
   CHECK(text.rfind("datahub-gen inputs v1\n", 0) == 0);
   CHECK(text.find("file\t100755\t" + std::string(40, 'b') + "\timages/x/run.sh\n") != std::string::npos);

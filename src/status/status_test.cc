@@ -19,7 +19,7 @@ namespace dhg::status {
 namespace {
 
 // base -> child; other (a second root). One plan.
-const char* const kSpec = R"(images:
+const char* const kStatusSpec = R"(images:
   child: {image_name: localhost:5000/x/child, depend_on: base, dbuild_env: {common: {V: '1'}}}
   base: {image_name: localhost:5000/x/base}
   other: {image_name: localhost:5000/x/other}
@@ -28,10 +28,10 @@ plans:
 )";
 
 // A stack in a fake repository and a real build folder of stamps.
-class Fixture {
+class StatusFixture {
  public:
-  Fixture() {
-    files["images/spec.yml"] = {kSpec};
+  StatusFixture() {
+    files["images/spec.yml"] = {kStatusSpec};
     for (const char* image : {"base", "child", "other"}) {
       files["images/" + std::string(image) + "/Dockerfile"] = {"ARG BASE_IMAGE\nFROM ${BASE_IMAGE}\n"};
       files["images/" + std::string(image) + "/file.txt"] = {image};
@@ -91,7 +91,7 @@ class Fixture {
 }  // namespace
 
 TEST_CASE("status: nothing built here, offline: every node will build, never built") {
-  Fixture f;
+  StatusFixture f;
   f.Resolve();
   std::vector<NodeStatus> statuses = f.Status();
   REQUIRE(statuses.size() == 3);
@@ -101,8 +101,9 @@ TEST_CASE("status: nothing built here, offline: every node will build, never bui
     CHECK(status.state == State::kWillBuild);
     CHECK_FALSE(status.last_built.has_value());
   }
-  CHECK(Fixture::Of(statuses, "base").reason == "never built in this build folder");
-  CHECK(Fixture::Of(statuses, "child").reason == "its parent base/P is rebuilt; never built in this build folder");
+  CHECK(StatusFixture::Of(statuses, "base").reason == "never built in this build folder");
+  CHECK(StatusFixture::Of(statuses, "child").reason ==
+        "its parent base/P is rebuilt; never built in this build folder");
   std::string text = RenderStatusText(statuses);
   CHECK(text.find("IMAGE  PLAN  TAG") == 0);
   CHECK(text.find("base   P     " + f.Node("base").tag + "  " + f.Node("base").key.substr(0, 12) +
@@ -110,20 +111,20 @@ TEST_CASE("status: nothing built here, offline: every node will build, never bui
 }
 
 TEST_CASE("status and explain: a file changed in the child since it was built") {
-  Fixture f;
+  StatusFixture f;
   f.Resolve();
   for (const char* image : {"base", "child", "other"}) f.Built(image);
   std::vector<NodeStatus> before = f.Status();
   for (const NodeStatus& status : before) CHECK(status.state == State::kUpToDate);
-  CHECK(RenderExplanation(Fixture::Of(before, "child")).find("nothing changed since it was built") !=
+  CHECK(RenderExplanation(StatusFixture::Of(before, "child")).find("nothing changed since it was built") !=
         std::string::npos);
 
   f.repo.SetWorkFile("images/child/file.txt", "changed");
   f.repo.SetWorkFile("images/child/new.txt", "new");
   f.Resolve();
   std::vector<NodeStatus> after = f.Status();
-  CHECK(Fixture::Of(after, "base").state == State::kUpToDate);
-  const NodeStatus& child = Fixture::Of(after, "child");
+  CHECK(StatusFixture::Of(after, "base").state == State::kUpToDate);
+  const NodeStatus& child = StatusFixture::Of(after, "child");
   CHECK(child.state == State::kWillBuild);
   CHECK(child.reason == "changed since it was last built: 1 file added, 1 file modified; its inputs are not committed");
   std::string explained = RenderExplanation(child);
@@ -135,38 +136,38 @@ TEST_CASE("status and explain: a file changed in the child since it was built") 
 }
 
 TEST_CASE("status and explain: a changed base rebuilds its child; explain names the parent and the build args") {
-  Fixture f;
+  StatusFixture f;
   f.Resolve();
   for (const char* image : {"base", "child", "other"}) f.Built(image);
   f.files["images/base/file.txt"] = {"changed"};
   f.repo.Commit(f.files);
   f.Resolve();
   std::vector<NodeStatus> statuses = f.Status();
-  CHECK(Fixture::Of(statuses, "base").reason == "changed since it was last built: 1 file modified");
-  const NodeStatus& child = Fixture::Of(statuses, "child");
+  CHECK(StatusFixture::Of(statuses, "base").reason == "changed since it was last built: 1 file modified");
+  const NodeStatus& child = StatusFixture::Of(statuses, "child");
   // Only the parent changed: that is the reason, not a list of its traces.
   CHECK(child.reason == "its parent base/P is rebuilt");
   std::string explained = RenderExplanation(child);
   CHECK(explained.find("build arg BASE_TAG: '") != std::string::npos);
   CHECK(explained.find("parent key: ") != std::string::npos);
   CHECK(explained.find("(datahub-gen explain base/P)") != std::string::npos);
-  CHECK(Fixture::Of(statuses, "other").state == State::kUpToDate);
+  CHECK(StatusFixture::Of(statuses, "other").state == State::kUpToDate);
 }
 
 TEST_CASE("status: the registry is asked about nodes not built here; absent ones say so") {
-  Fixture f;
+  StatusFixture f;
   f.Resolve();
   f.Built("other", "registry");
   std::vector<NodeStatus> statuses = f.Status({"base"}, /*offline=*/false);
-  CHECK(Fixture::Of(statuses, "base").state == State::kInRegistry);
-  CHECK(Fixture::Of(statuses, "other").state == State::kInRegistry);  // from its stamp
-  const NodeStatus& child = Fixture::Of(statuses, "child");
+  CHECK(StatusFixture::Of(statuses, "base").state == State::kInRegistry);
+  CHECK(StatusFixture::Of(statuses, "other").state == State::kInRegistry);  // from its stamp
+  const NodeStatus& child = StatusFixture::Of(statuses, "child");
   CHECK(child.state == State::kWillBuild);
   CHECK(child.reason == "never built in this build folder; absent from the registry");
 }
 
 TEST_CASE("status: a step that failed for this very image is reported, with its log") {
-  Fixture f;
+  StatusFixture f;
   f.Resolve();
   f.Built("child");
   const graph::Node& child = f.Node("child");
@@ -179,12 +180,12 @@ TEST_CASE("status: a step that failed for this very image is reported, with its 
   WriteFileAtomic(state::FailureMarkerPath(base_log),
                   state::FormatStamp({{"image", "localhost:5000/x/base:p-0000000"}, {"error", "old"}}));
   std::vector<NodeStatus> statuses = f.Status();
-  const NodeStatus& failed = Fixture::Of(statuses, "child");
+  const NodeStatus& failed = StatusFixture::Of(statuses, "child");
   CHECK(failed.state == State::kFailed);
   CHECK(failed.failed_step == "test");
   CHECK(failed.reason ==
         "tests of child/P failed (log: " + f.dir.path() + "/" + state::PathsOf(child).log_dir + "/test.log)");
-  CHECK(Fixture::Of(statuses, "base").state == State::kWillBuild);
+  CHECK(StatusFixture::Of(statuses, "base").state == State::kWillBuild);
   CHECK(RenderStatusText(statuses).find("failed last time (test): tests of child/P failed") != std::string::npos);
 }
 

@@ -12,8 +12,8 @@ constexpr char kWeb[] = "https://github.com/example-org/stack-repo";
 constexpr char kCommitA[] = "1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d";
 constexpr char kCommitB[] = "9f8e7d6c5b4a39281706f5e4d3c2b1a098765432";
 
-IndexEntry Entry(const std::string& image, const std::string& created, const std::string& commit,
-                 const std::string& base = "", int64_t size = 1000) {
+IndexEntry MakeEntry(const std::string& image, const std::string& created, const std::string& commit,
+                     const std::string& base = "", int64_t size = 1000) {
   return {{"node/" + image, image, base, created, size, commit}, state::ManifestPageName(image)};
 }
 
@@ -73,9 +73,9 @@ TEST_CASE("page names: DataHub's fulltag2fn, registry host included") {
 
 TEST_CASE("a row as DataHub writes one: commit link, images joined by <br>, a Link per image; our data after it") {
   std::vector<IndexEntry> entries = {
-      Entry("ghcr.io/example-org/base-nb:2024.2-1a2b3c4", "2026-02-01T10:00:00Z", kCommitA),
-      Entry("ghcr.io/example-org/ds-nb:2024.2-1a2b3c4", "2026-02-01T10:30:00Z", kCommitA,
-            "ghcr.io/example-org/base-nb:2024.2-1a2b3c4")};
+      MakeEntry("ghcr.io/example-org/base-nb:2024.2-1a2b3c4", "2026-02-01T10:00:00Z", kCommitA),
+      MakeEntry("ghcr.io/example-org/ds-nb:2024.2-1a2b3c4", "2026-02-01T10:30:00Z", kCommitA,
+                "ghcr.io/example-org/base-nb:2024.2-1a2b3c4")};
   std::string row = RenderIndexRow(entries, kWeb);
   CHECK(StartsWith(
       row,
@@ -97,16 +97,16 @@ TEST_CASE("a row as DataHub writes one: commit link, images joined by <br>, a Li
       RenderIndexRow(entries, ""),
       "|`1a2b3c4`|`ghcr.io/example-org/base-nb:2024.2-1a2b3c4`<br>`ghcr.io/example-org/ds-nb:2024.2-1a2b3c4`|"
       "[Link](ghcr-io-example-org-base-nb-2024.2-1a2b3c4)<br>[Link](ghcr-io-example-org-ds-nb-2024.2-1a2b3c4)|"));
-  CHECK(StartsWith(RenderIndexRow({Entry("r/x:1-dirty-ab12", "", "dirty")}, kWeb), "|`dirty`|`r/x:1-dirty-ab12`|"));
-  CHECK(StartsWith(RenderIndexRow({Entry("r/x:1", "", "")}, kWeb), "||`r/x:1`|"));
+  CHECK(StartsWith(RenderIndexRow({MakeEntry("r/x:1-dirty-ab12", "", "dirty")}, kWeb), "|`dirty`|`r/x:1-dirty-ab12`|"));
+  CHECK(StartsWith(RenderIndexRow({MakeEntry("r/x:1", "", "")}, kWeb), "||`r/x:1`|"));
 }
 
 TEST_CASE("a new Home.md: our title, DataHub's table, newest row first, a row per commit in stack order") {
   IndexPage page = NewIndexPage();
   MergeCounts counts = MergeIntoIndex(
-      &page, {Entry("r/base:2024.2-1a2b3c4", "2026-02-01T10:00:00Z", kCommitA),
-              Entry("r/child:2024.2-9f8e7d6", "2026-02-03T10:00:00Z", kCommitB, "r/base:2024.2-1a2b3c4"),
-              Entry("r/other:2024.2-1a2b3c4", "2026-02-01T09:00:00Z", kCommitA, "r/base:2024.2-1a2b3c4")});
+      &page, {MakeEntry("r/base:2024.2-1a2b3c4", "2026-02-01T10:00:00Z", kCommitA),
+              MakeEntry("r/child:2024.2-9f8e7d6", "2026-02-03T10:00:00Z", kCommitB, "r/base:2024.2-1a2b3c4"),
+              MakeEntry("r/other:2024.2-1a2b3c4", "2026-02-01T09:00:00Z", kCommitA, "r/base:2024.2-1a2b3c4")});
   CHECK(counts.added == 3);
   REQUIRE(page.rows.size() == 2);
   CHECK(Images(page.rows[0]) == std::vector<std::string>{"r/child:2024.2-9f8e7d6"});  // the newest image's row
@@ -126,7 +126,7 @@ TEST_CASE("a new Home.md: our title, DataHub's table, newest row first, a row pe
   IndexPage again = ParseIndexPage(text, kWeb);
   CHECK(again.rows.size() == 2);
   CHECK(again.rows[0].verbatim.empty());
-  counts = MergeIntoIndex(&again, {Entry("r/base:2024.2-1a2b3c4", "2026-02-01T10:00:00Z", kCommitA)});
+  counts = MergeIntoIndex(&again, {MakeEntry("r/base:2024.2-1a2b3c4", "2026-02-01T10:00:00Z", kCommitA)});
   CHECK(counts.added == 0);
   CHECK(counts.updated == 1);
   CHECK(RenderIndexPage(again, kWeb) == text);
@@ -143,10 +143,10 @@ TEST_CASE("a Home.md DataHub's pipeline wrote is adopted: its text and rows stay
   CHECK(page.rows[2].listed == std::vector<std::string>{"ucsdets/base-nb:2023.4-55cc003"});
 
   MergeCounts counts =
-      MergeIntoIndex(&page, {Entry("ghcr.io/example-org/base-nb:2024.2-1a2b3c4", "2026-02-01T10:00:00Z", kCommitA),
-                             Entry("ghcr.io/example-org/ds-nb:2024.2-1a2b3c4", "2026-02-01T11:00:00Z", kCommitA),
+      MergeIntoIndex(&page, {MakeEntry("ghcr.io/example-org/base-nb:2024.2-1a2b3c4", "2026-02-01T10:00:00Z", kCommitA),
+                             MakeEntry("ghcr.io/example-org/ds-nb:2024.2-1a2b3c4", "2026-02-01T11:00:00Z", kCommitA),
                              // DataHub's row lists this one already: left there.
-                             Entry("ucsdets/base-nb:2023.4-55cc003", "2025-10-01T10:00:00Z", "55cc003")});
+                             MakeEntry("ucsdets/base-nb:2023.4-55cc003", "2025-10-01T10:00:00Z", "55cc003")});
   CHECK(counts.added == 2);
   CHECK(counts.listed == 1);
   std::string text = RenderIndexPage(page, kWeb);
@@ -162,8 +162,9 @@ TEST_CASE("a Home.md DataHub's pipeline wrote is adopted: its text and rows stay
   // Idempotent: the next run with the same pages writes the same page.
   IndexPage again = ParseIndexPage(text, kWeb);
   CHECK(again.rows[0].verbatim.empty());
-  counts = MergeIntoIndex(&again, {Entry("ghcr.io/example-org/ds-nb:2024.2-1a2b3c4", "2026-02-01T11:00:00Z", kCommitA),
-                                   Entry("ucsdets/base-nb:2023.4-55cc003", "2025-10-01T10:00:00Z", "55cc003")});
+  counts =
+      MergeIntoIndex(&again, {MakeEntry("ghcr.io/example-org/ds-nb:2024.2-1a2b3c4", "2026-02-01T11:00:00Z", kCommitA),
+                              MakeEntry("ucsdets/base-nb:2023.4-55cc003", "2025-10-01T10:00:00Z", "55cc003")});
   CHECK(counts.added == 0);
   CHECK(RenderIndexPage(again, kWeb) == text);
 }
@@ -180,7 +181,7 @@ TEST_CASE("DataHub's 2021 table, padded: kept as it is; a later commit's image j
   REQUIRE(page.rows.size() == 1);
   CHECK(page.rows[0].listed == std::vector<std::string>{"ucsdets/a:2021.3-8724e4a"});
   CHECK(page.after == std::vector<std::string>{"", "Some notes after the table."});
-  MergeIntoIndex(&page, {Entry("ucsdets/a:2021.3-1a2b3c4", "2026-01-01T00:00:00Z", kCommitA)});
+  MergeIntoIndex(&page, {MakeEntry("ucsdets/a:2021.3-1a2b3c4", "2026-01-01T00:00:00Z", kCommitA)});
   std::string first = RenderIndexPage(page, "");
   CHECK(first.find("| --------------------- | -------------------------- | -------------------- |\n|`1a2b3c4`|") !=
         std::string::npos);
@@ -191,8 +192,8 @@ TEST_CASE("DataHub's 2021 table, padded: kept as it is; a later commit's image j
   // Another image of commit A, in a later run: it joins A's row; a dirty one
   // gets a row of its own, on top.
   page = ParseIndexPage(first, "");
-  MergeIntoIndex(&page, {Entry("ucsdets/b:2021.3-1a2b3c4", "2026-01-02T00:00:00Z", kCommitA),
-                         Entry("ucsdets/c:2021.3-dirty-0f0f", "2026-01-03T00:00:00Z", "dirty")});
+  MergeIntoIndex(&page, {MakeEntry("ucsdets/b:2021.3-1a2b3c4", "2026-01-02T00:00:00Z", kCommitA),
+                         MakeEntry("ucsdets/c:2021.3-dirty-0f0f", "2026-01-03T00:00:00Z", "dirty")});
   REQUIRE(page.rows.size() == 3);
   CHECK(Images(page.rows[0]) == std::vector<std::string>{"ucsdets/c:2021.3-dirty-0f0f"});
   CHECK(Images(page.rows[1]) == std::vector<std::string>{"ucsdets/a:2021.3-1a2b3c4", "ucsdets/b:2021.3-1a2b3c4"});
@@ -202,7 +203,7 @@ TEST_CASE("DataHub's 2021 table, padded: kept as it is; a later commit's image j
 
 TEST_CASE("rows that cannot be read, or that someone edited, are kept verbatim") {
   IndexPage page = NewIndexPage();
-  MergeIntoIndex(&page, {Entry("r/a:1-1a2b3c4", "2026-01-01T00:00:00Z", kCommitA)});
+  MergeIntoIndex(&page, {MakeEntry("r/a:1-1a2b3c4", "2026-01-01T00:00:00Z", kCommitA)});
   std::string ours = RenderIndexRow(page.rows[0].entries, "");
   std::string edited = ours;
   edited.replace(edited.find("`1a2b3c4`"), 9, "`1a2b3c4` (release)");
@@ -218,13 +219,13 @@ TEST_CASE("rows that cannot be read, or that someone edited, are kept verbatim")
   CHECK(page.rows[2].listed.empty());
   CHECK(page.rows[3].verbatim == "| a | `r/b:2` | |\r");
   // Nothing is lost, and images the kept rows list are not added again.
-  MergeCounts counts = MergeIntoIndex(&page, {Entry("r/a:1-1a2b3c4", "2026-01-01T00:00:00Z", kCommitA),
-                                              Entry("r/b:2", "2026-01-01T00:00:00Z", kCommitA)});
+  MergeCounts counts = MergeIntoIndex(&page, {MakeEntry("r/a:1-1a2b3c4", "2026-01-01T00:00:00Z", kCommitA),
+                                              MakeEntry("r/b:2", "2026-01-01T00:00:00Z", kCommitA)});
   CHECK(counts.listed == 2);
   CHECK(RenderIndexPage(page, "") == text);
   // A row of ours rendered with another GitHub address is not ours any more.
-  std::string linked =
-      "| Commit | Image | Manifest |\n|-|-|-|\n" + RenderIndexRow({Entry("r/a:1-1a2b3c4", "", kCommitA)}, kWeb) + "\n";
+  std::string linked = "| Commit | Image | Manifest |\n|-|-|-|\n" +
+                       RenderIndexRow({MakeEntry("r/a:1-1a2b3c4", "", kCommitA)}, kWeb) + "\n";
   CHECK(ParseIndexPage(linked, kWeb).rows[0].verbatim.empty());
   CHECK_FALSE(ParseIndexPage(linked, "").rows[0].verbatim.empty());
 }
@@ -233,7 +234,7 @@ TEST_CASE("a Home.md without DataHub's table keeps its text; the table goes afte
   const std::string text = "# Our wiki\n\nWritten by hand.\n\n| Name | Role |\n|---|---|\n| a | b |";
   IndexPage page = ParseIndexPage(text, "");
   CHECK_FALSE(page.has_table);
-  MergeIntoIndex(&page, {Entry("r/x:1", "2026-01-01T00:00:00Z", kCommitA)});
+  MergeIntoIndex(&page, {MakeEntry("r/x:1", "2026-01-01T00:00:00Z", kCommitA)});
   std::string written = RenderIndexPage(page, "");
   CHECK(StartsWith(written,
                    text + "\n\n| Commit | Image | Manifest |\n|--------|-------|----------|\n|`1a2b3c4`|`r/x:1`|"));
@@ -241,7 +242,7 @@ TEST_CASE("a Home.md without DataHub's table keeps its text; the table goes afte
   IndexPage again = ParseIndexPage(written, "");
   CHECK(again.has_table);
   CHECK(again.rows.size() == 1);
-  MergeIntoIndex(&again, {Entry("r/x:1", "2026-01-01T00:00:00Z", kCommitA)});
+  MergeIntoIndex(&again, {MakeEntry("r/x:1", "2026-01-01T00:00:00Z", kCommitA)});
   CHECK(RenderIndexPage(again, "") == written);
   // An empty file: just the table.
   CHECK(RenderIndexPage(ParseIndexPage("", ""), "") ==
@@ -249,7 +250,7 @@ TEST_CASE("a Home.md without DataHub's table keeps its text; the table goes afte
 }
 
 TEST_CASE("hostile values cannot end the row's comment, split the row or break the links") {
-  IndexEntry odd = Entry("r/x:1", "2026-01-01T00:00:00Z", kCommitA);
+  IndexEntry odd = MakeEntry("r/x:1", "2026-01-01T00:00:00Z", kCommitA);
   odd.info.node = "a|b --> `c` <d> e--f-";
   odd.info.base = "evil| <!-- x";
   odd.page = "we(ird) name]";

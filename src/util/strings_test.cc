@@ -13,7 +13,7 @@
 using dhg::SplitShellWords;
 
 namespace {
-std::vector<std::string> Words(std::string_view command) {
+std::vector<std::string> WordsOf(std::string_view command) {
   std::vector<std::string> words;
   std::string error;
   REQUIRE_MESSAGE(SplitShellWords(command, &words, &error), error);
@@ -30,13 +30,14 @@ std::string Shown(const std::vector<std::string>& words) {
 
 TEST_CASE("SplitShellWords follows POSIX quoting without expansion") {
   using V = std::vector<std::string>;
-  CHECK(Words("python --version") == V{"python", "--version"});
-  CHECK(Words("  apt   list\t--installed ") == V{"apt", "list", "--installed"});
-  CHECK(Words("bash -c 'conda list | grep \"cuda\\|cudnn\"'") == V{"bash", "-c", "conda list | grep \"cuda\\|cudnn\""});
-  CHECK(Words("echo \"a \\\"b\\\" \\$HOME \\x\"") == V{"echo", "a \"b\" $HOME \\x"});
-  CHECK(Words("echo $HOME `id` $(id)") == V{"echo", "$HOME", "`id`", "$(id)"});
-  CHECK(Words("a\\ b c''d \"\"") == V{"a b", "cd", ""});
-  CHECK(Words("") == V{});
+  CHECK(WordsOf("python --version") == V{"python", "--version"});
+  CHECK(WordsOf("  apt   list\t--installed ") == V{"apt", "list", "--installed"});
+  CHECK(WordsOf("bash -c 'conda list | grep \"cuda\\|cudnn\"'") ==
+        V{"bash", "-c", "conda list | grep \"cuda\\|cudnn\""});
+  CHECK(WordsOf("echo \"a \\\"b\\\" \\$HOME \\x\"") == V{"echo", "a \"b\" $HOME \\x"});
+  CHECK(WordsOf("echo $HOME `id` $(id)") == V{"echo", "$HOME", "`id`", "$(id)"});
+  CHECK(WordsOf("a\\ b c''d \"\"") == V{"a b", "cd", ""});
+  CHECK(WordsOf("") == V{});
 }
 
 namespace {
@@ -115,7 +116,7 @@ TEST_CASE("SplitShellWords agrees with /bin/sh and bash on a random sample of qu
       REQUIRE(printed.size() >= 2);  // "x", then a last empty piece after the final NUL
       printed.pop_back();
       printed.erase(printed.begin());
-      CHECK(Shown(Words(texts[i])) == Shown(printed));
+      CHECK(Shown(WordsOf(texts[i])) == Shown(printed));
     }
   }
 }

@@ -888,12 +888,16 @@ def assert_built_from(attrs: dict, parent_attrs: dict, parent_ref: str, what: st
 # sample's own.
 LIGHT_TEST = '''"""Light test of {folder} (tests/integration/stack.py, LIGHT_TEST)."""
 
-from conftest import LABEL_IMAGE, LABEL_PLAN
+from conftest import LABEL_COMMIT, LABEL_IMAGE, LABEL_PLAN, LABEL_REVISION
 
 
-def test_{name}_labels_name_an_image_of_the_stack(labels, stack):
+def test_{name}_is_an_image_of_the_stack(image_name, labels, stack):
     assert labels[LABEL_IMAGE] == stack.image_key and labels[LABEL_PLAN] == stack.plan
-    assert {lineage_check}
+    # --registry HOST/NAMESPACE replaces all of the image name but its last part.
+    last = stack.images[stack.image_key]["image_name"].rsplit("/", 1)[-1]
+    assert stack.repository.rsplit("/", 1)[-1] == last, image_name
+    assert stack.tag.startswith(stack.tag_prefix + "-"), image_name
+    assert {own_check}
 '''
 
 
@@ -909,11 +913,13 @@ def use_light_tests(images: pathlib.Path):
         common = folder.name == "tests_common"
         image = folder.parent.name
         # Unique file names: pytest imports test files by their base name.
-        name = "stack_common" if common else image.replace("-", "_")
+        name = "stack_common" if common else re.sub(r"\W", "_", image)
         (folder / f"test_{name}_light.py").write_text(LIGHT_TEST.format(
             folder=folder.relative_to(images.parent), name=name,
-            # An inherited test holds for the descendants too.
-            lineage_check="stack.lineage()" if common else f"stack.is_ancestor_or_self({image!r})"),
+            # Every image: the source commit in both labels that name it; an
+            # image's own (inherited) test: it or one of its descendants.
+            own_check="labels[LABEL_REVISION] == labels[LABEL_COMMIT]" if common
+            else f"stack.is_ancestor_or_self({image!r})"),
             encoding="utf-8")
 
 
