@@ -85,7 +85,7 @@ const char* TokenName(Token token) {
   return "?";
 }
 
-// ninja's NinjaLexer. Like ninja, which reads a NUL-terminated buffer, it takes a
+// The lexer of ninja's syntax. Like ninja, which reads a NUL-terminated buffer, it takes a
 // NUL byte for the end of the text.
 class NinjaLexer {
  public:
