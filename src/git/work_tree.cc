@@ -33,15 +33,11 @@ struct DirCloser {
   void operator()(DIR* dir) const { closedir(dir); }
 };
 
-[[noreturn]] void ThrowSystemError(const std::string& what) {
-  throw std::runtime_error(what + ": " + std::strerror(errno));
-}
-
 std::string ReadLink(const std::string& path, size_t size_hint) {
   std::string target(size_hint + 1, '\0');
   for (;;) {
     ssize_t length = readlink(path.c_str(), target.data(), target.size());
-    if (length < 0) ThrowSystemError("cannot read symlink " + path);
+    if (length < 0) ThrowErrno("cannot read symlink " + path);
     if (static_cast<size_t>(length) < target.size()) {
       target.resize(length);
       return target;
@@ -357,7 +353,7 @@ class WorkTreeView final : public TreeView {
     std::vector<Candidate> candidates;
     Collect(dir, out, candidates);
     int root_fd = open(root_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (root_fd < 0) ThrowSystemError("cannot open " + root_);
+    if (root_fd < 0) ThrowErrno("cannot open " + root_);
     std::vector<FileEntry> found(candidates.size());
     std::vector<char> kept(candidates.size(), 0);
     // What each thread saw: the newest mtime, and the first error.
@@ -371,7 +367,7 @@ class WorkTreeView final : public TreeView {
           struct stat info {};
           if (fstatat(root_fd, candidates[i].path.c_str(), &info, AT_SYMLINK_NOFOLLOW) != 0) {
             if (errno == ENOENT) continue;  // removed while we walk
-            ThrowSystemError("cannot stat " + Absolute(candidates[i].path));
+            ThrowErrno("cannot stat " + Absolute(candidates[i].path));
           }
           // ninja sees a symlink's target's time, which the walk does not
           // know: the newest time is then "unknown" (the largest).
@@ -422,10 +418,10 @@ class WorkTreeView final : public TreeView {
     std::unique_ptr<DIR, DirCloser> handle(opendir(absolute.c_str()));
     if (!handle) {
       if (errno == ENOENT || errno == ENOTDIR) return;  // removed while we walk
-      ThrowSystemError("cannot read directory " + absolute);
+      ThrowErrno("cannot read directory " + absolute);
     }
     struct stat dir_info {};
-    if (fstat(dirfd(handle.get()), &dir_info) != 0) ThrowSystemError("cannot stat " + absolute);
+    if (fstat(dirfd(handle.get()), &dir_info) != 0) ThrowErrno("cannot stat " + absolute);
     struct Entry {
       std::string sort_key;  // the name, with a '/' for a folder
       bool is_dir;
@@ -435,7 +431,7 @@ class WorkTreeView final : public TreeView {
       errno = 0;
       const dirent* entry = readdir(handle.get());
       if (!entry) {
-        if (errno != 0) ThrowSystemError("cannot read directory " + absolute);
+        if (errno != 0) ThrowErrno("cannot read directory " + absolute);
         break;
       }
       std::string_view name = entry->d_name;
@@ -449,7 +445,7 @@ class WorkTreeView final : public TreeView {
         struct stat info {};
         if (fstatat(dirfd(handle.get()), entry->d_name, &info, AT_SYMLINK_NOFOLLOW) != 0) {
           if (errno == ENOENT) continue;
-          ThrowSystemError("cannot stat " + JoinPath(absolute, name));
+          ThrowErrno("cannot stat " + JoinPath(absolute, name));
         }
         type = S_ISDIR(info.st_mode) ? DT_DIR : S_ISREG(info.st_mode) ? DT_REG : S_ISLNK(info.st_mode) ? DT_LNK : 0;
       }

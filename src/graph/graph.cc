@@ -13,15 +13,14 @@ namespace {
 using spec::Diagnostics;
 using spec::Location;
 
-bool IsLowerAlnum(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
-bool IsAlnum(char c) { return IsLowerAlnum(c) || (c >= 'A' && c <= 'Z'); }
+bool IsAlnum(char c) { return IsAsciiLowerAlnum(c) || (c >= 'A' && c <= 'Z'); }
 
 // Image keys and plan names become folder names, ninja paths and target
 // names: keep them to characters that need no escaping anywhere.
 bool IsSafeName(const std::string& name, bool allow_upper) {
-  if (name.empty() || name.size() > 128 || !(allow_upper ? IsAlnum(name[0]) : IsLowerAlnum(name[0]))) return false;
+  if (name.empty() || name.size() > 128 || !(allow_upper ? IsAlnum(name[0]) : IsAsciiLowerAlnum(name[0]))) return false;
   for (char c : name) {
-    bool ok = (allow_upper ? IsAlnum(c) : IsLowerAlnum(c)) || c == '-' || c == '_' || c == '.';
+    bool ok = (allow_upper ? IsAlnum(c) : IsAsciiLowerAlnum(c)) || c == '-' || c == '_' || c == '.';
     if (!ok) return false;
   }
   return name.find("..") == std::string::npos;
@@ -439,11 +438,11 @@ std::string InvalidRepositoryReason(const std::string& repository) {
   }
   for (const std::string& component : Split(path, '/')) {
     if (component.empty()) return "it has an empty path component";
-    if (!IsLowerAlnum(component.front()) || !IsLowerAlnum(component.back()))
+    if (!IsAsciiLowerAlnum(component.front()) || !IsAsciiLowerAlnum(component.back()))
       return "path component " + InQuotes(component) + " must start and end with a lowercase letter or digit";
     for (size_t i = 0; i < component.size(); ++i) {
       char c = component[i];
-      if (IsLowerAlnum(c)) continue;
+      if (IsAsciiLowerAlnum(c)) continue;
       if (c == '.' || c == '-') continue;
       if (c == '_') continue;
       return "path component " + InQuotes(component) + " may hold only lowercase letters, digits, '.', '_' and '-'";

@@ -12,12 +12,6 @@ namespace {
 
 std::string SingleQuoted(const std::string& value) { return "'" + value + "'"; }
 
-std::string OctalMode(unsigned mode) {
-  char text[16];
-  std::snprintf(text, sizeof text, "%o", mode);
-  return text;
-}
-
 }  // namespace
 
 InputRecord CurrentInputs(const Node& node) {

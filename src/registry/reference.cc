@@ -9,14 +9,12 @@
 namespace dhg::registry {
 namespace {
 
-bool IsComponentChar(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
-
 // One path component: [a-z0-9]+ joined by '.', '_', '__' or runs of '-'.
 bool ValidComponent(std::string_view component) {
-  if (component.empty() || !IsComponentChar(component.front()) || !IsComponentChar(component.back())) return false;
+  if (component.empty() || !IsAsciiLowerAlnum(component.front()) || !IsAsciiLowerAlnum(component.back())) return false;
   size_t i = 0;
   while (i < component.size()) {
-    if (IsComponentChar(component[i])) {
+    if (IsAsciiLowerAlnum(component[i])) {
       ++i;
       continue;
     }
@@ -29,7 +27,7 @@ bool ValidComponent(std::string_view component) {
     } else {
       return false;
     }
-    if (!IsComponentChar(component[i])) return false;
+    if (!IsAsciiLowerAlnum(component[i])) return false;
   }
   return true;
 }
@@ -47,7 +45,7 @@ bool ValidDigest(std::string_view digest) {
   std::string_view algorithm = digest.substr(0, colon);
   std::string_view hex = digest.substr(colon + 1);
   if (!std::all_of(algorithm.begin(), algorithm.end(),
-                   [](char c) { return IsComponentChar(c) || c == '+' || c == '.'; }))
+                   [](char c) { return IsAsciiLowerAlnum(c) || c == '+' || c == '.'; }))
     return false;
   if (hex.size() < 32 || (algorithm == "sha256" && hex.size() != 64)) return false;
   return std::all_of(hex.begin(), hex.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });

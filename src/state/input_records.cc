@@ -11,12 +11,6 @@ namespace {
 
 constexpr char kMagic[] = "datahub-gen inputs v1";
 
-std::string ModeInOctal(unsigned mode) {
-  char text[16];
-  std::snprintf(text, sizeof text, "%o", mode);
-  return text;
-}
-
 }  // namespace
 
 std::string FormatInputRecord(const graph::InputRecord& record) {
@@ -31,7 +25,7 @@ std::string FormatInputRecord(const graph::InputRecord& record) {
   field("parent", record.parent_key);
   for (const auto& [name, value] : record.build_args) field("arg", name + "=" + value);
   for (const git::FileEntry& file : record.files) {
-    text += "file\t" + ModeInOctal(file.mode) + "\t" + file.blob_id + "\t" + EscapeTsvField(file.path) + "\n";
+    text += "file\t" + OctalMode(file.mode) + "\t" + file.blob_id + "\t" + EscapeTsvField(file.path) + "\n";
   }
   return text;
 }

@@ -33,8 +33,6 @@ void RecordAndForward(int signal_number) {
   if (child > 0) kill(-child, signal_number);
 }
 
-[[noreturn]] void ThrowErrno(const std::string& what) { throw std::runtime_error(what + ": " + std::strerror(errno)); }
-
 void CloseFd(int* fd) {
   if (*fd >= 0) close(*fd);
   *fd = -1;

@@ -16,10 +16,10 @@
 
 namespace dhg {
 namespace {
-[[noreturn]] void Fail(const std::string& what, const std::string& path) {
-  throw std::runtime_error(what + " " + path + ": " + std::strerror(errno));
-}
+[[noreturn]] void Fail(const std::string& what, const std::string& path) { ThrowErrno(what + " " + path); }
 }  // namespace
+
+void ThrowErrno(const std::string& what) { throw std::runtime_error(what + ": " + std::strerror(errno)); }
 
 namespace {
 // A file open for reading, closed at scope exit with errno kept (so that the

@@ -9,6 +9,8 @@
 namespace dhg {
 
 std::optional<std::string> ReadFile(const std::string& path);
+// Throws std::runtime_error("WHAT: <strerror(errno)>").
+[[noreturn]] void ThrowErrno(const std::string& what);
 // SHA-256 of a file's content in hex, read in blocks (no copy of the whole
 // file in memory); nullopt when it cannot be read.
 std::optional<std::string> FileSha256Hex(const std::string& path);

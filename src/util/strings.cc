@@ -1,6 +1,7 @@
 #include "util/strings.h"
 
 #include <algorithm>
+#include <cstdio>
 
 namespace dhg {
 
@@ -14,6 +15,12 @@ std::vector<std::string> Split(std::string_view text, char sep) {
     start = pos + 1;
   }
   return parts;
+}
+
+std::string OctalMode(unsigned mode) {
+  char text[16];
+  std::snprintf(text, sizeof text, "%o", mode);
+  return text;
 }
 
 std::string Join(const std::vector<std::string>& parts, std::string_view sep) {

@@ -13,6 +13,10 @@ bool EndsWith(std::string_view text, std::string_view suffix);
 
 // `text` with ASCII letters in lower case (other bytes as they are).
 std::string AsciiLower(std::string_view text);
+// a-z or 0-9 (the characters of image names and keys).
+inline bool IsAsciiLowerAlnum(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
+// A file mode as `git ls-files -s` and our records write it: octal digits.
+std::string OctalMode(unsigned mode);
 
 // The first line of `text` that is not blank (lines end at \n or \r),
 // without its leading and trailing white space; "" when there is none.
