@@ -20,6 +20,8 @@
 #include "util/exit_codes.h"
 #include "util/files.h"
 #include "util/hash.h"
+#include "util/heap.h"
+#include "util/keep_until_exit.h"
 #include "util/strings.h"
 #include "version.h"
 
@@ -44,10 +46,30 @@ std::string PrefixFrom(const std::string& build_dir, const std::string& root) {
   return relative == "." ? "" : relative + "/";
 }
 
+// A file's modification time in ns, INT64_MAX when it cannot be stat'ed.
+int64_t MtimeNs(const std::string& path) {
+  struct stat info {};
+  if (stat(path.c_str(), &info) != 0) return INT64_MAX;
+  return static_cast<int64_t>(info.st_mtim.tv_sec) * 1000000000 + info.st_mtim.tv_nsec;
+}
+
 // After a by-hand run, ninja's log still holds the old mtime of build.ninja,
-// so ninja would regenerate once more; `ninja -t restat` records the new one.
+// so ninja would regenerate once more: record the new one, as `ninja -t
+// restat` would (starting ninja was a third of a small run). A log of another
+// format is left to ninja itself.
 void RestatInNinjaLog(const std::string& build_dir, const std::string& output_name) {
-  if (!FileExists(build_dir + "/.ninja_log")) return;
+  std::string log_path = build_dir + "/.ninja_log";
+  std::optional<std::string> log = ReadFile(log_path);
+  int64_t mtime_ns = MtimeNs(build_dir + "/" + output_name);
+  if (!log || mtime_ns == INT64_MAX) return;
+  if (std::optional<std::string> updated = report::WithOutputMtime(*log, output_name, mtime_ns)) {
+    try {
+      if (*updated != *log) WriteFileAtomic(log_path, *updated, Durability::kRemade);
+    } catch (const std::runtime_error&) {
+      // As when ninja cannot write it: the next ninja regenerates once more.
+    }
+    return;
+  }
   pid_t pid = fork();
   if (pid == 0) {
     if (chdir(build_dir.c_str()) != 0) _exit(127);
@@ -121,13 +143,6 @@ std::string GenerationInputsDigest(const LoadedStack& stack, const emit::Options
   return hash.Hex();
 }
 
-// A file's modification time in ns, INT64_MAX when it cannot be stat'ed.
-int64_t MtimeNs(const std::string& path) {
-  struct stat info {};
-  if (stat(path.c_str(), &info) != 0) return INT64_MAX;
-  return static_cast<int64_t>(info.st_mtim.tv_sec) * 1000000000 + info.st_mtim.tv_nsec;
-}
-
 // Whether the next `ninja` would run the regeneration edge (ninja 1.10-1.12,
 // restat edges): when an input is newer than the build.ninja its log
 // recorded, or than the file itself when the log has no entry for it.
@@ -165,7 +180,15 @@ std::string RegistryStatusLine(const graph::Graph& graph, bool offline) {
 }  // namespace
 
 int RunGenerate(const GenerateOptions& options) {
-  LoadedStack stack;
+  UseHugePagesForHeap();
+  // What a successful run ends with is left to the process's exit (util/keep_until_exit.h).
+  struct Kept {
+    LoadedStack stack;
+    ninja::File file;
+    std::string text;
+  };
+  auto kept = std::make_unique<Kept>();
+  LoadedStack& stack = kept->stack;
   if (int opened = OpenStack(options, &stack); opened != kExitOk) return opened;
   git::Repository& repo = *stack.repo;
   const std::string& spec_abs = stack.spec_path;
@@ -217,6 +240,7 @@ int RunGenerate(const GenerateOptions& options) {
       }
       std::cout << "datahub-gen: unchanged " << options.output << memo->summary;
     }
+    KeepUntilExit(std::move(kept));
     return kExitOk;
   }
 
@@ -237,10 +261,11 @@ int RunGenerate(const GenerateOptions& options) {
   if (int resolved = ResolveStack(options.output + " not written", &stack); resolved != kExitOk) return resolved;
   const graph::Graph& graph = *stack.graph;
   spec::Diagnostics diagnostics;
-  ninja::File file = emit::EmitBuildFile(graph, std::move(emit_options), diagnostics);
+  ninja::File& file = kept->file;
+  file = emit::EmitBuildFile(graph, std::move(emit_options), diagnostics);
   if (int reported = ReportDiagnostics(diagnostics, options.output + " not written"); reported != kExitOk)
     return reported;
-  std::string text;
+  std::string& text = kept->text;
   try {
     text = ninja::Write(file);
   } catch (const std::invalid_argument& e) {
@@ -274,6 +299,7 @@ int RunGenerate(const GenerateOptions& options) {
   if (!options.regenerate) {
     std::cout << "datahub-gen: " << (changed ? "wrote " : "unchanged ") << options.output << summary;
   }
+  KeepUntilExit(std::move(kept));
   return kExitOk;
 }
 

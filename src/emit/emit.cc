@@ -4,6 +4,8 @@
 #include <map>
 #include <optional>
 #include <set>
+#include <string_view>
+#include <unordered_map>
 
 #include "steps/step_kinds.h"
 #include "util/escape.h"
@@ -158,7 +160,8 @@ class Emitter {
   // generate X"), e.g. an image key that names a file the generator reads, or
   // two repositories that flatten to one manifest page name.
   void CheckOutputsAreDistinct(const ninja::File& file) {
-    std::map<std::string, size_t> first_owner;
+    std::unordered_map<std::string_view, size_t> first_owner;
+    first_owner.reserve(file.builds.size());
     for (size_t i = 0; i < file.builds.size(); ++i) {
       for (const std::string& output : file.builds[i].outputs) {
         auto [it, inserted] = first_owner.emplace(output, i);

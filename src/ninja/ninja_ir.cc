@@ -1,5 +1,6 @@
 #include "ninja/ninja_ir.h"
 
+#include <algorithm>
 #include <array>
 #include <stdexcept>
 
@@ -67,9 +68,14 @@ class EdgeScope {
     if (depth > 16)
       throw std::invalid_argument("ninja variables of rule '" + rule_.name + "' refer to each other in a loop");
     std::string out;
+    out.reserve(text.size());
     for (size_t i = 0; i < text.size(); ++i) {
-      if (text[i] != '$' || i + 1 == text.size()) {
-        out += text[i];
+      // Up to the next `$` as it is: a step's arguments are a kilobyte.
+      size_t dollar = std::min(text.find('$', i), text.size());
+      out.append(text, i, dollar - i);
+      i = dollar;
+      if (i + 1 >= text.size()) {
+        if (i < text.size()) out += text[i];
         continue;
       }
       char next = text[++i];
@@ -308,6 +314,10 @@ class Writer {
 }  // namespace
 
 std::string Unwritable(std::string_view text, bool is_path) {
+  // One pass for the common case (every path of the stack comes here, twice).
+  bool suspect = is_path && text.empty();
+  for (char c : text) suspect |= c == '\n' || c == '\0' || c == '\r' || c == '|';
+  if (!suspect) return "";
   if (text.find('\n') != std::string_view::npos) return "contains a newline";
   if (text.find('\0') != std::string_view::npos) return "contains a NUL byte";
   if (text.find('\r') != std::string_view::npos) return "contains a carriage return";

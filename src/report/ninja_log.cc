@@ -55,6 +55,35 @@ NinjaLog ParseNinjaLog(std::string_view text) {
   return log;
 }
 
+std::optional<std::string> WithOutputMtime(std::string_view log, std::string_view output, int64_t mtime_ns) {
+  size_t header_end = log.find('\n');
+  if (header_end == std::string_view::npos) return std::nullopt;
+  std::string_view header = log.substr(0, header_end);
+  if (header != "# ninja log v5" && header != "# ninja log v6") return std::nullopt;
+  std::string others;
+  std::string entry;  // OUTPUT's last one, its mtime replaced
+  others.reserve(log.size());
+  for (size_t start = header_end + 1; start < log.size();) {
+    size_t end = log.find('\n', start);
+    if (end == std::string_view::npos) break;  // cut short
+    std::string_view line = log.substr(start, end + 1 - start);
+    start = end + 1;
+    // start, end, mtime, output, hash
+    size_t mtime_at = line.find('\t', line.find('\t') + 1);
+    size_t output_at = mtime_at == std::string_view::npos ? mtime_at : line.find('\t', mtime_at + 1);
+    size_t hash_at = output_at == std::string_view::npos ? output_at : line.find('\t', output_at + 1);
+    if (hash_at == std::string_view::npos || line.substr(output_at + 1, hash_at - output_at - 1) != output) {
+      others += line;
+      continue;
+    }
+    entry.assign(line.substr(0, mtime_at + 1));
+    entry += std::to_string(mtime_ns);
+    entry += line.substr(output_at);
+  }
+  if (entry.empty()) return std::string(log);
+  return std::string(header) + "\n" + entry + others;
+}
+
 size_t LatestRunBegin(const std::vector<NinjaLogEntry>& entries) {
   if (entries.empty()) return 0;
   size_t begin = entries.size() - 1;

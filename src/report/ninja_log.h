@@ -11,6 +11,7 @@
 // the start of a run, keeping the last entry of each output).
 #pragma once
 #include <cstdint>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -54,6 +55,17 @@ struct NinjaLog {
 
 // Throws NinjaLogError ("line N: ...") for a file that is not a v5/v6 log.
 NinjaLog ParseNinjaLog(std::string_view text);
+
+// What `ninja -t restat OUTPUT` does to the log, for a generator that has
+// just rewritten OUTPUT (build.ninja) itself: `log` with OUTPUT's last entry
+// given `mtime_ns`, so that ninja does not run the generator again. That entry
+// moves to the top and OUTPUT's older ones go (ninja reads the last entry of
+// an output; at the top, the entry is not taken for part of the latest run);
+// the other lines stay as they are, in order (ninja's restat writes them in
+// the order of its hash table). A last line cut short is dropped, as ninja
+// ignores it. `log` as it is when it has no entry for OUTPUT; nullopt when it
+// is not a v5/v6 log.
+std::optional<std::string> WithOutputMtime(std::string_view log, std::string_view output, int64_t mtime_ns);
 
 // Where the latest run begins. A run appends its entries after those of
 // earlier runs (a compaction happens before a run appends), so the latest run

@@ -84,4 +84,35 @@ TEST_CASE(".ninja_log: other versions and damaged lines are errors that say wher
   CHECK_THROWS_AS(ParseNinjaLog("# ninja log v5\n5\t2\t1\tout\thash\n\n"), NinjaLogError);  // ends before it starts
 }
 
+TEST_CASE("a generator's own restat: the output's last entry gets the new mtime and moves to the top") {
+  std::string log =
+      "# ninja log v5\n"
+      "0\t10\t100\tbuild.ninja\taaaa\n"
+      "0\t20\t200\ta.image\tbbbb\n"
+      "5\t30\t300\tbuild.ninja\tcccc\n"
+      "10\t40\t400\ta.test\tdddd\n"
+      "12\t50\t5";  // cut short: ninja ignores it
+  std::optional<std::string> updated = WithOutputMtime(log, "build.ninja", 999);
+  REQUIRE(updated);
+  CHECK(*updated ==
+        "# ninja log v5\n"
+        "5\t30\t999\tbuild.ninja\tcccc\n"
+        "0\t20\t200\ta.image\tbbbb\n"
+        "10\t40\t400\ta.test\tdddd\n");
+  // What ninja and the report read from it.
+  NinjaLog parsed = ParseNinjaLog(*updated);
+  bool latest = true;
+  REQUIRE(parsed.Last("build.ninja", &latest));
+  CHECK(parsed.Last("build.ninja", &latest)->mtime_ns == 999);
+  CHECK(parsed.entries.size() == 3);
+  // A name that is a part of another's, or in another field, is not the output.
+  CHECK(WithOutputMtime("# ninja log v6\n1\t2\t3\tsub/build.ninja\tbuild.ninja\n", "build.ninja", 7) ==
+        "# ninja log v6\n1\t2\t3\tsub/build.ninja\tbuild.ninja\n");
+  CHECK(WithOutputMtime("# ninja log v5\n0\t20\t200\ta.image\tbbbb\n", "build.ninja", 7) ==
+        "# ninja log v5\n0\t20\t200\ta.image\tbbbb\n");
+  CHECK_FALSE(WithOutputMtime("# ninja log v7\n1\t2\t3\tbuild.ninja\tx\n", "build.ninja", 7));
+  CHECK_FALSE(WithOutputMtime("", "build.ninja", 7));
+  CHECK_FALSE(WithOutputMtime("not a log", "build.ninja", 7));
+}
+
 }  // namespace dhg::report
