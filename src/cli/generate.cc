@@ -190,6 +190,7 @@ int RunGenerate(const GenerateOptions& options) {
   auto kept = std::make_unique<Kept>();
   LoadedStack& stack = kept->stack;
   if (int opened = OpenStack(options, &stack); opened != kExitOk) return opened;
+  StartSpecParse(&stack);
   git::Repository& repo = *stack.repo;
   const std::string& spec_abs = stack.spec_path;
   const std::string& output_abs = stack.output_path;
@@ -240,6 +241,7 @@ int RunGenerate(const GenerateOptions& options) {
       }
       std::cout << "datahub-gen: unchanged " << options.output << memo->summary;
     }
+    stack.spec_parse.wait();  // not needed, but it must not outlive the run
     KeepUntilExit(std::move(kept));
     return kExitOk;
   }

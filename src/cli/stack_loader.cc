@@ -6,6 +6,7 @@
 #include <cstring>
 #include <iostream>
 #include <optional>
+#include <tuple>
 
 #include "graph/keys.h"
 #include "spec/spec.h"
@@ -77,7 +78,12 @@ int OpenStack(const GenerateOptions& options, LoadedStack* stack) {
 int ResolveStack(std::string_view not_done, LoadedStack* stack) {
   const graph::Options& graph_options = stack->graph_options;
   spec::Diagnostics diagnostics;
-  spec::Spec spec = spec::LoadSpec(stack->spec_text, stack->spec_display, diagnostics);
+  spec::Spec spec;
+  if (stack->spec_parse.valid()) {
+    std::tie(spec, diagnostics) = stack->spec_parse.get();
+  } else {
+    spec = spec::LoadSpec(stack->spec_text, stack->spec_display, diagnostics);
+  }
   stack->graph = graph::BuildGraph(std::move(spec), stack->repo->WorkTree(), graph_options, diagnostics);
   if (!diagnostics.HasErrors()) {
     std::optional<std::string> memo_text = stack->folder->Read(state::kHistoryMemoPath);
@@ -89,6 +95,14 @@ int ResolveStack(std::string_view not_done, LoadedStack* stack) {
   }
   if (!diagnostics.HasErrors()) stack->warnings = diagnostics.Format();
   return ReportDiagnostics(diagnostics, not_done);
+}
+
+void StartSpecParse(LoadedStack* stack) {
+  stack->spec_parse = std::async(std::launch::async, [stack] {
+    std::pair<spec::Spec, spec::Diagnostics> parsed;
+    parsed.first = spec::LoadSpec(stack->spec_text, stack->spec_display, parsed.second);
+    return parsed;
+  });
 }
 
 void KeepHistoryMemo(const LoadedStack& stack) {

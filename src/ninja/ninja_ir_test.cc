@@ -596,6 +596,20 @@ TEST_CASE("round trip through the real ninja and /bin/sh: first words the shell 
 namespace dhg::ninja {
 namespace {
 
+TEST_CASE("escaping runs of text between the characters that need it") {
+  CHECK(EscapeValue("") == "");
+  CHECK(EscapeValue(" lead $a$$b end$") == "$ lead $$a$$$$b end$$");
+  CHECK(EscapeValue("$") == "$$");
+  CHECK(EscapePath("a b:c$d") == "a$ b$:c$$d");
+  // A lone `$` at the end of rule text stays as it is.
+  File file;
+  file.rules = {MakeRule("r", "run $args $")};
+  Build build = PhonyBuild({"o"});
+  build.rule = "r";
+  build.variables = {{"args", std::string(3000, 'x') + "$"}};
+  CHECK(EvaluateCommand(file, build) == "run " + std::string(3000, 'x') + "$ $");
+}
+
 TEST_CASE("EvaluateCommand: the command ninja runs for an edge") {
   File file;
   file.variables = {{"tool", "/opt/t"}, {"args", "file-level, shadowed"}};

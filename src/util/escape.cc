@@ -157,13 +157,19 @@ std::string NinjaEscapePath(std::string_view path) {
 
 std::string NinjaEscapeValue(std::string_view value) {
   std::string escaped;
-  escaped.reserve(value.size());
+  escaped.reserve(value.size() + 1);
   if (!value.empty() && value.front() == ' ') escaped += '$';
-  for (char c : value) {
-    if (c == '$') escaped += '$';
-    escaped += c;
+  // The runs between `$` signs as they are: a step's arguments are a kilobyte.
+  for (size_t start = 0;;) {
+    size_t dollar = value.find('$', start);
+    if (dollar == std::string_view::npos) {
+      escaped.append(value.substr(start));
+      return escaped;
+    }
+    escaped.append(value.substr(start, dollar + 1 - start));
+    escaped += '$';
+    start = dollar + 1;
   }
-  return escaped;
 }
 
 // Ninja's own shell escaping of $in and $out (GetShellEscapedString).
