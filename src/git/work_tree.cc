@@ -362,10 +362,27 @@ class WorkTreeView final : public TreeView {
       std::exception_ptr error;
     };
     auto take_files = [&](size_t begin, size_t end, Part& part) {
+      // Each file is stat'ed by its name in its folder: a path from the root
+      // made the kernel look up every folder of it again, file after file.
+      int dir_fd = -1;
+      size_t open_dir = SIZE_MAX;
+      auto close_dir = [&] {
+        if (dir_fd >= 0 && dir_fd != root_fd) close(dir_fd);
+        dir_fd = -1;
+      };
       try {
         for (size_t i = begin; i < end; ++i) {
+          const std::string& folder = out.dirs[candidates[i].dir];
+          if (candidates[i].dir != open_dir) {
+            close_dir();
+            open_dir = candidates[i].dir;
+            dir_fd = folder.empty() ? root_fd : openat(root_fd, folder.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+            if (dir_fd < 0 && errno != ENOENT) ThrowErrno("cannot open " + Absolute(folder));
+          }
+          if (dir_fd < 0) continue;  // its folder was removed while we walk
+          const char* name = candidates[i].path.c_str() + (folder.empty() ? 0 : folder.size() + 1);
           struct stat info {};
-          if (fstatat(root_fd, candidates[i].path.c_str(), &info, AT_SYMLINK_NOFOLLOW) != 0) {
+          if (fstatat(dir_fd, name, &info, AT_SYMLINK_NOFOLLOW) != 0) {
             if (errno == ENOENT) continue;  // removed while we walk
             ThrowErrno("cannot stat " + Absolute(candidates[i].path));
           }
@@ -380,6 +397,7 @@ class WorkTreeView final : public TreeView {
       } catch (...) {
         part.error = std::current_exception();
       }
+      close_dir();
     };
     Part parts[2];
     constexpr size_t kWorthAThread = 2048;
@@ -404,6 +422,7 @@ class WorkTreeView final : public TreeView {
   struct Candidate {
     std::string path;
     const IndexedFile* indexed;  // null: untracked
+    size_t dir;                  // its folder, in the walk's Snapshot::dirs (before they are sorted)
   };
 
   static int64_t MtimeNs(const struct stat& info) {
@@ -456,6 +475,7 @@ class WorkTreeView final : public TreeView {
     }
     handle.reset();
 
+    size_t dir_at = out.dirs.size();
     out.dirs.push_back(dir);
     out.newest_mtime_ns = std::max(out.newest_mtime_ns, MtimeNs(dir_info));
     std::sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) { return a.sort_key < b.sort_key; });
@@ -469,7 +489,7 @@ class WorkTreeView final : public TreeView {
       std::string path = JoinPath(dir, entry.sort_key);
       const IndexedFile* indexed = Indexed(path);
       if (!indexed && fallback_.IsIgnored(path, false)) continue;
-      files.push_back({std::move(path), indexed});
+      files.push_back({std::move(path), indexed, dir_at});
     }
   }
 
