@@ -130,6 +130,33 @@ def check_ninja_agrees(tool, repo, log):
         print(f"ok   ninja {log}, {what}: no regeneration after a by-hand run")
 
 
+def check_changed_run_records_mtime(tool, repo):
+    """A by-hand run that wrote a new build.ninja records its mtime in ninja's
+    log (as `ninja -t restat` would), so ninja does not regenerate; the log
+    keeps its other lines in order and one entry for build.ninja."""
+    log_path = os.path.join(repo, ".ninja_log")
+    with open(log_path, "a", encoding="utf-8") as f:  # entries of other edges, as a build leaves them
+        for i in range(20):
+            f.write(f"{i}\t{i + 5}\t{1700000000000000000 + i}\t.datahub/stamps/out-{i:02}\t{i:016x}\n")
+    before = [line for line in read(repo, ".ninja_log").splitlines()[1:] if line.split("\t")[3:4] != ["build.ninja"]]
+    with open(os.path.join(repo, "images/leaf/data/content.txt"), "a", encoding="utf-8") as f:
+        f.write("changed by the test\n")
+    mark_memo(repo)
+    result = generate(tool, repo, ["--offline"])
+    check(MARKER not in result.stdout and "wrote build.ninja" in result.stdout,
+          f"a changed file: a new build.ninja, not the memo's: {result.stdout!r}")
+    lines = read(repo, ".ninja_log").splitlines()
+    entries = [line.split("\t") for line in lines[1:]]
+    ours = [entry for entry in entries if entry[3] == "build.ninja"]
+    mtime_ns = os.stat(os.path.join(repo, "build.ninja")).st_mtime_ns
+    check(len(ours) == 1 and int(ours[0][2]) == mtime_ns,
+          f"one entry for build.ninja with its mtime {mtime_ns}: {ours}")
+    check([line for line in lines[1:] if line.split("\t")[3] != "build.ninja"] == before,
+          "the log's other lines are kept, in order")
+    check(not ninja_would_regenerate(repo), "ninja would regenerate after a by-hand run that wrote build.ninja")
+    print(f"ok   a changed file: {os.path.basename(log_path)} records the new build.ninja, no regeneration")
+
+
 def starts_libgit2(tool, repo):
     """Whether a generation starts libgit2, seen as Debian's libgit2 shows it
     (git_libgit2_init reads the CA bundle); None without strace."""
@@ -239,6 +266,7 @@ def main():
         subprocess.run(["ninja", "build.ninja"], cwd=repo, capture_output=True, check=True)
         check(os.path.exists(os.path.join(repo, ".ninja_log")), "ninja build.ninja wrote .ninja_log")
         check_ninja_agrees(tool, repo, "with .ninja_log")
+        check_changed_run_records_mtime(tool, repo)
         copy = os.path.join(scratch, "tool-copy")
         shutil.copy2(tool, copy)
         step(copy, repo, "another generator binary", expect_memo=False)
