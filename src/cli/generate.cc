@@ -228,10 +228,11 @@ int RunGenerate(const GenerateOptions& options) {
   std::optional<std::string> memo_text = stack.folder->Read(state::kGenerationMemoPath);
   if (std::optional<state::GenerationMemo> memo = memo_text ? state::ParseGenerationMemo(*memo_text) : std::nullopt;
       memo && !repo.IsShallow() && memo->inputs == digest && IsMemoOutput(*memo, output_abs)) {
+    stack.spec_parse.wait();  // not needed, but it must not outlive the run (nor run beside a fork)
     std::cerr << memo->warnings;
     if (!options.regenerate) {
       // As below, but only when ninja would otherwise run the regeneration
-      // edge: `ninja -t restat` rewrites the whole log.
+      // edge: recording the mtime rewrites the whole log.
       std::optional<int64_t> newest = repo.WorkTree().NewestMtimeNs(stack.graph_options.images_dir);
       for (const std::string& file : head_files)
         newest = std::max(newest.value_or(INT64_MAX), MtimeNs(build_dir + "/" + file));
@@ -241,7 +242,6 @@ int RunGenerate(const GenerateOptions& options) {
       }
       std::cout << "datahub-gen: unchanged " << options.output << memo->summary;
     }
-    stack.spec_parse.wait();  // not needed, but it must not outlive the run
     KeepUntilExit(std::move(kept));
     return kExitOk;
   }

@@ -4,7 +4,7 @@
 // A generation at 1,000 nodes touches about 70 MB of fresh heap, a page fault
 // for every 4 KiB: 18,900 faults, a third of a one-file-changed run on a VM
 // (docs/PERFORMANCE.md). Growing the heap in one step and asking for huge
-// pages for it leaves about 1,000. Where the kernel does not give huge pages
+// pages for it leaves 1,000 to 2,000. Where the kernel gives no huge pages
 // (`never`), this changes nothing but the heap's growth steps.
 #pragma once
 #include <cstddef>
