@@ -228,7 +228,8 @@ int RunGenerate(const GenerateOptions& options) {
   std::optional<std::string> memo_text = stack.folder->Read(state::kGenerationMemoPath);
   if (std::optional<state::GenerationMemo> memo = memo_text ? state::ParseGenerationMemo(*memo_text) : std::nullopt;
       memo && !repo.IsShallow() && memo->inputs == digest && IsMemoOutput(*memo, output_abs)) {
-    stack.spec_parse.wait();  // not needed, but it must not outlive the run (nor run beside a fork)
+    // Not needed, but it must not outlive the run (nor run beside a fork).
+    if (stack.spec_parse.valid()) stack.spec_parse.wait();
     std::cerr << memo->warnings;
     if (!options.regenerate) {
       // As below, but only when ninja would otherwise run the regeneration

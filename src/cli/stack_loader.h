@@ -33,9 +33,8 @@ struct LoadedStack {
   // New text for state::kHistoryMemoPath when this run scanned the history, else "".
   // Only generation writes it: the read-only commands write nothing.
   std::string history_memo_update;
-  // The spec parsed on a thread of its own (StartSpecParse), for ResolveStack.
-  // Last: destroyed first, it waits for the thread, which reads the spec's
-  // text and name.
+  // The spec parsed on a thread of its own (StartSpecParse), for ResolveStack;
+  // not valid when it was not started. Destroying it waits for the thread.
   std::future<std::pair<spec::Spec, spec::Diagnostics>> spec_parse;
 };
 
@@ -53,8 +52,8 @@ int OpenStack(const GenerateOptions& options, LoadedStack* stack);
 int ResolveStack(std::string_view not_done, LoadedStack* stack);
 // Between the two: parses the spec on another thread while the caller walks
 // the working tree (yaml-cpp takes 35 ms for a spec of 1,000 nodes). A caller
-// that does not go on to ResolveStack waits for it (stack->spec_parse.wait())
-// before it ends.
+// that does not go on to ResolveStack waits for it before it ends. Without a
+// thread to be had, ResolveStack parses it as before.
 void StartSpecParse(LoadedStack* stack);
 
 // kRun -> kExitOk with nothing printed; otherwise prints the help, version or

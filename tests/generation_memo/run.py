@@ -16,6 +16,7 @@ repository and checks, after every change, that
     run.py DATAHUB_GEN
 """
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -157,6 +158,33 @@ def check_changed_run_records_mtime(tool, repo):
     print(f"ok   a changed file: {os.path.basename(log_path)} records the new build.ninja, no regeneration")
 
 
+def check_limited_process(tool, repo):
+    """Generation under `ulimit -v` (where the heap's early growth of 128 MB
+    must not take what the run needs) and without a thread to be had (a thread's stack
+    larger than the address space allows: the spec is then parsed on the main
+    thread): the same build.ninja as without limits."""
+    shutil.rmtree(os.path.join(repo, ".datahub"))  # no memo: a run that scans the history (libgit2 too)
+    generate(tool, repo, ["--offline"])
+    expected = read(repo, "build.ninja")
+    limits = {"a 150 MB address space": [(resource.RLIMIT_AS, 150 << 20)],
+              "no thread to be had": [(resource.RLIMIT_AS, 1 << 30), (resource.RLIMIT_STACK, 3 << 29)]}
+    for what, settings in limits.items():
+        shutil.rmtree(os.path.join(repo, ".datahub"))
+        os.remove(os.path.join(repo, "build.ninja"))
+
+        def limit(settings=settings):
+            for which, value in settings:
+                resource.setrlimit(which, (value, value))
+
+        result = subprocess.run([tool, "--offline"], cwd=repo, capture_output=True, text=True, preexec_fn=limit)
+        if result.returncode != 0:
+            check(False, f"{what}: exit {result.returncode}\n{result.stderr}")
+        elif read(repo, "build.ninja") != expected:
+            check(False, f"{what}: another build.ninja")
+        else:
+            print(f"ok   {what}: the same build.ninja")
+
+
 def starts_libgit2(tool, repo):
     """Whether a generation starts libgit2, seen as Debian's libgit2 shows it
     (git_libgit2_init reads the CA bundle); None without strace."""
@@ -267,6 +295,7 @@ def main():
         check(os.path.exists(os.path.join(repo, ".ninja_log")), "ninja build.ninja wrote .ninja_log")
         check_ninja_agrees(tool, repo, "with .ninja_log")
         check_changed_run_records_mtime(tool, repo)
+        check_limited_process(tool, repo)
         copy = os.path.join(scratch, "tool-copy")
         shutil.copy2(tool, copy)
         step(copy, repo, "another generator binary", expect_memo=False)
