@@ -21,6 +21,7 @@
 #include <span>
 #include <stdexcept>
 #include <thread>
+#include <unordered_map>
 
 #include "git/tree_paths.h"
 #include "util/files.h"
@@ -164,11 +165,15 @@ class WorkTreeView final : public TreeView {
   // The id git would give the folder if its files, as listed, were committed
   // (`git add` and `git write-tree`): equal to a commit's SubtreeId exactly
   // when the content is. Empty for a folder without files, as in a commit.
+  // Kept per folder: the history scan asks for each image folder once per
+  // set of build args its Dockerfile names.
   std::string SubtreeId(std::string_view dir) override {
     std::optional<std::string> clean = CleanPath(dir);
-    std::span<const FileEntry> files = FilesUnder(dir);
-    if (files.empty()) return "";
-    return BytesToHex(TreeIdOf(files, clean->empty() ? 0 : clean->size() + 1));
+    if (!clean) return "";
+    if (auto known = subtree_ids_.find(*clean); known != subtree_ids_.end()) return known->second;
+    std::span<const FileEntry> files = FilesUnder(*clean);
+    std::string id = files.empty() ? "" : BytesToHex(TreeIdOf(files, clean->empty() ? 0 : clean->size() + 1));
+    return subtree_ids_.emplace(*clean, std::move(id)).first->second;
   }
 
  private:
@@ -500,6 +505,7 @@ class WorkTreeView final : public TreeView {
   std::set<std::string> gitlinks_;                          // submodule paths
   timespec index_mtime_{};                                  // zero: no entry is trusted
   std::map<std::string, Snapshot> walks_;                   // by the folder walked
+  std::unordered_map<std::string, std::string> subtree_ids_;  // SubtreeId's answers, by folder
 };
 
 }  // namespace

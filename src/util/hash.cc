@@ -86,12 +86,11 @@ std::optional<std::string> HexToBytes(std::string_view hex) {
     return -1;
   };
   if (hex.size() % 2 != 0) return std::nullopt;
-  std::string bytes;
-  bytes.reserve(hex.size() / 2);
-  for (size_t i = 0; i < hex.size(); i += 2) {
-    int high = digit(hex[i]), low = digit(hex[i + 1]);
+  std::string bytes(hex.size() / 2, '\0');
+  for (size_t i = 0; i < bytes.size(); ++i) {
+    int high = digit(hex[2 * i]), low = digit(hex[2 * i + 1]);
     if (high < 0 || low < 0) return std::nullopt;
-    bytes.push_back(static_cast<char>(high * 16 + low));
+    bytes[i] = static_cast<char>(high * 16 + low);
   }
   return bytes;
 }
