@@ -501,10 +501,10 @@ class WorkTreeView final : public TreeView {
   std::string root_, git_dir_;
   WorkTreeFallback& fallback_;
   bool index_loaded_ = false;
-  std::vector<std::pair<std::string, IndexedFile>> index_;  // sorted by path (SortIndex)
-  std::set<std::string> gitlinks_;                          // submodule paths
-  timespec index_mtime_{};                                  // zero: no entry is trusted
-  std::map<std::string, Snapshot> walks_;                   // by the folder walked
+  std::vector<std::pair<std::string, IndexedFile>> index_;    // sorted by path (SortIndex)
+  std::set<std::string> gitlinks_;                            // submodule paths
+  timespec index_mtime_{};                                    // zero: no entry is trusted
+  std::map<std::string, Snapshot> walks_;                     // by the folder walked
   std::unordered_map<std::string, std::string> subtree_ids_;  // SubtreeId's answers, by folder
 };
 
