@@ -8,28 +8,47 @@
 
 namespace dhg::git {
 
-const TreeStore::Tree& TreeStore::Get(const git_oid& id) {
+TreeStore::StoredTree& TreeStore::Load(const git_oid& id) {
   auto cached = trees_.find(id);
   if (cached != trees_.end()) return *cached->second;
   git_tree* raw = nullptr;
   Check(Git().git_tree_lookup(&raw, repo_, &id), "cannot read git tree " + OidHex(id));
   TreePtr tree(raw);
-  auto parsed = std::make_unique<Tree>();
+  auto parsed = std::make_unique<StoredTree>();
   size_t count = Git().git_tree_entrycount(tree.get());
-  parsed->reserve(count);
+  parsed->entries.reserve(count);
   for (size_t i = 0; i < count; ++i) {
     const git_tree_entry* entry = Git().git_tree_entry_byindex(tree.get(), i);
-    parsed->push_back(Entry{Git().git_tree_entry_name(entry),
-                            static_cast<unsigned>(Git().git_tree_entry_filemode(entry)),
-                            *Git().git_tree_entry_id(entry)});
+    parsed->entries.push_back(Entry{Git().git_tree_entry_name(entry),
+                                    static_cast<unsigned>(Git().git_tree_entry_filemode(entry)),
+                                    *Git().git_tree_entry_id(entry)});
   }
   return *trees_.emplace(id, std::move(parsed)).first->second;
 }
 
+const TreeStore::Tree& TreeStore::Get(const git_oid& id) { return Load(id).entries; }
+
 const TreeStore::Entry* TreeStore::Find(const git_oid& id, std::string_view name) {
-  for (const Entry& entry : Get(id))
-    if (entry.name == name) return &entry;
-  return nullptr;
+  StoredTree& tree = Load(id);
+  const Tree& entries = tree.entries;
+  // Small trees are searched in place. Git's own order of entries is not
+  // plain name order (a folder sorts as if its name ended in '/'), and a
+  // tree written by another tool need not keep it: large ones get an index.
+  constexpr size_t kSearchedInPlace = 16;
+  if (entries.size() <= kSearchedInPlace) {
+    for (const Entry& entry : entries)
+      if (entry.name == name) return &entry;
+    return nullptr;
+  }
+  if (tree.by_name.empty()) {
+    tree.by_name.resize(entries.size());
+    for (uint32_t i = 0; i < entries.size(); ++i) tree.by_name[i] = i;
+    std::stable_sort(tree.by_name.begin(), tree.by_name.end(),
+                     [&](uint32_t a, uint32_t b) { return entries[a].name < entries[b].name; });
+  }
+  auto found = std::lower_bound(tree.by_name.begin(), tree.by_name.end(), name,
+                                [&](uint32_t index, std::string_view key) { return entries[index].name < key; });
+  return found != tree.by_name.end() && entries[*found].name == name ? &entries[*found] : nullptr;
 }
 
 std::optional<git_oid> TreeStore::ResolveDir(const git_oid& root, const std::string& path) {

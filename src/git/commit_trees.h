@@ -3,6 +3,7 @@
 // between commits is read once in a whole history scan; a CommitTreeView is
 // one commit's TreeView on top of the store.
 #pragma once
+#include <cstdint>
 #include <cstring>
 #include <memory>
 #include <optional>
@@ -52,8 +53,17 @@ class TreeStore {
     bool operator()(const git_oid& a, const git_oid& b) const { return std::memcmp(a.id, b.id, GIT_OID_RAWSZ) == 0; }
   };
 
+  struct StoredTree {
+    Tree entries;
+    // Indexes of `entries` in the order of their names, made on the first
+    // Find in a large tree (an images/ folder with 1,000 image folders is
+    // searched for each image at each commit of a history scan).
+    std::vector<uint32_t> by_name;
+  };
+  StoredTree& Load(const git_oid& id);
+
   git_repository* repo_;
-  std::unordered_map<git_oid, std::unique_ptr<Tree>, OidHash, OidEqual> trees_;
+  std::unordered_map<git_oid, std::unique_ptr<StoredTree>, OidHash, OidEqual> trees_;
 };
 
 // The tree of one commit, whose root tree is `root`; `store` must outlive it.

@@ -165,6 +165,35 @@ TEST_CASE("TreeAt lists a commit's files and gives git's tree ids") {
                        std::runtime_error);
 }
 
+TEST_CASE("TreeAt finds each entry of a large tree, in git's order or not") {
+  // Past 16 entries a tree is searched by name: git sorts a folder as if its
+  // name ended in '/' ("a" after "a-b" and "a.txt", before "a0").
+  TempRepo repo;
+  std::vector<std::string> names = {"a", "a-b", "a.txt", "a0", "img-1", "img-10", "img-2"};
+  for (int i = 0; i < 30; ++i) names.push_back("n" + std::to_string(i));
+  for (const std::string& name : names) {
+    bool folder = name == "a" || name.starts_with("img-1");
+    repo.Write("big/" + name + (folder ? "/Dockerfile" : ""), name + "\n");
+  }
+  std::string commit = repo.CommitAll("many", 1700000000);
+  std::unique_ptr<Repository> opened = OpenRepository(repo.root());
+  TreeView& tree = opened->TreeAt(commit);
+  for (const std::string& name : names) {
+    CAPTURE(name);
+    bool folder = name == "a" || name.starts_with("img-1");
+    CHECK(tree.IsDir("big/" + name) == folder);
+    CHECK(tree.IsFile("big/" + name) == !folder);
+    CHECK(tree.SubtreeId("big/" + name) == (folder ? repo.Git("rev-parse " + commit + ":big/" + name) : ""));
+    CHECK(tree.Read("big/" + name + (folder ? "/Dockerfile" : "")) == name + "\n");
+  }
+  for (const std::string missing : {"0", "a.", "a-", "img-", "img-100", "img-3", "n", "n30", "zz"}) {
+    CAPTURE(missing);
+    CHECK_FALSE(tree.IsFile("big/" + missing));
+    CHECK_FALSE(tree.IsDir("big/" + missing));
+  }
+  CHECK(tree.ListSubdirs("big") == std::vector<std::string>{"big/a", "big/img-1", "big/img-10"});
+}
+
 TEST_CASE("shallow clones are reported and their history ends at the boundary") {
   TempRepo origin;
   std::vector<std::string> commits;

@@ -26,6 +26,10 @@ bool IsSafeName(const std::string& name, bool allow_upper) {
   return name.find("..") == std::string::npos;
 }
 
+std::string ImageDirOf(const Options& options, const std::string& key) {
+  return options.images_dir.empty() ? key : options.images_dir + "/" + key;
+}
+
 // A value in a message: quoted, one line, at most 120 bytes of it.
 std::string InQuotes(const std::string& text) { return QuoteForMessage(text, '\''); }
 
@@ -133,9 +137,7 @@ class Resolver {
     }
   }
 
-  std::string ImageDir(const std::string& key) const {
-    return options_.images_dir.empty() ? key : options_.images_dir + "/" + key;
-  }
+  std::string ImageDir(const std::string& key) const { return ImageDirOf(options_, key); }
 
   void CheckFolders() {
     // Keys that differ only in case are one folder where names ignore case
@@ -403,6 +405,14 @@ std::unique_ptr<Graph> BuildGraph(spec::Spec spec, git::TreeView& tree, const Op
   auto graph = std::make_unique<Graph>(std::move(spec));
   Resolver(graph->Spec(), tree, options, diagnostics).Resolve(*graph);
   return graph;
+}
+
+bool HasEveryImageFolder(const spec::Spec& spec, git::TreeView& tree, const Options& options) {
+  for (const spec::Image& image : spec.images) {
+    // A file in a folder: the folder is there too (Resolver::CheckFolders).
+    if (!tree.IsFile(ImageDirOf(options, image.key) + "/Dockerfile")) return false;
+  }
+  return true;
 }
 
 std::string RegistryHost(const std::string& repository) {

@@ -118,6 +118,12 @@ Bindings DockerBuildArgs(const Node& node);
 std::unique_ptr<Graph> BuildGraph(spec::Spec spec, git::TreeView& tree, const Options& options,
                                   spec::Diagnostics& diagnostics);
 
+// Whether every image of `spec` has its folder and Dockerfile in `tree`: all
+// that BuildGraph reads from the tree. A spec that BuildGraph resolved without
+// errors on one tree resolves to the same graph, again without errors, on any
+// tree where this holds.
+bool HasEveryImageFolder(const spec::Spec& spec, git::TreeView& tree, const Options& options);
+
 // Applies --registry to a repository name: the registry host of the name (if
 // any) is replaced by HOST[:PORT], and with a NAMESPACE, everything but the
 // last path component is replaced by it.

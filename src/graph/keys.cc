@@ -46,14 +46,31 @@ class HistoryScanner {
     auto known = keys_by_stack_tree_.find(stack_tree);
     if (known != keys_by_stack_tree_.end()) return known->second;
     KeysAtCommit& keys = keys_by_stack_tree_[stack_tree];
-    const std::optional<spec::Spec>* spec = SpecAt(tree);
-    if (!spec || !*spec) return keys;
-    spec::Diagnostics ignored;
-    std::unique_ptr<Graph> graph = BuildGraph(**spec, tree, options_, ignored);
-    if (ignored.HasErrors()) return keys;
-    for (const auto& node : graph->Nodes()) {
-      std::string parent_key = node->parent ? keys[node->parent->Id()] : "";
-      keys[node->Id()] = ContentKey(*node, ContextHash(tree, node->dir, ContextArgsFor(*node)), parent_key);
+    SpecText* spec = SpecAt(tree);
+    if (!spec || !spec->spec) return keys;
+    if (!spec->graph) {
+      spec::Diagnostics ignored;
+      std::unique_ptr<Graph> graph = BuildGraph(*spec->spec, tree, options_, ignored);
+      if (ignored.HasErrors()) return keys;
+      spec->last_keys = EmptyLastKeys(graph->Nodes());
+      spec->graph = std::move(graph);
+    } else if (!HasEveryImageFolder(*spec->spec, tree, options_)) {
+      return keys;  // BuildGraph would report the folder missing
+    }
+    const auto& nodes = spec->graph->Nodes();
+    for (size_t i = 0; i < nodes.size(); ++i) {
+      const Node& node = *nodes[i];
+      LastKey& last = spec->last_keys[i];
+      // Parents come first: theirs is this commit's key.
+      static const std::string kRoot;
+      const std::string& parent_key = node.parent ? spec->last_keys[last.parent].key : kRoot;
+      std::string tree_id = tree.SubtreeId(node.dir);
+      if (tree_id.empty() || tree_id != last.tree_id || parent_key != last.parent_key) {
+        last.key = ContentKey(node, ContextHash(tree, node.dir, tree_id, ContextArgsFor(node)), parent_key);
+        last.tree_id = std::move(tree_id);
+        last.parent_key = parent_key;
+      }
+      keys[node.Id()] = last.key;
     }
     return keys;
   }
@@ -66,24 +83,52 @@ class HistoryScanner {
   }
 
  private:
-  // The spec in `tree`, parsed once per text (it changes far less often than
-  // the image folders); nullopt when it has errors, null when absent.
-  const std::optional<spec::Spec>* SpecAt(git::TreeView& tree) {
+  // A node's key as last computed, and what from: the same folder tree and
+  // parent key give the same key (the graph fixes the rest), and from one
+  // commit to the next most folders are the same.
+  struct LastKey {
+    size_t parent = 0;  // index of the parent node, if there is one
+    std::string tree_id;
+    std::string parent_key;
+    std::string key;
+  };
+  // A spec text of the history, parsed once (it changes far less often than
+  // the image folders), and its graph, built once: the commits with this
+  // text whose trees have every image folder resolve to the same graph
+  // (HasEveryImageFolder).
+  struct SpecText {
+    std::optional<spec::Spec> spec;  // nullopt when the text has errors
+    std::unique_ptr<Graph> graph;    // null until a tree resolved it without errors
+    std::vector<LastKey> last_keys;  // per node of graph, in its order
+  };
+
+  // Per node, no key yet, and where its parent is.
+  static std::vector<LastKey> EmptyLastKeys(const std::vector<std::unique_ptr<Node>>& nodes) {
+    std::unordered_map<const Node*, size_t> index;
+    for (size_t i = 0; i < nodes.size(); ++i) index.emplace(nodes[i].get(), i);
+    std::vector<LastKey> last(nodes.size());
+    for (size_t i = 0; i < nodes.size(); ++i)
+      if (nodes[i]->parent) last[i].parent = index.at(nodes[i]->parent);
+    return last;
+  }
+
+  // The spec in `tree`; null when absent.
+  SpecText* SpecAt(git::TreeView& tree) {
     std::optional<std::string> text = tree.Read(spec_path_);
     if (!text) return nullptr;
     auto [parsed, added] = spec_by_text_.try_emplace(*text);
     if (added) {
       spec::Diagnostics errors;
       spec::Spec spec = spec::LoadSpec(*text, spec_path_, errors);
-      if (!errors.HasErrors()) parsed->second = std::move(spec);
+      if (!errors.HasErrors()) parsed->second.spec = std::move(spec);
     }
     return &parsed->second;
   }
 
   // Unchanged folders have unchanged tree ids: hash each one once (per set
   // of build args, which may name what the Dockerfile copies).
-  std::string ContextHash(git::TreeView& tree, const std::string& dir, const ContextArgs& args) {
-    std::string id = tree.SubtreeId(dir);
+  // `id` is the folder's tree id, "" when it has none.
+  std::string ContextHash(git::TreeView& tree, const std::string& dir, const std::string& id, const ContextArgs& args) {
     if (id.empty()) return ScanContext(tree, dir, args).hash;
     std::string key = ContextCacheKey(id, args);
     auto it = context_hash_by_tree_.find(key);
@@ -96,7 +141,7 @@ class HistoryScanner {
   std::string spec_path_;
   std::unordered_map<std::string, std::string> context_hash_by_tree_;
   std::unordered_map<std::string, KeysAtCommit> keys_by_stack_tree_;
-  std::unordered_map<std::string, std::optional<spec::Spec>> spec_by_text_;
+  std::unordered_map<std::string, SpecText> spec_by_text_;
 };
 
 // What the Dockerfile reader found, at its place in the Dockerfile.

@@ -115,6 +115,26 @@ TEST_CASE("history commits whose spec is broken or lacks the image are skipped")
   CHECK((*r)["other/P1"].source_commit == c2);
 }
 
+TEST_CASE("a commit with HEAD's spec but an image folder missing is skipped, not read with HEAD's graph") {
+  // The scan resolves each spec text once; a commit with the same text must
+  // still have every image folder, or it has no keys, as BuildGraph says.
+  FakeRepository repo;
+  FakeFiles without_other;
+  for (const auto& [path, file] : InitialFiles())
+    if (!path.starts_with("images/other/")) without_other[path] = file;
+  REQUIRE(without_other["images/spec.yml"].content == InitialFiles()["images/spec.yml"].content);
+  repo.Commit(without_other);
+  std::string c1 = repo.Commit(InitialFiles());
+  auto r = Identify(repo);
+  for (const std::string image : {"base", "other"}) {
+    CAPTURE(image);
+    CHECK((*r)[image + "/P1"].source_commit == c1);
+    // Read with HEAD's graph, the first commit would have given `other` a
+    // key of its own (its folder missing): a version before today's.
+    CHECK(r->graph->Find(image, "P1")->previous_tag == "");
+  }
+}
+
 TEST_CASE("two nodes with the same repo:tag are an error") {
   FakeRepository repo;
   FakeFiles files = InitialFiles();
