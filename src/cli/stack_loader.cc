@@ -90,7 +90,7 @@ int ResolveStack(std::string_view not_done, LoadedStack* stack) {
     std::optional<std::string> memo_text = stack->folder->Read(state::kHistoryMemoPath);
     graph::HistoryMemo memo;
     if (memo_text) memo = state::ParseHistoryMemo(*memo_text).value_or(graph::HistoryMemo{});
-    graph::ComputeIdentities(*stack->graph, *stack->repo, graph_options, diagnostics, &memo);
+    graph::ComputeIdentities(*stack->graph, *stack->repo, graph_options, diagnostics, &memo, &stack->spec_text);
     std::string updated = memo.head.empty() ? "" : state::FormatHistoryMemo(memo);
     if (!updated.empty() && updated != memo_text) stack->history_memo_update = std::move(updated);
   }

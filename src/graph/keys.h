@@ -52,8 +52,9 @@ std::string HistoryFingerprint(const Options& options);
 // `memo` (optional), in: what an earlier run found; used, instead of scanning
 // the history, when its HEAD and fingerprint are this run's; out: what this
 // run knows (left alone in a shallow clone, whose history can deepen under
-// the same HEAD).
+// the same HEAD). `spec_text` (optional): the text graph's spec was parsed
+// from, which the scan then need not parse again where a commit has it.
 void ComputeIdentities(Graph& graph, git::Repository& repo, const Options& options, spec::Diagnostics& diagnostics,
-                       HistoryMemo* memo = nullptr);
+                       HistoryMemo* memo = nullptr, const std::string* spec_text = nullptr);
 
 }  // namespace dhg::graph

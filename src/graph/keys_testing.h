@@ -74,7 +74,8 @@ struct Result {
   }
 };
 
-// Runs the generator's pipeline on the working tree of `repo`.
+// Runs the generator's pipeline on the working tree of `repo` (the scan, as
+// the generator's, given the spec text it need not parse again).
 inline std::unique_ptr<Result> Identify(FakeRepository& repo, const Options& options = {},
                                         HistoryMemo* memo = nullptr) {
   auto result = std::make_unique<Result>();
@@ -82,7 +83,7 @@ inline std::unique_ptr<Result> Identify(FakeRepository& repo, const Options& opt
   result->graph = BuildGraph(spec::LoadSpec(text, options.spec_file, result->diagnostics), repo.WorkTree(), options,
                              result->diagnostics);
   REQUIRE_MESSAGE(!result->diagnostics.HasErrors(), result->diagnostics.Format());
-  ComputeIdentities(*result->graph, repo, options, result->diagnostics, memo);
+  ComputeIdentities(*result->graph, repo, options, result->diagnostics, memo, &text);
   for (const auto& node : result->graph->Nodes()) {
     result->ids[node->Id()] = {node->key,       node->source_commit, node->tag,
                                node->test_hash, node->Reference(),   node->dirty};
