@@ -230,7 +230,8 @@ ContextArgs ContextArgsOf(const std::vector<std::pair<std::string, std::string>>
   return args;
 }
 
-BuildContext ScanContext(git::TreeView& tree, const std::string& dir, const ContextArgs& args) {
+BuildContext ScanContext(git::TreeView& tree, const std::string& dir, const ContextArgs& args,
+                         const std::optional<std::string>* dockerfile_read) {
   BuildContext context;
   context.dir = dir;
   std::vector<std::string> patterns;
@@ -245,7 +246,7 @@ BuildContext ScanContext(git::TreeView& tree, const std::string& dir, const Cont
     relatives.push_back(std::move(relative));
     candidates.push_back(std::move(entry));
   }
-  std::optional<std::string> dockerfile = tree.Read(dir + "/" + kDockerfileName);
+  std::optional<std::string> dockerfile = dockerfile_read ? *dockerfile_read : tree.Read(dir + "/" + kDockerfileName);
   ParsedDockerfile parsed = dockerfile ? ParseDockerfile(*dockerfile) : ParsedDockerfile{};
   std::set<std::string> reached_folders = ReachedFolders(dockerfile, parsed, args, relatives, &context.problems);
   context.from_images = FromImages(parsed, args);

@@ -3,6 +3,7 @@
 // as a tar stream, so what is hashed is what is built.
 #pragma once
 #include <map>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -67,8 +68,10 @@ ContextArgs ArgsNamedIn(const std::optional<std::string>& dockerfile, const Cont
 // Dockerfile and .dockerignore are always kept. A Dockerfile that cannot be
 // read keeps every folder but test/. `problems` has a COPY source that is not
 // in the context (an error: the build would fail there), a wildcard that
-// matches nothing, and what BuildKit would refuse (warnings).
-BuildContext ScanContext(git::TreeView& tree, const std::string& dir, const ContextArgs& args = {});
+// matches nothing, and what BuildKit would refuse (warnings). `dockerfile`:
+// the Dockerfile's text in `tree` (nullopt: none) when the caller has read it.
+BuildContext ScanContext(git::TreeView& tree, const std::string& dir, const ContextArgs& args = {},
+                         const std::optional<std::string>* dockerfile = nullptr);
 
 // Whether `path` (relative to the context root) is excluded by the
 // .dockerignore `patterns` (one pattern a line, comments and blanks allowed).

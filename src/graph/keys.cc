@@ -209,20 +209,31 @@ std::string ParentAlias(const Node& node) {
   return "";
 }
 
-std::string TestHash(git::TreeView& tree, const std::vector<std::string>& dirs, const std::string& conftest) {
+// The stack's conftest.py, which every test run loads: its path and blob id,
+// read once per run.
+struct Conftest {
+  std::string path;
+  std::optional<std::string> blob_id;  // nullopt when there is none
+};
+Conftest ReadConftest(git::TreeView& tree, const std::string& images_prefix) {
+  Conftest conftest{images_prefix + "conftest.py", std::nullopt};
+  if (std::optional<std::string> text = tree.Read(conftest.path)) conftest.blob_id = GitBlobId(*text);
+  return conftest;
+}
+
+std::string TestHash(git::TreeView& tree, const std::vector<std::string>& dirs, const Conftest& conftest) {
   Sha256 hash;
   hash.Field("datahub-gen tests v1");
-  std::vector<std::string> all = dirs;
-  for (const std::string& dir : all) {
+  for (const std::string& dir : dirs) {
     for (const git::FileEntry& entry : tree.List(dir)) {
       hash.Field(entry.path);
       hash.Field(std::to_string(entry.mode));
       hash.Field(entry.blob_id);
     }
   }
-  if (std::optional<std::string> text = tree.Read(conftest)) {
-    hash.Field(conftest);
-    hash.Field(GitBlobId(*text));
+  if (conftest.blob_id) {
+    hash.Field(conftest.path);
+    hash.Field(*conftest.blob_id);
   }
   return hash.Hex();
 }
@@ -285,14 +296,16 @@ void ComputeIdentities(Graph& graph, git::Repository& repo, const Options& optio
   // instructions at 1,000 nodes in 4 plans: docs/PERFORMANCE.md).
   std::map<std::pair<std::string, ContextArgs>, std::shared_ptr<const BuildContext>> context_by_named_args;
   std::map<std::vector<std::string>, std::string> test_hash_by_dirs;
+  Conftest conftest = ReadConftest(work, images_prefix);
   for (const auto& node : graph.Nodes()) {
     ContextArgs context_args = ContextArgsFor(*node);
     auto [context, added] = context_by_dir.try_emplace({node->dir, context_args});
     if (added) {
-      ContextArgs named = ArgsNamedIn(work.Read(node->dir + "/" + kDockerfileName), context_args);
+      std::optional<std::string> dockerfile = work.Read(node->dir + "/" + kDockerfileName);
+      ContextArgs named = ArgsNamedIn(dockerfile, context_args);
       auto [shared, scan] = context_by_named_args.try_emplace({node->dir, named});
       if (scan) {
-        shared->second = std::make_shared<const BuildContext>(ScanContext(work, node->dir, named));
+        shared->second = std::make_shared<const BuildContext>(ScanContext(work, node->dir, named, &dockerfile));
         ReportContextProblems(*shared->second, diagnostics);
       }
       context->second = shared->second;
@@ -309,12 +322,12 @@ void ComputeIdentities(Graph& graph, git::Repository& repo, const Options& optio
       if (work.IsDir(owner->dir + "/test")) node->test_dirs.push_back(owner->dir + "/test");
     }
     auto [test_hash, test_added] = test_hash_by_dirs.try_emplace(node->test_dirs);
-    if (test_added) test_hash->second = TestHash(work, node->test_dirs, images_prefix + "conftest.py");
+    if (test_added) test_hash->second = TestHash(work, node->test_dirs, conftest);
     node->test_hash = test_hash->second;
     node->integration_test_dirs.clear();
     if (node->image_spec->integration_tests && work.IsDir(node->dir + "/integration_tests")) {
       node->integration_test_dirs.push_back(node->dir + "/integration_tests");
-      node->integration_test_hash = TestHash(work, node->integration_test_dirs, images_prefix + "conftest.py");
+      node->integration_test_hash = TestHash(work, node->integration_test_dirs, conftest);
     }
   }
   CheckFromLines(graph, diagnostics);
