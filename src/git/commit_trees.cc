@@ -31,9 +31,10 @@ const TreeStore::Tree& TreeStore::Get(const git_oid& id) { return Load(id).entri
 const TreeStore::Entry* TreeStore::Find(const git_oid& id, std::string_view name) {
   StoredTree& tree = Load(id);
   const Tree& entries = tree.entries;
-  // Small trees are searched in place. Git's own order of entries is not
-  // plain name order (a folder sorts as if its name ended in '/'), and a
-  // tree written by another tool need not keep it: large ones get an index.
+  // Small trees are searched in place, large ones through an index sorted by
+  // name: not by bisecting the entries, whose git order is not name order (a
+  // folder sorts as if its name ended in '/') and need not hold at all in a
+  // tree another tool wrote.
   constexpr size_t kSearchedInPlace = 16;
   if (entries.size() <= kSearchedInPlace) {
     for (const Entry& entry : entries)
